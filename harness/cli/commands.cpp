@@ -1,0 +1,75 @@
+#include "harness/cli/commands.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "harness/common/json_util.h"
+#include "harness/grid/executor.h"
+#include "harness/grid/planner.h"
+#include "harness/grid/suite.h"
+#include "methods/method.h"
+#include "reports/report.h"
+
+namespace longtail::cli {
+
+namespace json = boost::json;
+
+void add_run_command(CLI::App& app) {
+  auto opt = std::make_shared<grid::RunOptions>();
+  auto suite_path = std::make_shared<std::string>();
+  auto* run = app.add_subcommand("run", "run a suite's grid: prepare data, train and score every pending cell, report");
+  run->add_option("suite", *suite_path, "suite file (JSON), e.g. suites/quickstart.json")->required();
+  run->add_flag("--dry-run", opt->dry_run, "list the grid cells and whether they are complete; run nothing");
+  run->add_option("--out", opt->out_dir, "run directory (default: runs/<suite name>)");
+  run->add_option("--only", opt->only,
+                  "run only matching cells: a glob over the cell id (\"*/exponential/*\") or "
+                  "key=value[,key=value] with key dataset|imbalance|method|seed; repeatable");
+  run->add_flag("!--quiet", opt->echo, "do not copy the cells' logs to the terminal");
+  run->footer("\nSuite file reference (every key, type, default):\n\n" + grid::suite_reference());
+  run->callback([opt, suite_path] {
+    grid::Suite suite = grid::load_suite(*suite_path);
+    int code = grid::run_suite(suite, *opt);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+void add_report_command(CLI::App& app) {
+  auto target = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto* rep = app.add_subcommand("report", "aggregate a run's result.json files into report.json and print the table");
+  rep->add_option("target", *target, "a suite file (its default run directory is used) or a run directory")->required();
+  rep->add_option("--out", *out, "run directory, when the target is a suite run with --out");
+  rep->callback([target, out] {
+    std::string dir = *out;
+    if (dir.empty()) dir = std::filesystem::is_directory(*target) ? *target : grid::default_run_dir(grid::load_suite(*target));
+    json::object report = reports::build_report(dir);
+    reports::write_report(dir, report);
+    fmt::print("{}", reports::format_table(report));
+    fmt::print("report: {}/report.json\n", dir);
+  });
+}
+
+void add_methods_command(CLI::App& app) {
+  auto as_json = std::make_shared<bool>(false);
+  auto* m = app.add_subcommand("methods", "list the balancing methods, their papers and hyper-parameters");
+  m->add_flag("--json", *as_json, "print [{\"name\", \"paper\", \"summary\", \"params\": [...]}, ...]");
+  m->callback([as_json] {
+    if (*as_json) {
+      json::array all;
+      for (const auto& s : methods::all_methods())
+        all.push_back(json::object{{"name", s.name}, {"paper", s.paper}, {"summary", s.summary},
+                                   {"params", table_to_json(s.params)}});
+      std::cout << pretty_json(all);
+      return;
+    }
+    for (const auto& s : methods::all_methods()) {
+      fmt::print("{}\n  {}\n  {}\n", s.name, s.summary, s.paper);
+      if (!s.params.empty()) fmt::print("{}", table_to_text(s.params, "    "));
+      fmt::print("\n");
+    }
+  });
+}
+
+}  // namespace longtail::cli

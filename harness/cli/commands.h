@@ -1,0 +1,12 @@
+// The subcommands of the `longtail` driver.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace longtail::cli {
+
+void add_run_command(CLI::App& app);
+void add_report_command(CLI::App& app);
+void add_methods_command(CLI::App& app);
+
+}  // namespace longtail::cli

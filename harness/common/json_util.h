@@ -1,0 +1,21 @@
+// JSON helpers: parse files with errors that name the file and line, write files atomically.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+
+namespace longtail {
+
+// Parses a JSON file; a syntax error names the file, line and column. Throws ConfigError.
+boost::json::value read_json_file(const std::string& path);
+
+// Pretty-printed JSON (2-space indent, keys in insertion order), ending with a newline.
+std::string pretty_json(const boost::json::value& v);
+
+// Writes pretty JSON to `path` through a temporary file and rename.
+void write_json_file(const std::string& path, const boost::json::value& v);
+
+// Numbers as double whatever their JSON kind (int64, uint64, double). Throws on non-numbers.
+double json_number(const boost::json::value& v);
+
+}  // namespace longtail

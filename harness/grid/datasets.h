@@ -1,0 +1,26 @@
+// From a suite's dataset entry to a built corpus and the languages a grid trains on.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/data/corpus.h"
+#include "harness/grid/suite.h"
+
+namespace longtail::grid {
+
+struct PreparedDataset {
+  data::CorpusInfo corpus;
+  std::vector<std::string> languages;       // training languages, largest first
+  std::map<std::string, int64_t> natural;   // training pairs per language in the corpus
+};
+
+// Builds or imports the corpus (cached), then selects the languages. Unknown requested languages
+// and missing data are ConfigErrors naming the suite file and JSON path.
+PreparedDataset prepare_dataset(const DatasetSpec& ds, const std::string& suite_file);
+
+// Training pairs per language under an imbalance profile (deterministic; never above natural).
+std::map<std::string, int64_t> profile_sizes(const ImbalanceSpec& im, const PreparedDataset& d);
+
+}  // namespace longtail::grid

@@ -1,0 +1,256 @@
+#include "harness/grid/suite.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <set>
+
+#include "harness/common/json_util.h"
+#include "harness/data/imbalance.h"
+#include "harness/data/split.h"
+#include "harness/train/train_options.h"
+#include "methods/method.h"
+
+namespace longtail::grid {
+
+namespace json = boost::json;
+
+const OptionTable& suite_options() {
+  // clang-format off
+  static const OptionTable table = {
+    {"name", OptType::String, "", "suite name; runs go to runs/<name>/ (default: the file name)"},
+    {"description", OptType::String, "", "what the suite is for"},
+    {"datasets", OptType::Json, nullptr, "list of dataset entries (see the dataset table)"},
+    {"imbalance", OptType::Json, json::array{json::object{{"profile", "natural"}}}, "list of imbalance profiles applied to the training sizes"},
+    {"methods", OptType::Json, nullptr, "list of {\"name\": method, \"params\": {...}, \"label\": optional}"},
+    {"seeds", OptType::Json, json::array{1}, "list of integer seeds; each seeds data order, sampling, init and dropout"},
+    {"model", OptType::Json, json::object{{"config", "small"}}, "model preset and overrides (see the model table)"},
+    {"train", OptType::Json, json::object{}, "training options (see the train table)"},
+    {"eval", OptType::Json, json::object{}, "evaluation options (see the eval table)"},
+    {"vocab", OptType::Json, json::object{}, "vocabulary options (see the vocab table)"},
+    {"groups", OptType::Json, json::object{}, "high/low-resource groups for reports (see the groups table)"},
+  };
+  // clang-format on
+  return table;
+}
+
+const OptionTable& dataset_options() {
+  // clang-format off
+  static const OptionTable table = {
+    {"source", OptType::String, "gettext", "corpus source", {}, {}, false, {"gettext", "catalogs", "ted", "opus100", "plain"}},
+    {"path", OptType::String, "", "data location: a directory of .mo/.po files (catalogs), the TED TSV directory, the OPUS-100 root, or a plain-text corpus root; $VARS are expanded"},
+    {"label", OptType::String, "", "name in the run tree and reports (default: the source)"},
+    {"direction", OptType::String, "en-x", "translation direction", {}, {}, false, {"en-x", "x-en"}},
+    {"languages", OptType::StringList, json::array{}, "languages to train on (default: all that pass the corpus filters)"},
+    {"max_languages", OptType::Int, 0, "keep only the N largest languages (0 = all)", 0, 100000},
+    {"corpus", OptType::Json, json::object{}, "corpus building options (split sizes, minimum pairs; see the corpus table)"},
+  };
+  // clang-format on
+  return table;
+}
+
+const OptionTable& vocab_options() {
+  // clang-format off
+  static const OptionTable table = {
+    {"size", OptType::Int, 8000, "SentencePiece vocabulary size (language tags included)", 64, 1000000},
+    {"model_type", OptType::String, "unigram", "SentencePiece model type", {}, {}, false, {"unigram", "bpe"}},
+    {"temperature", OptType::Float, 5.0, "the training text is sampled per language with p ∝ n^(1/T)", 0.0, 1e6, true},
+    {"sample_sentences", OptType::Int, 200000, "sentences sampled for training the vocabulary", 100, 1e9},
+    {"character_coverage", OptType::Float, 0.9995, "SentencePiece character coverage", 0.5, 1.0},
+    {"seed", OptType::Int, 1, "seed of the sample and of SentencePiece's own randomness", 0, 4294967295.0},
+  };
+  // clang-format on
+  return table;
+}
+
+const OptionTable& group_options() {
+  // clang-format off
+  static const OptionTable table = {
+    {"high_min_pairs", OptType::Int, 0, "languages with at least this many training pairs are high-resource (0 = the upper half by size)", 0, 1e12},
+    {"high", OptType::StringList, json::array{}, "explicit high-resource languages (overrides high_min_pairs)"},
+    {"low", OptType::StringList, json::array{}, "explicit low-resource languages (default: the rest)"},
+  };
+  // clang-format on
+  return table;
+}
+
+namespace {
+
+const json::array& as_list(const json::object& o, const char* key, const std::string& where, bool non_empty) {
+  const json::value& v = o.at(key);
+  std::string path = fmt::format("$.{}", key);
+  if (!v.is_array()) throw ConfigError(where, fmt::format("{}: expected a list, got {}", path, json::serialize(v)));
+  if (non_empty && v.get_array().empty()) throw ConfigError(where, fmt::format("{}: expected a non-empty list", path));
+  return v.get_array();
+}
+
+const json::object& as_object(const json::value& v, const std::string& where, const std::string& path) {
+  if (!v.is_object()) throw ConfigError(where, fmt::format("{}: expected an object, got {}", path, json::serialize(v)));
+  return v.get_object();
+}
+
+// Labels become directory names: keep them to a safe alphabet.
+void check_label(const std::string& label, const std::string& where, const std::string& path) {
+  if (label.empty() || label.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+=-") != std::string::npos)
+    throw ConfigError(where, fmt::format("{}: expected a label of letters, digits and ._+=-, got \"{}\"", path, label));
+}
+
+template <class T>
+void check_unique(const std::vector<T>& items, const std::string& what, const std::string& where) {
+  std::set<std::string> seen;
+  for (const auto& it : items)
+    if (!seen.insert(it.label).second)
+      throw ConfigError(where, fmt::format("{}: two {} entries are both labelled \"{}\"; give one a \"label\"", it.json_path, what, it.label));
+}
+
+// Wraps a ConfigError from resolve_options (which names only the JSON path) with the file name.
+template <class F>
+auto in_file(const std::string& file, F&& f) {
+  try {
+    return f();
+  } catch (const ConfigError& e) {
+    std::string msg = e.what();
+    if (msg.rfind(file, 0) == 0) throw;
+    throw ConfigError(file, msg);
+  }
+}
+
+std::string expand_vars(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '$') {
+      size_t j = i + 1;
+      bool braces = j < s.size() && s[j] == '{';
+      if (braces) ++j;
+      size_t k = j;
+      while (k < s.size() && (std::isalnum(static_cast<unsigned char>(s[k])) || s[k] == '_')) ++k;
+      std::string var = s.substr(j, k - j);
+      if (braces && k < s.size() && s[k] == '}') ++k;
+      const char* val = var.empty() ? nullptr : std::getenv(var.c_str());
+      out += val ? val : "";
+      i = k - 1;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Suite load_suite(const std::string& file) {
+  json::value root = read_json_file(file);
+  const json::object& top = as_object(root, file, "$");
+  Suite s;
+  s.file = file;
+  json::object r = in_file(file, [&] { return resolve_options(suite_options(), top, "$"); });
+  s.name = json::value_to<std::string>(r.at("name"));
+  if (s.name.empty()) s.name = std::filesystem::path(file).stem().string();
+  check_label(s.name, file, "$.name");
+  s.description = json::value_to<std::string>(r.at("description"));
+
+  const auto& datasets = as_list(r, "datasets", file, true);
+  for (size_t i = 0; i < datasets.size(); ++i) {
+    std::string path = fmt::format("$.datasets[{}]", i);
+    json::object d = in_file(file, [&] { return resolve_options(dataset_options(), as_object(datasets[i], file, path), path); });
+    DatasetSpec ds;
+    ds.source = json::value_to<std::string>(d.at("source"));
+    ds.path = expand_vars(json::value_to<std::string>(d.at("path")));
+    ds.label = json::value_to<std::string>(d.at("label"));
+    if (ds.label.empty()) ds.label = ds.source;
+    check_label(ds.label, file, path + ".label");
+    ds.direction = json::value_to<std::string>(d.at("direction"));
+    ds.languages = json::value_to<std::vector<std::string>>(d.at("languages"));
+    ds.max_languages = d.at("max_languages").to_number<int64_t>();
+    ds.json_path = path;
+    if (ds.source != "gettext" && ds.path.empty())
+      throw ConfigError(file, fmt::format("{}.path: the \"{}\" source needs a data path", path, ds.source));
+    ds.corpus = in_file(file, [&] {
+      return resolve_options(data::corpus_options(), as_object(d.at("corpus"), file, path + ".corpus"), path + ".corpus");
+    });
+    s.datasets.push_back(std::move(ds));
+  }
+  check_unique(s.datasets, "dataset", file);
+
+  const auto& profiles = as_list(r, "imbalance", file, true);
+  for (size_t i = 0; i < profiles.size(); ++i) {
+    std::string path = fmt::format("$.imbalance[{}]", i);
+    json::object given = as_object(profiles[i], file, path);
+    ImbalanceSpec im;
+    im.json_path = path;
+    if (const json::value* l = given.if_contains("label")) {
+      if (!l->is_string()) throw ConfigError(file, path + ".label: expected a string");
+      im.label = std::string(l->get_string());
+      given.erase("label");
+    }
+    im.params = in_file(file, [&] { return resolve_options(data::imbalance_options(), given, path); });
+    if (im.label.empty()) im.label = json::value_to<std::string>(im.params.at("profile"));
+    check_label(im.label, file, path + ".label");
+    s.imbalances.push_back(std::move(im));
+  }
+  check_unique(s.imbalances, "imbalance", file);
+
+  static const OptionTable method_entry = {
+      {"name", OptType::String, nullptr, "a registered method (see `longtail methods`)"},
+      {"params", OptType::Json, json::object{}, "the method's hyper-parameters"},
+      {"label", OptType::String, "", "name in the run tree and reports (default: the method name)"},
+  };
+  const auto& methods = as_list(r, "methods", file, true);
+  for (size_t i = 0; i < methods.size(); ++i) {
+    std::string path = fmt::format("$.methods[{}]", i);
+    json::object m = in_file(file, [&] { return resolve_options(method_entry, as_object(methods[i], file, path), path); });
+    MethodEntry me;
+    me.name = json::value_to<std::string>(m.at("name"));
+    me.json_path = path;
+    const methods::MethodSpec* spec = methods::find_method(me.name);
+    if (!spec)
+      throw ConfigError(file, fmt::format("{}.name: unknown method \"{}\"; known: {}", path, me.name,
+                                          fmt::join(methods::method_names(), ", ")));
+    me.params = in_file(file, [&] {
+      return resolve_options(spec->params, as_object(m.at("params"), file, path + ".params"), path + ".params");
+    });
+    me.label = json::value_to<std::string>(m.at("label"));
+    if (me.label.empty()) me.label = me.name;
+    check_label(me.label, file, path + ".label");
+    s.methods.push_back(std::move(me));
+  }
+  check_unique(s.methods, "method", file);
+
+  const auto& seeds = as_list(r, "seeds", file, true);
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    if (!seeds[i].is_int64() || seeds[i].get_int64() < 0)
+      throw ConfigError(file, fmt::format("$.seeds[{}]: expected a non-negative integer, got {}", i, json::serialize(seeds[i])));
+    if (!seen.insert(seeds[i].get_int64()).second)
+      throw ConfigError(file, fmt::format("$.seeds[{}]: seed {} appears twice", i, seeds[i].get_int64()));
+    s.seeds.push_back(seeds[i].get_int64());
+  }
+
+  s.model = in_file(file, [&] { return model::resolve_model(as_object(r.at("model"), file, "$.model"), "$.model"); });
+  s.train = in_file(file, [&] { return resolve_options(train::train_options(), as_object(r.at("train"), file, "$.train"), "$.train"); });
+  s.eval = in_file(file, [&] { return resolve_options(train::eval_options(), as_object(r.at("eval"), file, "$.eval"), "$.eval"); });
+  s.vocab = in_file(file, [&] { return resolve_options(vocab_options(), as_object(r.at("vocab"), file, "$.vocab"), "$.vocab"); });
+  s.groups = in_file(file, [&] { return resolve_options(group_options(), as_object(r.at("groups"), file, "$.groups"), "$.groups"); });
+  if (s.train.at("max_len").to_number<int64_t>() > s.model.max_positions)
+    throw ConfigError(file, fmt::format("$.train.max_len: expected at most the model's max_positions ({})", s.model.max_positions));
+  return s;
+}
+
+std::string suite_reference() {
+  std::string out;
+  auto section = [&](const char* title, const OptionTable& t) {
+    out += fmt::format("{}:\n{}\n", title, table_to_text(t));
+  };
+  section("suite (top level)", suite_options());
+  section("datasets[]", dataset_options());
+  section("datasets[].corpus", data::corpus_options());
+  section("imbalance[]", data::imbalance_options());
+  section("model", model::model_options());
+  section("train", train::train_options());
+  section("eval", train::eval_options());
+  section("vocab", vocab_options());
+  section("groups", group_options());
+  return out;
+}
+
+}  // namespace longtail::grid

@@ -1,0 +1,63 @@
+// Suite files: declarative grids of datasets × imbalance profiles × methods × seeds, with one
+// model, budget and evaluation setting. Everything that can be checked without data is checked
+// at load time; errors name the file and the JSON path.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/common/options.h"
+#include "harness/model/model_config.h"
+
+namespace longtail::grid {
+
+struct DatasetSpec {
+  std::string label;      // directory name in the run tree
+  std::string source;     // gettext | catalogs | ted | opus100 | plain
+  std::string path;       // data location for non-built-in sources ("" for gettext)
+  std::string direction;  // en-x | x-en
+  std::vector<std::string> languages;  // empty = all the corpus has (after max_languages)
+  int64_t max_languages = 0;           // keep the N largest languages (0 = all)
+  boost::json::object corpus;          // resolved corpus options (split sizes, minimum pairs)
+  std::string json_path;
+};
+
+struct ImbalanceSpec {
+  std::string label;
+  boost::json::object params;  // resolved; "profile" plus that profile's parameters
+  std::string json_path;
+};
+
+struct MethodEntry {
+  std::string label;
+  std::string name;
+  boost::json::object params;  // resolved against the method's table
+  std::string json_path;
+};
+
+struct Suite {
+  std::string file;
+  std::string name;
+  std::string description;
+  std::vector<DatasetSpec> datasets;
+  std::vector<ImbalanceSpec> imbalances;
+  std::vector<MethodEntry> methods;
+  std::vector<int64_t> seeds;
+  model::ModelConfig model;
+  boost::json::object train, eval, vocab, groups;
+};
+
+// The option tables of the suite file (top level, dataset entries, vocabulary, groups).
+const OptionTable& suite_options();
+const OptionTable& dataset_options();
+const OptionTable& vocab_options();
+const OptionTable& group_options();
+
+// Parses and validates a suite file. Throws ConfigError("<file>: $.path: what was expected").
+Suite load_suite(const std::string& path);
+
+// Every option table a suite file uses, as text (for `longtail run --help`).
+std::string suite_reference();
+
+}  // namespace longtail::grid

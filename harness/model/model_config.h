@@ -1,0 +1,34 @@
+// Transformer configurations. Pure data: the driver validates suites against this table without
+// loading LibTorch; longtail-cell builds the model from the resolved object.
+#pragma once
+
+#include <boost/json.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/common/options.h"
+
+namespace longtail::model {
+
+struct ModelConfig {
+  std::string name;       // "tiny", "small", "base" or "custom"
+  int64_t encoder_layers;
+  int64_t decoder_layers;
+  int64_t d_model;
+  int64_t ffn_dim;
+  int64_t heads;
+  double dropout;
+  double attention_dropout;
+  int64_t max_positions;  // sinusoidal positions precomputed up to this length
+};
+
+// Option table of the suite's "model" object: {"config": "tiny", <any field below to override>}.
+const OptionTable& model_options();
+// Named presets. base = fairseq transformer_iwslt_de_en (6+6, d 512, FFN 1024, 4 heads, dropout 0.3).
+const std::vector<ModelConfig>& model_presets();
+// Resolves a suite "model" object (preset + overrides) into a full config; throws ConfigError.
+ModelConfig resolve_model(const boost::json::object& given, const std::string& json_path);
+boost::json::object to_json(const ModelConfig& c);
+ModelConfig model_from_json(const boost::json::object& o);
+
+}  // namespace longtail::model

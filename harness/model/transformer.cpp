@@ -1,0 +1,249 @@
+#include "harness/model/transformer.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "harness/model/compat.h"
+
+namespace longtail::model {
+
+namespace F = torch::nn::functional;
+
+namespace {
+
+torch::nn::Linear make_linear(int64_t in, int64_t out) {
+  torch::nn::Linear l(torch::nn::LinearOptions(in, out).bias(true));
+  // fairseq's Transformer initialisation: Xavier-uniform weights, zero biases.
+  torch::NoGradGuard no_grad;
+  torch::nn::init::xavier_uniform_(l->weight);
+  torch::nn::init::zeros_(l->bias);
+  return l;
+}
+
+torch::nn::LayerNorm make_ln(int64_t d) { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})); }
+
+// [B,T,D] → [B,H,T,Dh]
+torch::Tensor split_heads(const torch::Tensor& x, int64_t heads) {
+  return x.view({x.size(0), x.size(1), heads, x.size(2) / heads}).transpose(1, 2);
+}
+// [B,H,T,Dh] → [B,T,D]
+torch::Tensor merge_heads(const torch::Tensor& x) {
+  return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+// Attention blocks
+
+SelfAttentionImpl::SelfAttentionImpl(int64_t d_model, int64_t heads, double attention_dropout)
+    : heads_(heads), attention_dropout_(attention_dropout) {
+  in_proj_ = register_module("in_proj", make_linear(d_model, 3 * d_model));
+  out_proj_ = register_module("out_proj", make_linear(d_model, d_model));
+}
+
+torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, bool causal) {
+  auto qkv = in_proj_(x).chunk(3, -1);
+  auto q = split_heads(qkv[0], heads_), k = split_heads(qkv[1], heads_), v = split_heads(qkv[2], heads_);
+  auto out = compat::attention(q, k, v, mask, is_training() ? attention_dropout_ : 0.0, causal);
+  return out_proj_(merge_heads(out));
+}
+
+torch::Tensor SelfAttentionImpl::step(const torch::Tensor& x, torch::Tensor& k_cache, torch::Tensor& v_cache) {
+  auto qkv = in_proj_(x).chunk(3, -1);
+  auto q = split_heads(qkv[0], heads_), k = split_heads(qkv[1], heads_), v = split_heads(qkv[2], heads_);
+  k_cache = k_cache.defined() ? torch::cat({k_cache, k}, 2) : k;
+  v_cache = v_cache.defined() ? torch::cat({v_cache, v}, 2) : v;
+  // The single new query may see every cached position: no mask, not causal.
+  auto out = compat::attention(q, k_cache, v_cache, {}, is_training() ? attention_dropout_ : 0.0, false);
+  return out_proj_(merge_heads(out));
+}
+
+CrossAttentionImpl::CrossAttentionImpl(int64_t d_model, int64_t heads, double attention_dropout)
+    : heads_(heads), attention_dropout_(attention_dropout) {
+  q_proj_ = register_module("q_proj", make_linear(d_model, d_model));
+  kv_proj_ = register_module("kv_proj", make_linear(d_model, 2 * d_model));
+  out_proj_ = register_module("out_proj", make_linear(d_model, d_model));
+}
+
+std::pair<torch::Tensor, torch::Tensor> CrossAttentionImpl::memory_kv(const torch::Tensor& memory) {
+  auto kv = kv_proj_(memory).chunk(2, -1);
+  return {split_heads(kv[0], heads_), split_heads(kv[1], heads_)};
+}
+
+torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& k, const torch::Tensor& v,
+                                          const torch::Tensor& src_mask) {
+  auto q = split_heads(q_proj_(x), heads_);
+  auto out = compat::attention(q, k, v, src_mask, is_training() ? attention_dropout_ : 0.0, false);
+  return out_proj_(merge_heads(out));
+}
+
+FeedForwardImpl::FeedForwardImpl(int64_t d_model, int64_t ffn_dim) {
+  fc1_ = register_module("fc1", make_linear(d_model, ffn_dim));
+  fc2_ = register_module("fc2", make_linear(ffn_dim, d_model));
+}
+
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return fc2_(torch::relu(fc1_(x))); }
+
+// ------------------------------------------------------------------------------------------------
+// Layers (pre-LN: x + dropout(sublayer(LN(x))))
+
+EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : dropout_(c.dropout) {
+  ln_attn_ = register_module("ln_attn", make_ln(c.d_model));
+  attn_ = register_module("attn", SelfAttention(c.d_model, c.heads, c.attention_dropout));
+  ln_ffn_ = register_module("ln_ffn", make_ln(c.d_model));
+  ffn_ = register_module("ffn", FeedForward(c.d_model, c.ffn_dim));
+}
+
+torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x_in, const torch::Tensor& src_mask) {
+  const bool train = is_training();
+  auto x = x_in + torch::dropout(attn_(ln_attn_(x_in), src_mask, false), dropout_, train);
+  return x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+}
+
+DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) : dropout_(c.dropout) {
+  ln_self_ = register_module("ln_self", make_ln(c.d_model));
+  self_attn_ = register_module("self_attn", SelfAttention(c.d_model, c.heads, c.attention_dropout));
+  ln_cross_ = register_module("ln_cross", make_ln(c.d_model));
+  cross_attn_ = register_module("cross_attn", CrossAttention(c.d_model, c.heads, c.attention_dropout));
+  ln_ffn_ = register_module("ln_ffn", make_ln(c.d_model));
+  ffn_ = register_module("ffn", FeedForward(c.d_model, c.ffn_dim));
+}
+
+torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x_in, const torch::Tensor& mem_k,
+                                        const torch::Tensor& mem_v, const torch::Tensor& src_mask) {
+  const bool train = is_training();
+  // Target padding sits at the end, so the causal mask alone keeps real positions off the pads.
+  auto x = x_in + torch::dropout(self_attn_(ln_self_(x_in), {}, true), dropout_, train);
+  x = x + torch::dropout(cross_attn_(ln_cross_(x), mem_k, mem_v, src_mask), dropout_, train);
+  return x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+}
+
+torch::Tensor DecoderLayerImpl::step(const torch::Tensor& x_in, DecoderState& st, size_t layer) {
+  const bool train = is_training();
+  auto x = x_in + torch::dropout(self_attn_->step(ln_self_(x_in), st.self_k[layer], st.self_v[layer]), dropout_, train);
+  x = x + torch::dropout(cross_attn_(ln_cross_(x), st.cross_k[layer], st.cross_v[layer], st.src_mask), dropout_, train);
+  return x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+}
+
+void DecoderState::select(const torch::Tensor& index) {
+  for (auto* list : {&self_k, &self_v, &cross_k, &cross_v})
+    for (auto& t : *list)
+      if (t.defined()) t = t.index_select(0, index);
+  src_mask = src_mask.index_select(0, index);
+}
+
+// ------------------------------------------------------------------------------------------------
+// The model
+
+torch::Tensor sinusoidal_positions(int64_t n, int64_t d) {
+  const int64_t half = d / 2;
+  // fairseq: frequencies 10000^(-i/(half-1)), i = 0..half-1.
+  const double step = std::log(10000.0) / static_cast<double>(std::max<int64_t>(half - 1, 1));
+  auto freq = torch::exp(torch::arange(half, torch::kFloat) * -step);
+  auto angles = torch::arange(n, torch::kFloat).unsqueeze(1) * freq.unsqueeze(0);
+  auto table = torch::cat({torch::sin(angles), torch::cos(angles)}, 1);
+  if (d % 2 == 1) table = torch::cat({table, torch::zeros({n, 1})}, 1);
+  return table;
+}
+
+TransformerImpl::TransformerImpl(const ModelConfig& config, int64_t vocab_size, int64_t pad_id)
+    : config_(config), vocab_size_(vocab_size), pad_id_(pad_id) {
+  if (config.d_model % config.heads != 0)
+    throw std::invalid_argument("model: heads (" + std::to_string(config.heads) + ") must divide d_model (" +
+                                std::to_string(config.d_model) + ")");
+  if (pad_id < 0 || pad_id >= vocab_size) throw std::invalid_argument("model: pad id outside the vocabulary");
+  embedding_ = register_module(
+      "embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(vocab_size, config.d_model).padding_idx(pad_id)));
+  {
+    // N(0, d^-1/2): with the √d input scaling the embeddings start at unit scale, and as output
+    // projection the initial logits stay small. The pad row stays zero (and gets no gradient).
+    torch::NoGradGuard no_grad;
+    embedding_->weight.normal_(0.0, std::pow(static_cast<double>(config.d_model), -0.5));
+    embedding_->weight[pad_id].zero_();
+  }
+  positions_ = register_buffer("positions", sinusoidal_positions(config.max_positions, config.d_model));
+  encoder_layers_ = register_module("encoder_layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < config.encoder_layers; ++i) encoder_layers_->push_back(EncoderLayer(config));
+  decoder_layers_ = register_module("decoder_layers", torch::nn::ModuleList());
+  for (int64_t i = 0; i < config.decoder_layers; ++i) decoder_layers_->push_back(DecoderLayer(config));
+  encoder_ln_ = register_module("encoder_ln", make_ln(config.d_model));
+  decoder_ln_ = register_module("decoder_ln", make_ln(config.d_model));
+}
+
+torch::Tensor TransformerImpl::embed(const torch::Tensor& tokens, int64_t first_position) {
+  const int64_t t = tokens.size(1);
+  if (first_position + t > config_.max_positions)
+    throw std::invalid_argument("model: sequence of " + std::to_string(first_position + t) +
+                                " tokens exceeds max_positions " + std::to_string(config_.max_positions));
+  auto x = embedding_(tokens) * std::sqrt(static_cast<double>(config_.d_model)) +
+           positions_.narrow(0, first_position, t).unsqueeze(0);
+  return torch::dropout(x, config_.dropout, is_training());
+}
+
+EncoderOut TransformerImpl::encode(const torch::Tensor& src) {
+  auto src_mask = src.ne(pad_id_).view({src.size(0), 1, 1, src.size(1)});
+  auto x = embed(src, 0);
+  for (const auto& layer : *encoder_layers_) x = layer->as<EncoderLayer>()->forward(x, src_mask);
+  return {encoder_ln_(x), src_mask};
+}
+
+torch::Tensor TransformerImpl::decoder_hidden(const torch::Tensor& tgt_in, const EncoderOut& enc) {
+  auto x = embed(tgt_in, 0);
+  for (const auto& m : *decoder_layers_) {
+    auto* layer = m->as<DecoderLayer>();
+    auto [k, v] = layer->cross_attention()->memory_kv(enc.memory);
+    x = layer->forward(x, k, v, enc.src_mask);
+  }
+  return decoder_ln_(x);
+}
+
+torch::Tensor TransformerImpl::forward(const torch::Tensor& src, const torch::Tensor& tgt_in) {
+  auto h = decoder_hidden(tgt_in, encode(src));
+  return F::linear(h, embedding_->weight);  // shared output projection
+}
+
+DecoderState TransformerImpl::start_decoding(const EncoderOut& enc) {
+  DecoderState st;
+  st.src_mask = enc.src_mask;
+  const size_t n = decoder_layers_->size();
+  st.self_k.resize(n);
+  st.self_v.resize(n);
+  for (const auto& m : *decoder_layers_) {
+    auto [k, v] = m->as<DecoderLayer>()->cross_attention()->memory_kv(enc.memory);
+    st.cross_k.push_back(k);
+    st.cross_v.push_back(v);
+  }
+  return st;
+}
+
+torch::Tensor TransformerImpl::decode_step(const torch::Tensor& prev_tokens, DecoderState& st) {
+  auto x = embed(prev_tokens.view({-1, 1}), st.length);
+  for (size_t i = 0; i < decoder_layers_->size(); ++i) x = decoder_layers_[i]->as<DecoderLayer>()->step(x, st, i);
+  st.length += 1;
+  return F::linear(decoder_ln_(x).squeeze(1), embedding_->weight);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Loss
+
+ExampleLosses label_smoothed_loss(const torch::Tensor& logits, const torch::Tensor& target, int64_t pad_id,
+                                  double epsilon) {
+  const int64_t vocab = logits.size(-1);
+  auto lprobs = torch::log_softmax(logits.to(torch::kFloat), -1);
+  auto nll = -lprobs.gather(-1, target.unsqueeze(-1)).squeeze(-1);  // [B,T]
+  auto smooth = -lprobs.sum(-1);                                     // [B,T]
+  const double eps_other = epsilon / static_cast<double>(vocab - 1);
+  // -Σ_v q(v) log p(v) with q = 1-ε on the gold token, ε/(V-1) elsewhere.
+  auto token_loss = (1.0 - epsilon - eps_other) * nll + eps_other * smooth;
+  auto mask = target.ne(pad_id).to(torch::kFloat);
+  return {(token_loss * mask).sum(1), (nll * mask).sum(1), mask.sum(1)};
+}
+
+torch::Tensor sum_by_language(const torch::Tensor& per_example, const torch::Tensor& lang, int64_t n_langs) {
+  auto onehot = F::one_hot(lang, n_langs).to(per_example.scalar_type());  // [B,L]
+  return torch::matmul(onehot.t(), per_example);
+}
+
+}  // namespace longtail::model

@@ -1,0 +1,191 @@
+#include "reports/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "harness/common/json_util.h"
+#include "harness/common/options.h"
+#include "harness/common/version.h"
+
+namespace longtail::reports {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+std::vector<std::string> high_resource(const json::object& config) {
+  const auto& data = config.at("data").as_object();
+  const auto& groups = config.at("groups").as_object();
+  std::vector<std::string> langs = json::value_to<std::vector<std::string>>(data.at("languages"));
+  auto explicit_high = json::value_to<std::vector<std::string>>(groups.at("high"));
+  if (!explicit_high.empty()) return explicit_high;
+  const auto& natural = data.at("natural_pairs").as_object();
+  auto size = [&](const std::string& l) { return natural.at(l).to_number<int64_t>(); };
+  int64_t threshold = groups.at("high_min_pairs").to_number<int64_t>();
+  std::vector<std::string> high;
+  if (threshold > 0) {
+    for (const auto& l : langs)
+      if (size(l) >= threshold) high.push_back(l);
+    return high;
+  }
+  std::stable_sort(langs.begin(), langs.end(), [&](const auto& a, const auto& b) { return size(a) > size(b); });
+  langs.resize(langs.size() / 2);
+  return langs;
+}
+
+namespace {
+
+double mean(const std::vector<double>& v) {
+  if (v.empty()) return 0;
+  double s = 0;
+  for (double x : v) s += x;
+  return s / double(v.size());
+}
+
+// The per-cell entry of report.json (schema in docs/report-schema.md).
+json::object cell_entry(const json::object& r) {
+  json::object cell{{"dataset", r.at("dataset")}, {"imbalance", r.at("imbalance")}, {"method", r.at("method")},
+                    {"seed", r.at("seed")}, {"status", r.at("status")}};
+  if (r.contains("reason")) cell["reason"] = r.at("reason");
+  json::object langs;
+  if (r.at("status") == "ok") {
+    std::vector<std::string> high = high_resource(r.at("config").as_object());
+    std::set<std::string> high_set(high.begin(), high.end());
+    std::vector<double> all, hrl, lrl;
+    for (const auto& kv : r.at("languages").as_object()) {
+      const auto& l = kv.value().as_object();
+      double bleu = l.at("bleu").to_number<double>();
+      bool is_high = high_set.count(std::string(kv.key())) > 0;
+      langs[kv.key()] = json::object{{"bleu", l.at("bleu")}, {"chrf", l.at("chrf")}, {"dev_loss", l.at("dev_loss")},
+                                     {"train_pairs", l.at("train_pairs")}, {"natural_pairs", l.at("natural_pairs")},
+                                     {"group", is_high ? "high" : "low"}};
+      all.push_back(bleu);
+      (is_high ? hrl : lrl).push_back(bleu);
+    }
+    cell["mean_bleu"] = mean(all);
+    cell["high_bleu"] = mean(hrl);
+    cell["low_bleu"] = mean(lrl);
+  }
+  cell["languages"] = langs;
+  for (const char* key : {"device", "torch_version", "precision", "steps", "tokens_per_s", "wall_time_s",
+                          "corpus_fingerprint", "git_commit"})
+    if (r.contains(key)) cell[key] = r.at(key);
+  return cell;
+}
+
+}  // namespace
+
+json::object build_report(const std::string& run_dir) {
+  std::vector<std::string> files;
+  if (fs::is_directory(run_dir))
+    for (const auto& e : fs::recursive_directory_iterator(run_dir))
+      if (e.path().filename() == "result.json") files.push_back(e.path().string());
+  if (files.empty()) throw ConfigError(run_dir, "no result.json below this directory; run the suite first");
+  std::sort(files.begin(), files.end());
+
+  json::array cells;
+  std::set<std::string> fingerprints, commits, devices, torch_versions, suites;
+  json::value scorer = nullptr;
+  double wall = 0;
+  for (const auto& f : files) {
+    json::object r = read_json_file(f).as_object();
+    cells.push_back(cell_entry(r));
+    if (r.contains("corpus_fingerprint")) fingerprints.insert(std::string(r.at("corpus_fingerprint").as_string()));
+    if (r.contains("git_commit")) commits.insert(std::string(r.at("git_commit").as_string()));
+    if (r.contains("device")) devices.insert(std::string(r.at("device").as_string()));
+    if (r.contains("torch_version")) torch_versions.insert(std::string(r.at("torch_version").as_string()));
+    if (r.contains("scorer") && scorer.is_null()) scorer = r.at("scorer");
+    if (r.contains("config")) suites.insert(std::string(r.at("config").at("cell").at("suite").as_string()));
+    if (r.contains("wall_time_s")) wall += r.at("wall_time_s").to_number<double>();
+  }
+  auto list = [](const std::set<std::string>& s) { return json::value_from(std::vector<std::string>(s.begin(), s.end())); };
+  return json::object{{"schema", "longtail-report-v1"},
+                      {"suite", suites.size() == 1 ? json::value(*suites.begin()) : list(suites)},
+                      {"run_dir", fs::absolute(run_dir).string()},
+                      {"generated_by", fmt::format("longtail {} ({})", longtail_version(), git_commit())},
+                      {"scorer", scorer},
+                      {"corpus_fingerprints", list(fingerprints)},
+                      {"git_commits", list(commits)},
+                      {"torch_versions", list(torch_versions)},
+                      {"devices", list(devices)},
+                      {"wall_time_s", wall},
+                      {"cells", cells}};
+}
+
+void write_report(const std::string& run_dir, const json::object& report) {
+  write_json_file(run_dir + "/report.json", report);
+}
+
+std::string format_table(const json::object& report) {
+  // dataset -> column (imbalance/method) -> language -> BLEU per seed
+  std::map<std::string, std::vector<std::string>> columns;
+  std::map<std::string, std::map<std::string, std::map<std::string, std::vector<double>>>> bleu;
+  std::map<std::string, std::map<std::string, int64_t>> natural;
+  std::map<std::string, std::map<std::string, std::string>> group;
+  std::vector<std::string> failures;
+  for (const auto& cv : report.at("cells").as_array()) {
+    const auto& c = cv.as_object();
+    std::string ds(c.at("dataset").as_string());
+    std::string col = fmt::format("{}/{}", c.at("imbalance").as_string(), c.at("method").as_string());
+    if (c.at("status") != "ok") {
+      failures.push_back(fmt::format("{}/{}/seed{}: {}", ds, col, c.at("seed").to_number<int64_t>(),
+                                     c.contains("reason") ? std::string(c.at("reason").as_string()) : "failed"));
+      continue;
+    }
+    auto& cols = columns[ds];
+    if (std::find(cols.begin(), cols.end(), col) == cols.end()) cols.push_back(col);
+    for (const auto& lv : c.at("languages").as_object()) {
+      std::string lang(lv.key());
+      bleu[ds][col][lang].push_back(lv.value().at("bleu").to_number<double>());
+      natural[ds][lang] = lv.value().at("natural_pairs").to_number<int64_t>();
+      group[ds][lang] = std::string(lv.value().at("group").as_string());
+    }
+  }
+  std::string out;
+  for (const auto& [ds, cols] : columns) {
+    std::vector<std::string> langs;
+    for (const auto& kv : natural[ds]) langs.push_back(kv.first);
+    std::stable_sort(langs.begin(), langs.end(), [&](const auto& a, const auto& b) { return natural[ds][a] > natural[ds][b]; });
+    size_t w = 7;
+    for (const auto& c : cols) w = std::max(w, c.size());
+    out += fmt::format("\n{} — BLEU (test; mean over seeds), languages by training size\n", ds);
+    out += fmt::format("{:<12} {:>9} ", "language", "pairs");
+    for (const auto& c : cols) out += fmt::format(" {:>{}}", c, w);
+    out += "\n";
+    auto cell_mean = [&](const std::string& col, const std::string& lang) {
+      auto it = bleu[ds][col].find(lang);
+      return it == bleu[ds][col].end() ? -1.0 : mean(it->second);
+    };
+    for (const auto& l : langs) {
+      out += fmt::format("{:<12} {:>9} ", l, natural[ds][l]);
+      for (const auto& c : cols) {
+        double b = cell_mean(c, l);
+        out += b < 0 ? fmt::format(" {:>{}}", "-", w) : fmt::format(" {:>{}.2f}", b, w);
+      }
+      out += "\n";
+    }
+    for (const char* which : {"mean", "high", "low"}) {
+      out += fmt::format("{:<12} {:>9} ", std::string(which) + (std::string(which) == "mean" ? "" : "-resource"), "");
+      for (const auto& c : cols) {
+        std::vector<double> v;
+        for (const auto& l : langs)
+          if (std::string(which) == "mean" || group[ds][l] == which) {
+            double b = cell_mean(c, l);
+            if (b >= 0) v.push_back(b);
+          }
+        out += fmt::format(" {:>{}.2f}", mean(v), w);
+      }
+      out += "\n";
+    }
+  }
+  if (!failures.empty()) {
+    out += "\nfailed cells:\n";
+    for (const auto& f : failures) out += "  " + f + "\n";
+  }
+  return out;
+}
+
+}  // namespace longtail::reports
