@@ -7,6 +7,7 @@
 // ASCII, and `[^0-9]` only ever pairs with an ASCII character, so a multi-byte character can
 // neither match differently nor shift where a later match starts (the start of a match is
 // never inside a multi-byte character, and the bytes it adds are copied unchanged).
+#include <algorithm>
 #include <array>
 
 #include "eval/scorer/tokenizer.h"
@@ -51,9 +52,12 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
 // tokenizer_13a.py before the regexes: <skipped>, hyphenated line breaks, newlines, the four
 // entities in this order (so "&amp;lt;" becomes "<"), then the space padding.
 std::string unescape_and_pad(std::string_view line) {
-  std::string s = replace_all(line, "<skipped>", "");
-  s = replace_all(s, "-\n", "");
-  s = replace_all(s, "\n", " ");
+  std::string s(line);
+  if (s.find('<') != std::string::npos) s = replace_all(s, "<skipped>", "");
+  if (s.find('\n') != std::string::npos) {
+    s = replace_all(s, "-\n", "");
+    s = replace_all(s, "\n", " ");
+  }
   if (s.find('&') != std::string::npos) {
     s = replace_all(s, "&quot;", "\"");
     s = replace_all(s, "&amp;", "&");
@@ -63,80 +67,105 @@ std::string unescape_and_pad(std::string_view line) {
   return " " + s + " ";
 }
 
+// Each pass reads `in` and writes into `out`, which has room for 3 bytes per input byte (the
+// most any pass emits), and returns the output length.
+
 // re.sub(r'([\{-\~\[-\` -\&\(-\+\:-\@\/])', r' \1 ', s)
-void pad_symbols(std::string_view in, std::string& out) {
-  out.clear();
+std::size_t pad_symbols(std::string_view in, char* out) {
+  char* w = out;
   for (char c : in) {
     if (kSymbol[static_cast<unsigned char>(c)]) {
-      out.push_back(' ');
-      out.push_back(c);
-      out.push_back(' ');
+      w[0] = ' ';
+      w[1] = c;
+      w[2] = ' ';
+      w += 3;
     } else {
-      out.push_back(c);
+      *w++ = c;
     }
   }
+  return static_cast<std::size_t>(w - out);
 }
 
-// re.sub(r'([^0-9])([\.,])', r'\1 \2 ', s)
-void split_after_non_digit(std::string_view in, std::string& out) {
-  out.clear();
-  std::size_t i = 0;
-  while (i < in.size()) {
-    if (i + 1 < in.size() && !is_digit(in[i]) && is_period_or_comma(in[i + 1])) {
-      out.push_back(in[i]);
-      out.push_back(' ');
-      out.push_back(in[i + 1]);
-      out.push_back(' ');
-      i += 2;
-    } else {
-      out.push_back(in[i++]);
-    }
-  }
+// Passes 2-4 can only match next to a '.', ',' or '-' (the "key"), which are rare: they jump from
+// key to key (copying the bytes between in bulk) and track `done`, the end of the last match,
+// since re.sub never lets a character take part in two matches.
+
+std::size_t next_period_or_comma(std::string_view in, std::size_t from) {
+  while (from < in.size() && !is_period_or_comma(in[from])) ++from;
+  return from;
 }
 
-// re.sub(r'([\.,])([^0-9])', r' \1 \2', s)
-void split_before_non_digit(std::string_view in, std::string& out) {
-  out.clear();
-  std::size_t i = 0;
-  while (i < in.size()) {
-    if (i + 1 < in.size() && is_period_or_comma(in[i]) && !is_digit(in[i + 1])) {
-      out.push_back(' ');
-      out.push_back(in[i]);
-      out.push_back(' ');
-      out.push_back(in[i + 1]);
-      i += 2;
-    } else {
-      out.push_back(in[i++]);
-    }
+// re.sub(r'([^0-9])([\.,])', r'\1 \2 ', s): key is the 2nd character.
+std::size_t split_after_non_digit(std::string_view in, char* out) {
+  char* w = out;
+  std::size_t done = 0;
+  for (std::size_t p = next_period_or_comma(in, 1); p < in.size(); p = next_period_or_comma(in, p + 1)) {
+    if (p - 1 < done || is_digit(in[p - 1])) continue;  // in[p-1] already matched, or a digit
+    w = std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.begin() + static_cast<std::ptrdiff_t>(p), w);
+    w[0] = ' ';
+    w[1] = in[p];
+    w[2] = ' ';
+    w += 3;
+    done = p + 1;
   }
+  return static_cast<std::size_t>(std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.end(), w) - out);
 }
 
-// re.sub(r'([0-9])(-)', r'\1 \2 ', s)
-void split_dash_after_digit(std::string_view in, std::string& out) {
-  out.clear();
-  std::size_t i = 0;
-  while (i < in.size()) {
-    if (i + 1 < in.size() && is_digit(in[i]) && in[i + 1] == '-') {
-      out.push_back(in[i]);
-      out.append(" - ");
-      i += 2;
-    } else {
-      out.push_back(in[i++]);
-    }
+// re.sub(r'([\.,])([^0-9])', r' \1 \2', s): key is the 1st character.
+std::size_t split_before_non_digit(std::string_view in, char* out) {
+  char* w = out;
+  std::size_t done = 0;
+  for (std::size_t p = next_period_or_comma(in, 0); p + 1 < in.size(); p = next_period_or_comma(in, p + 1)) {
+    if (p < done || is_digit(in[p + 1])) continue;
+    w = std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.begin() + static_cast<std::ptrdiff_t>(p), w);
+    w[0] = ' ';
+    w[1] = in[p];
+    w[2] = ' ';
+    w[3] = in[p + 1];
+    w += 4;
+    done = p + 2;
   }
+  return static_cast<std::size_t>(std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.end(), w) - out);
+}
+
+// re.sub(r'([0-9])(-)', r'\1 \2 ', s): key is the 2nd character.
+std::size_t split_dash_after_digit(std::string_view in, char* out) {
+  char* w = out;
+  std::size_t done = 0;
+  for (std::size_t p = in.find('-', 1); p != std::string_view::npos; p = in.find('-', p + 1)) {
+    if (p - 1 < done || !is_digit(in[p - 1])) continue;
+    w = std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.begin() + static_cast<std::ptrdiff_t>(p), w);
+    w[0] = ' ';
+    w[1] = '-';
+    w[2] = ' ';
+    w += 3;
+    done = p + 1;
+  }
+  return static_cast<std::size_t>(std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.end(), w) - out);
+}
+
+// Runs one pass from `text` into `scratch` and swaps them.
+void apply(std::size_t (*pass)(std::string_view, char*), std::string& text, std::string& scratch) {
+  scratch.resize(text.size() * 3);
+  scratch.resize(pass(text, scratch.data()));
+  text.swap(scratch);
 }
 
 }  // namespace
 
 std::string Tokenizer13a::tokenize(std::string_view line) const {
-  std::string a = unescape_and_pad(line);
-  std::string b;
-  b.reserve(a.size() * 2);
-  pad_symbols(a, b);
-  split_after_non_digit(b, a);
-  split_before_non_digit(a, b);
-  split_dash_after_digit(b, a);
-  return join_whitespace(a);
+  std::string text = unescape_and_pad(line);
+  // Passes 2-4 cannot match without a '.', ',' or '-', and no pass creates those characters.
+  const bool has_period_or_comma = text.find_first_of(".,") != std::string::npos;
+  const bool has_dash = text.find('-') != std::string::npos;
+  std::string scratch;
+  apply(pad_symbols, text, scratch);
+  if (has_period_or_comma) {
+    apply(split_after_non_digit, text, scratch);
+    apply(split_before_non_digit, text, scratch);
+  }
+  if (has_dash) apply(split_dash_after_digit, text, scratch);
+  return join_whitespace(text);
 }
 
 }  // namespace longtail::eval

@@ -177,11 +177,8 @@ const char* case_tables_unicode_version() { return kUnicodeVersion; }
 
 // ---- Python str methods ----
 
-std::size_t space_length_at(std::string_view text, std::size_t pos) {
-  const unsigned char b0 = byte_at(text, pos);
-  if (b0 < 0x80) return is_python_space(b0) ? 1 : 0;
-  // Multi-byte whitespace: C2 85, C2 A0, E1 9A 80, E2 80 80-8A/A8/A9/AF, E2 81 9F, E3 80 80.
-  if (b0 != 0xC2 && (b0 < 0xE1 || b0 > 0xE3)) return 0;
+// Multi-byte whitespace: C2 85, C2 A0, E1 9A 80, E2 80 80-8A/A8/A9/AF, E2 81 9F, E3 80 80.
+std::size_t detail::multibyte_space_length_at(std::string_view text, std::size_t pos) {
   char32_t cp = 0;
   const std::size_t len = decode_one(text, pos, cp);
   return (len != 0 && is_python_space(cp)) ? len : 0;
@@ -210,21 +207,22 @@ std::vector<std::string_view> split_whitespace(std::string_view text) {
 }
 
 std::string join_whitespace(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+  std::string out(text.size(), '\0');  // the result is never longer
+  char* w = out.data();
   std::size_t i = 0;
   bool pending_space = false;  // a separator is written only between two tokens
   while (i < text.size()) {
     const std::size_t space = space_length_at(text, i);
     if (space != 0) {
-      pending_space = !out.empty();
+      pending_space = w != out.data();
       i += space;
       continue;
     }
-    if (pending_space) out.push_back(' ');
+    if (pending_space) *w++ = ' ';
     pending_space = false;
-    out.push_back(text[i++]);
+    *w++ = text[i++];
   }
+  out.resize(static_cast<std::size_t>(w - out.data()));
   return out;
 }
 

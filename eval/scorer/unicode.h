@@ -57,8 +57,16 @@ bool is_cased(char32_t cp);
 const char* case_tables_unicode_version();
 
 // ---- Python str methods on valid UTF-8 ----
+namespace detail {
+std::size_t multibyte_space_length_at(std::string_view text, std::size_t pos);
+}
 // Byte length of the whitespace character starting at text[pos], or 0 if it is not whitespace.
-std::size_t space_length_at(std::string_view text, std::size_t pos);
+// Inline: tokenizers call it on every byte. Only C2, E1, E2 and E3 start multi-byte whitespace.
+inline std::size_t space_length_at(std::string_view text, std::size_t pos) {
+  const auto b = static_cast<unsigned char>(text[pos]);
+  if (b < 0x80) return is_python_space(b) ? 1 : 0;
+  return (b == 0xC2 || (b >= 0xE1 && b <= 0xE3)) ? detail::multibyte_space_length_at(text, pos) : 0;
+}
 // s.split(): views into `text`. The overload appends to `out` (not cleared).
 std::vector<std::string_view> split_whitespace(std::string_view text);
 void split_whitespace(std::string_view text, std::vector<std::string_view>& out);

@@ -115,7 +115,7 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x_in, const torch::
                                         const torch::Tensor& mem_v, const torch::Tensor& src_mask) {
   const bool train = is_training();
   // Target padding sits at the end, so the causal mask alone keeps real positions off the pads.
-  auto x = x_in + torch::dropout(self_attn_(ln_self_(x_in), {}, true), dropout_, train);
+  auto x = x_in + torch::dropout(self_attn_(ln_self_(x_in), torch::Tensor(), true), dropout_, train);
   x = x + torch::dropout(cross_attn_(ln_cross_(x), mem_k, mem_v, src_mask), dropout_, train);
   return x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <set>
 #include <sstream>
@@ -120,17 +121,23 @@ json::object train_vocab(const data::CorpusInfo& corpus, const std::vector<std::
   std::vector<std::string> tags;
   for (const auto& l : langs) tags.push_back(lang_tag(l));
   std::string args = fmt::format(
-      "--input={} --model_prefix={}/spm --vocab_size={} --model_type={} --character_coverage={} "
+      "--input=sample.txt --model_prefix=spm --vocab_size={} --model_type={} --character_coverage={} "
       "--pad_id={} --unk_id={} --bos_id={} --eos_id={} --user_defined_symbols={} "
       "--input_sentence_size=0 --shuffle_input_sentence=false --hard_vocab_limit=false "
       "--max_sentence_length=8192 --num_threads=1 --minloglevel=1",
-      sample_path, out_dir, opt.size, opt.model_type, opt.character_coverage, kPad, kUnk, kBos, kEos,
+      opt.size, opt.model_type, opt.character_coverage, kPad, kUnk, kBos, kEos,
       fmt::join(tags, ","));
   // SentencePiece's own randomness (seed pieces, sampling) is global: pin it.
   sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned>(opt.seed));
   spdlog::info("training a {}-piece {} vocabulary on {} sampled sentences", opt.size, opt.model_type,
                std::count(sample.begin(), sample.end(), '\n'));
-  check_status(sentencepiece::SentencePieceTrainer::Train(args), "SentencePiece training");
+  // The model file records its input and prefix paths: train inside out_dir with relative names
+  // so the same data gives a byte-identical model wherever the cache lives.
+  fs::path previous = fs::current_path();
+  fs::current_path(out_dir);
+  auto status = sentencepiece::SentencePieceTrainer::Train(args);
+  fs::current_path(previous);
+  check_status(status, "SentencePiece training");
   fs::remove(out_dir + "/spm.vocab");
 
   sentencepiece::SentencePieceProcessor sp;
@@ -156,10 +163,10 @@ json::object train_vocab(const data::CorpusInfo& corpus, const std::vector<std::
 }
 
 namespace {
-sentencepiece::SentencePieceProcessor load_processor(const std::string& vocab_dir, uint64_t* hash) {
+std::unique_ptr<sentencepiece::SentencePieceProcessor> load_processor(const std::string& vocab_dir, uint64_t* hash) {
   json::value info = read_json_file(vocab_dir + "/vocab.json");
-  sentencepiece::SentencePieceProcessor sp;
-  check_status(sp.Load(vocab_dir + "/spm.model"), "loading " + vocab_dir + "/spm.model");
+  auto sp = std::make_unique<sentencepiece::SentencePieceProcessor>();
+  check_status(sp->Load(vocab_dir + "/spm.model"), "loading " + vocab_dir + "/spm.model");
   if (hash) *hash = std::stoull(json::value_to<std::string>(info.at("hash")), nullptr, 16);
   return sp;
 }
@@ -168,7 +175,8 @@ sentencepiece::SentencePieceProcessor load_processor(const std::string& vocab_di
 void encode_corpus(const data::CorpusInfo& corpus, const std::vector<std::string>& langs, const std::string& vocab_dir,
                    const std::string& out_dir) {
   uint64_t hash = 0;
-  auto sp = load_processor(vocab_dir, &hash);
+  auto sp_ptr = load_processor(vocab_dir, &hash);
+  const auto& sp = *sp_ptr;
   make_dirs(out_dir);
   int64_t total = 0;
   for (const auto& l : langs) {
@@ -192,7 +200,8 @@ void encode_corpus(const data::CorpusInfo& corpus, const std::vector<std::string
 }
 
 void decode_file(const std::string& vocab_dir, const std::string& ids_path, const std::string& text_path) {
-  auto sp = load_processor(vocab_dir, nullptr);
+  auto sp_ptr = load_processor(vocab_dir, nullptr);
+  const auto& sp = *sp_ptr;
   std::vector<std::string> out;
   int64_t line_no = 0;
   for (const auto& line : read_lines(ids_path)) {

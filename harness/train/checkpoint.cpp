@@ -1,1 +1,151 @@
-// placeholder: being written
+#include "harness/train/checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace longtail::train {
+
+namespace {
+
+constexpr char kMagic[8] = {'L', 'T', 'C', 'K', 'P', 'T', '\0', '\0'};
+constexpr char kEnd[8] = {'L', 'T', 'C', 'K', 'E', 'N', 'D', '\0'};
+
+class FileReader {
+ public:
+  explicit FileReader(const std::string& path) : path_(path), in_(path, std::ios::binary) {
+    if (!in_) throw CheckpointError(path + ": cannot open checkpoint");
+  }
+  void read(void* p, size_t n) {
+    if (!in_.read(static_cast<char*>(p), static_cast<std::streamsize>(n)))
+      throw CheckpointError(path_ + ": truncated checkpoint");
+  }
+  template <class T>
+  T get() {
+    T v;
+    read(&v, sizeof v);
+    return v;
+  }
+  std::string str(uint64_t limit = uint64_t{1} << 32) {
+    const auto n = get<uint64_t>();
+    if (n > limit) throw CheckpointError(path_ + ": corrupt checkpoint (string of " + std::to_string(n) + " bytes)");
+    std::string s(n, '\0');
+    read(s.data(), n);
+    return s;
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::ifstream in_;
+};
+
+CheckpointHeader read_header(FileReader& r) {
+  char magic[8];
+  r.read(magic, sizeof magic);
+  if (std::memcmp(magic, kMagic, sizeof magic) != 0) throw CheckpointError(r.path() + ": not a longtail checkpoint (bad magic)");
+  const auto version = r.get<uint32_t>();
+  if (version != kCheckpointVersion)
+    throw CheckpointError(r.path() + ": checkpoint version " + std::to_string(version) + ", this build reads version " +
+                          std::to_string(kCheckpointVersion));
+  r.get<uint32_t>();  // flags
+  CheckpointHeader h;
+  h.step = r.get<int64_t>();
+  h.metrics_offset = r.get<uint64_t>();
+  h.cpu_rng = r.str();
+  h.cuda_rng = r.str();
+  h.batcher_state = r.str();
+  h.method_state = r.str();
+  h.trainer_state = r.str();
+  h.model_signature = r.str();
+  return h;
+}
+
+std::string shape_string(const std::vector<int64_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const CheckpointHeader& h, const NamedTensors& tensors) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw CheckpointError(tmp + ": cannot write checkpoint");
+    ByteWriter w;
+    w.raw(kMagic, sizeof kMagic);
+    w.u32(kCheckpointVersion);
+    w.u32(0);
+    w.i64(h.step);
+    w.u64(h.metrics_offset);
+    for (const auto* s : {&h.cpu_rng, &h.cuda_rng, &h.batcher_state, &h.method_state, &h.trainer_state, &h.model_signature})
+      w.str(*s);
+    w.u64(tensors.size());
+    out.write(w.data().data(), static_cast<std::streamsize>(w.data().size()));
+    for (const auto& [name, t] : tensors) {
+      auto cpu = t.detach().to(torch::kCPU).contiguous();
+      ByteWriter tw;
+      tw.str(name);
+      tw.str(c10::toString(cpu.scalar_type()));
+      tw.u32(static_cast<uint32_t>(cpu.dim()));
+      for (int64_t s : cpu.sizes()) tw.i64(s);
+      const uint64_t nbytes = static_cast<uint64_t>(cpu.numel()) * cpu.element_size();
+      tw.u64(nbytes);
+      out.write(tw.data().data(), static_cast<std::streamsize>(tw.data().size()));
+      out.write(static_cast<const char*>(cpu.data_ptr()), static_cast<std::streamsize>(nbytes));
+    }
+    out.write(kEnd, sizeof kEnd);
+    out.flush();
+    if (!out) throw CheckpointError(tmp + ": write failed (disk full?)");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+CheckpointHeader read_checkpoint_header(const std::string& path) {
+  FileReader r(path);
+  return read_header(r);
+}
+
+CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& into) {
+  FileReader r(path);
+  CheckpointHeader h = read_header(r);
+  std::map<std::string, torch::Tensor> live;
+  for (const auto& [name, t] : into) live[name] = t;
+
+  const auto n = r.get<uint64_t>();
+  std::map<std::string, bool> seen;
+  torch::NoGradGuard no_grad;
+  for (uint64_t i = 0; i < n; ++i) {
+    const std::string name = r.str(1 << 16);
+    const std::string dtype = r.str(64);
+    const auto ndim = r.get<uint32_t>();
+    if (ndim > 16) throw CheckpointError(path + ": corrupt checkpoint (tensor " + name + ")");
+    std::vector<int64_t> sizes(ndim);
+    for (auto& s : sizes) s = r.get<int64_t>();
+    const auto nbytes = r.get<uint64_t>();
+    auto it = live.find(name);
+    if (it == live.end()) throw CheckpointError(path + ": unexpected tensor \"" + name + "\" (different model or method?)");
+    const torch::Tensor& dst = it->second;
+    if (dtype != c10::toString(dst.scalar_type()))
+      throw CheckpointError(path + ": tensor \"" + name + "\" is " + dtype + ", the model has " + c10::toString(dst.scalar_type()));
+    if (sizes != dst.sizes().vec())
+      throw CheckpointError(path + ": tensor \"" + name + "\" has shape " + shape_string(sizes) + ", the model has " +
+                            shape_string(dst.sizes().vec()) + " (checkpoint of a different model configuration?)");
+    auto cpu = torch::empty(sizes, torch::TensorOptions().dtype(dst.scalar_type()));
+    if (nbytes != static_cast<uint64_t>(cpu.numel()) * cpu.element_size())
+      throw CheckpointError(path + ": corrupt checkpoint (size of tensor " + name + ")");
+    r.read(cpu.data_ptr(), nbytes);
+    dst.copy_(cpu);
+    seen[name] = true;
+  }
+  for (const auto& [name, t] : into)
+    if (!seen.count(name)) throw CheckpointError(path + ": tensor \"" + name + "\" is missing from the checkpoint");
+  char end[8];
+  r.read(end, sizeof end);
+  if (std::memcmp(end, kEnd, sizeof end) != 0) throw CheckpointError(path + ": corrupt checkpoint (no end marker)");
+  return h;
+}
+
+}  // namespace longtail::train

@@ -1,0 +1,114 @@
+// Scorer throughput on the 16 WMT17 en-de systems (3004 segments each, one reference), in
+// segments per second: corpus BLEU (13a), chrF2, chrF2++, the 13a tokenizer alone, and the
+// harness facade (BLEU + chrF). Data: $LONGTAIL_WMT17_DIR, default /work/shared/data/wmt17-en-de.
+// Figures and the sacreBLEU comparison are in docs/scorer.md.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "eval/scorer/scorer.h"
+#include "eval/scorer/unicode.h"
+
+namespace {
+
+using namespace longtail::eval;
+
+struct Wmt17 {
+  std::vector<std::vector<std::string>> systems;
+  std::vector<std::string> reference;
+  std::string error;
+};
+
+// As the sacreBLEU CLI reads a file: split on \n only, rstrip() each line.
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string data = buf.str();
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start < data.size();) {
+    std::size_t end = data.find('\n', start);
+    if (end == std::string::npos) end = data.size();
+    lines.emplace_back(rstrip(std::string_view(data).substr(start, end - start)));
+    start = end + 1;
+  }
+  return lines;
+}
+
+const Wmt17& wmt17() {
+  static const Wmt17 data = [] {
+    Wmt17 d;
+    const char* env = std::getenv("LONGTAIL_WMT17_DIR");
+    const std::string dir = env ? env : "/work/shared/data/wmt17-en-de";
+    try {
+      d.reference = read_lines(dir + "/reference.txt");
+      std::ifstream order(dir + "/ORDER.txt");
+      for (std::string name; std::getline(order, name);)
+        if (!name.empty() && name != "reference") d.systems.push_back(read_lines(dir + "/" + name + ".txt"));
+    } catch (const std::exception& e) {
+      d.error = e.what();
+    }
+    return d;
+  }();
+  return data;
+}
+
+// Runs `score(system)` over all systems per iteration; reports segments/s.
+template <typename F>
+void run_all_systems(benchmark::State& state, F score) {
+  const Wmt17& data = wmt17();
+  if (!data.error.empty() || data.systems.empty()) {
+    state.SkipWithError(("WMT17 data unavailable: " + data.error).c_str());
+    return;
+  }
+  for (auto _ : state)
+    for (const auto& system : data.systems) benchmark::DoNotOptimize(score(system));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(data.systems.size() * data.reference.size()));
+}
+
+void BM_Bleu(benchmark::State& state) {
+  const Bleu bleu;
+  const std::vector<std::vector<std::string>> refs{wmt17().reference};
+  run_all_systems(state, [&](const auto& hyps) { return bleu.corpus_score(hyps, refs).score; });
+}
+
+void BM_Chrf(benchmark::State& state) {
+  const Chrf chrf;
+  const std::vector<std::vector<std::string>> refs{wmt17().reference};
+  run_all_systems(state, [&](const auto& hyps) { return chrf.corpus_score(hyps, refs).score; });
+}
+
+void BM_ChrfPlusPlus(benchmark::State& state) {
+  ChrfOptions opt;
+  opt.word_order = 2;
+  const Chrf chrf(opt);
+  const std::vector<std::vector<std::string>> refs{wmt17().reference};
+  run_all_systems(state, [&](const auto& hyps) { return chrf.corpus_score(hyps, refs).score; });
+}
+
+void BM_Tokenize13a(benchmark::State& state) {
+  const Tokenizer13a tok;
+  run_all_systems(state, [&](const auto& hyps) {
+    std::size_t bytes = 0;
+    for (const auto& line : hyps) bytes += tok.tokenize(line).size();
+    return bytes;
+  });
+}
+
+void BM_ScoreCorpus(benchmark::State& state) {
+  run_all_systems(state, [&](const auto& hyps) { return score_corpus(hyps, wmt17().reference).bleu; });
+}
+
+}  // namespace
+
+BENCHMARK(BM_Bleu)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Chrf)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ChrfPlusPlus)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Tokenize13a)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ScoreCorpus)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();

@@ -1,0 +1,72 @@
+// Pieces shared by the metrics: sacreBLEU's signature strings and score lines
+// (`sacrebleu/metrics/base.py`: Signature.format, Score.format).
+#pragma once
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace longtail::eval {
+
+// The sacreBLEU release whose behaviour (and signature `version:`) this scorer reproduces.
+inline constexpr const char* kSacrebleuVersion = "2.6.0";
+
+// Python f"{x:.{digits}f}": correctly rounded (half-even on the binary value), as glibc printf.
+inline std::string format_fixed(double x, int digits) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+// An ordered `key:value|...` signature. sacreBLEU prints `nrefs` first, then the optional
+// bootstrap/paired-test keys, the metric's own keys, and `version` last; each key also has the
+// short name used by the CLI's text output (`#:1|c:mixed|...|v:2.6.0`).
+class Signature {
+ public:
+  // `num_refs` < 0 means a varying number of references per segment (`nrefs:var`).
+  explicit Signature(int num_refs) { add("nrefs", "#", num_refs < 0 ? "var" : std::to_string(num_refs)); }
+  Signature& add(std::string key, std::string short_key, std::string value) {
+    entries_.push_back({std::move(key), std::move(short_key), std::move(value)});
+    return *this;
+  }
+  Signature& add(std::string key, std::string short_key, bool value) {
+    return add(std::move(key), std::move(short_key), std::string(value ? "yes" : "no"));
+  }
+  std::string format(bool short_form = false) const {
+    std::string out;
+    for (const auto& e : entries_) out += (short_form ? e.short_key : e.key) + ":" + e.value + "|";
+    return out + (short_form ? "v:" : "version:") + kSacrebleuVersion;
+  }
+
+ private:
+  struct Entry {
+    std::string key, short_key, value;
+  };
+  std::vector<Entry> entries_;
+};
+
+// Score.format(width, score_only, signature) for text output: `NAME|SIG = 20.80 VERBOSE`,
+// or just the number when score_only. (JSON output and the bootstrap "(μ = ...)" part come with
+// the CLI.)
+inline std::string format_score_line(const std::string& name, double score, int width,
+                                     const std::string& signature, const std::string& verbose,
+                                     bool score_only) {
+  const std::string number = format_fixed(score, width);
+  if (score_only) return number;
+  std::string line = signature.empty() ? name : name + "|" + signature;
+  line += " = " + number;
+  if (!verbose.empty()) line += " " + verbose;
+  return line;
+}
+
+// Metrics reject corpora whose streams differ in length (sacreBLEU's CLI exits with an error;
+// its API would silently truncate with zip()).
+inline void check_same_length(std::size_t hyps, std::size_t refs, std::size_t stream) {
+  if (hyps != refs)
+    throw std::invalid_argument("line count mismatch: " + std::to_string(hyps) + " hypotheses but " +
+                                std::to_string(refs) + " lines in reference stream " + std::to_string(stream + 1));
+}
+
+}  // namespace longtail::eval

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""Differential test: longtail's scorer (through score_cli) against sacreBLEU 2.6.0.
+
+Generates N random, Unicode-heavy corpora (seeded) with random BLEU and chrF options, scores
+each with sacreBLEU's Python API and with score_cli --batch, and compares every statistic and
+score exactly (floats bit for bit), the formatted lines and the signatures. Every generated string
+is also run through both 13a tokenizers and both lower()s, and (unless --no-lower-all) lower()
+is compared on every code point and on Final_Sigma contexts.
+
+    build-scorer/sacrebleu-venv/bin/python tests/scorer/diff_sacrebleu.py \\
+        --cli build-scorer/score_cli --cases 2000 --seed 1
+
+Exit status 1 if anything differs; the first mismatches are printed with their inputs.
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import sacrebleu
+from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+# ---------------------------------------------------------------------------------------------
+# Random text
+
+WORDS = [
+    'the', 'The', 'cat', 'sat', 'on', 'mat', 'dog', 'bit', 'man', "isn't", "it's", 'e-mail', 'well-known',
+    'Haus', 'Straße', 'GROSSE', 'Übersetzung', 'über', 'naïve', 'café', 'Ça', 'élève', 'İstanbul', 'ıi',
+    'ΟΔΟΣ', 'Σ', 'σοφία', 'ΑΘΗΝΑ', 'Москва', 'ПРИВЕТ', 'مرحبا', 'नमस्ते', '中文', '翻译', '東京', 'こんにちは',
+    'カタカナ', '한국어', 'ﬁ', 'ǅungla', 'Ⅻ', 'ＡＢＣ', '１２３', '٣٤', '𝐀𝐁', '𠀀', 'e\u0301', 'A\u030a',
+    '👍', '👍🏽', '❤️', '🇩🇪', '👨\u200d👩\u200d👧', 'x\u200by', 'a\ufeffb',
+]
+NUMBERS = ['3', '2019', '3.14', '3,000', '1,000.50', '10-20', '-9', '1.-2.', '5.', '.5', ',5', '12-', '1..2',
+           '$3.50', '50%', '٣.٤', '２.５', '1\u00a0000']
+PUNCT = list('.,-!?;:"\'()[]{}<>/\\|@#$%^&*_+=~`') + ['...', '--', '–', '—', '„', '“', '”', '«', '»', '¡', '¿',
+                                                    '。', '、', '！', '？', '「', '」', '・', '‰', '•', '€', '№']
+SPECIAL = ['&quot;', '&amp;', '&lt;', '&gt;', '&apos;', '&#39;', '&nbsp;', '&amp;lt;', '&', '<skipped>',
+           '<skip', 'ped>', '-\n', '\n', '\r', '-']
+SPACES = [' ', ' ', ' ', '  ', '\t', '\u00a0', '\u2009', '\u3000', '\u202f', '\u2028', '\u0085', '\x1c',
+          '\x0b', '\x0c', '\u1680', '\u205f', '\u200a']
+NOT_SPACES = ['\u200b', '\ufeff', '\u180e', '\u2060', '\u00ad']
+# Characters that decide 13a's regexes, for dense character soup.
+SOUP = list('aZ09.,-&;:/\'"()<>$% ') + ['é', '中', '\u00a0', '👍', '٣', 'Σ', '\n']
+BLOCKS = [(0x20, 0x7E), (0xA0, 0x24F), (0x370, 0x3FF), (0x400, 0x4FF), (0x530, 0x58F), (0x600, 0x6FF),
+          (0x900, 0x97F), (0x10A0, 0x10FF), (0x13A0, 0x13FF), (0x1E00, 0x1FFF), (0x2000, 0x2BFF),
+          (0x2C00, 0x2E7F), (0x3000, 0x30FF), (0x4E00, 0x4E80), (0xA640, 0xA7FF), (0xAC00, 0xAC80),
+          (0xFB00, 0xFFFD), (0x10400, 0x1044F), (0x10570, 0x105BF), (0x1D400, 0x1D7FF), (0x1E900, 0x1E95F),
+          (0x1F300, 0x1FAFF), (0x20000, 0x20050), (0xE0000, 0xE007F)]
+
+
+def random_block_char(rng):
+    lo, hi = rng.choice(BLOCKS)
+    while True:
+        cp = rng.randint(lo, hi)
+        if not 0xD800 <= cp <= 0xDFFF:
+            return chr(cp)
+
+
+def random_token(rng):
+    r = rng.random()
+    if r < 0.45:
+        return rng.choice(WORDS)
+    if r < 0.55:
+        return rng.choice(NUMBERS)
+    if r < 0.70:
+        return rng.choice(PUNCT)
+    if r < 0.78:
+        return rng.choice(SPECIAL)
+    if r < 0.86:
+        return ''.join(random_block_char(rng) for _ in range(rng.randint(1, 4)))
+    if r < 0.93:
+        return ''.join(rng.choice(SOUP) for _ in range(rng.randint(1, 8)))
+    return rng.choice(WORDS) + rng.choice(PUNCT + NOT_SPACES) + rng.choice(WORDS + NUMBERS)
+
+
+def join_tokens(rng, tokens):
+    out = []
+    for i, tok in enumerate(tokens):
+        if i:
+            r = rng.random()
+            out.append('' if r < 0.12 else rng.choice(SPACES) if r < 0.35 else ' ')
+        out.append(tok)
+    s = ''.join(out)
+    if rng.random() < 0.1:
+        s = rng.choice(SPACES) + s
+    if rng.random() < 0.15:
+        s += rng.choice(SPACES + ['.', ' .'])
+    return s
+
+
+def random_sentence(rng, max_len):
+    return join_tokens(rng, [random_token(rng) for _ in range(rng.randint(0, max_len))])
+
+
+def mutate(rng, tokens):
+    """A translation-like variant of a token list: drops, substitutions, swaps, case changes."""
+    out = []
+    for tok in tokens:
+        r = rng.random()
+        if r < 0.12:
+            continue
+        if r < 0.24:
+            out.append(random_token(rng))
+        elif r < 0.30:
+            out.append(tok.upper() if rng.random() < 0.5 else tok.lower())
+        else:
+            out.append(tok)
+        if rng.random() < 0.06:
+            out.append(random_token(rng))
+    if len(out) > 2 and rng.random() < 0.3:
+        i = rng.randrange(len(out) - 1)
+        out[i], out[i + 1] = out[i + 1], out[i]
+    return out
+
+
+def random_segment_group(rng, num_refs):
+    """One hypothesis and its references, sharing material so that n-grams match."""
+    r = rng.random()
+    if r < 0.04:
+        return '', [random_sentence(rng, 5) for _ in range(num_refs)]
+    if r < 0.07:
+        return random_sentence(rng, 5), ['' for _ in range(num_refs)]
+    if r < 0.09:
+        return rng.choice(SPACES), [rng.choice(SPACES + ['']) for _ in range(num_refs)]
+    base = [random_token(rng) for _ in range(rng.randint(1, 25))]
+    hyp = join_tokens(rng, mutate(rng, base))
+    refs = [join_tokens(rng, base if k == 0 and rng.random() < 0.2 else mutate(rng, base)) for k in range(num_refs)]
+    return hyp, refs
+
+
+def random_bleu_options(rng):
+    opts = {}
+    if rng.random() < 0.25:
+        opts['tokenize'] = 'none'
+    elif rng.random() < 0.3:
+        opts['tokenize'] = '13a'
+    if rng.random() < 0.3:
+        opts['lowercase'] = True
+    if rng.random() < 0.5:
+        opts['smooth_method'] = rng.choice(['exp', 'floor', 'add-k', 'none'])
+        if rng.random() < 0.5:
+            opts['smooth_value'] = rng.choice([0.0, 0.01, 0.1, 0.2, 0.5, 1, 2, 0.37])
+    if rng.random() < 0.3:
+        opts['max_ngram_order'] = rng.randint(1, 6)
+    if rng.random() < 0.3:
+        opts['effective_order'] = True
+    return opts
+
+
+def random_chrf_options(rng):
+    opts = {}
+    if rng.random() < 0.3:
+        opts['char_order'] = rng.randint(0, 8)
+    if rng.random() < 0.35:
+        opts['word_order'] = rng.randint(0, 3)
+    if opts.get('char_order', 6) + opts.get('word_order', 0) == 0:
+        opts['word_order'] = 2
+    if rng.random() < 0.25:
+        opts['beta'] = rng.randint(0, 4)
+    for key in ('lowercase', 'whitespace', 'eps_smoothing'):
+        if rng.random() < 0.25:
+            opts[key] = True
+    return opts
+
+
+def random_case(rng, index):
+    num_refs = rng.choice([1, 1, 1, 2, 3])
+    groups = [random_segment_group(rng, num_refs) for _ in range(rng.randint(1, 6))]
+    hyps = [g[0] for g in groups]
+    refs = [[g[1][k] for g in groups] for k in range(num_refs)]
+    return {'id': index, 'op': 'score', 'hyps': hyps, 'refs': refs, 'width': rng.randint(0, 4),
+            'bleu': random_bleu_options(rng), 'chrf': random_chrf_options(rng)}
+
+
+# ---------------------------------------------------------------------------------------------
+# sacreBLEU side
+
+
+def expected_score(case):
+    hyps, refs, width = case['hyps'], case['refs'], case['width']
+    bleu = BLEU(**case['bleu'])
+    segments = bleu._extract_corpus_statistics(hyps, refs)
+    s = bleu.corpus_score(hyps, refs)
+    sig = bleu.get_signature().format()
+    chrf = CHRF(**case['chrf'])
+    csegments = chrf._extract_corpus_statistics(hyps, refs)
+    c = chrf.corpus_score(hyps, refs)
+    csig = chrf.get_signature().format()
+    return {
+        'bleu': {'score': s.score, 'counts': [float(x) for x in s.counts], 'totals': [float(x) for x in s.totals],
+                 'precisions': s.precisions, 'bp': s.bp, 'ratio': float(s.ratio), 'sys_len': s.sys_len,
+                 'ref_len': s.ref_len, 'format': s.format(width=width),
+                 'format_sig': s.format(width=width, signature=sig), 'signature': sig, 'segments': segments},
+        'chrf': {'score': c.score, 'name': c.name, 'format': c.format(width=width),
+                 'format_sig': c.format(width=width, signature=csig), 'signature': csig, 'segments': csegments},
+    }
+
+
+def all_strings(case):
+    return case['hyps'] + [r for stream in case['refs'] for r in stream]
+
+
+def sigma_contexts():
+    """Capital sigma next to every code point, on both sides: the Final_Sigma rule's inputs."""
+    lines = []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        lines.append(c)
+        lines.append('A\u03a3' + c + 'b')
+        lines.append(c + '\u03a3')
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# comparison
+
+
+def diff(path, expected, actual, out):
+    """Appends 'path: expected != actual' for every difference (floats compared exactly)."""
+    if isinstance(expected, dict):
+        for key in expected:
+            if key not in actual:
+                out.append(f'{path}.{key}: missing')
+            else:
+                diff(f'{path}.{key}', expected[key], actual[key], out)
+    elif isinstance(expected, list):
+        if not isinstance(actual, list) or len(expected) != len(actual):
+            out.append(f'{path}: {expected!r} != {actual!r}')
+        else:
+            for i, (e, a) in enumerate(zip(expected, actual)):
+                diff(f'{path}[{i}]', e, a, out)
+    elif isinstance(expected, float) or isinstance(actual, float):
+        if float(expected) != float(actual):
+            out.append(f'{path}: {expected!r} != {actual!r}')
+    elif expected != actual:
+        out.append(f'{path}: {expected!r} != {actual!r}')
+
+
+def run_cli(cli, batch):
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False, encoding='utf-8') as fh:
+        json.dump(batch, fh, ensure_ascii=False)
+        path = fh.name
+    try:
+        t0 = time.perf_counter()
+        proc = subprocess.run([cli, '--batch', path], capture_output=True, text=True, encoding='utf-8', check=True)
+        elapsed = time.perf_counter() - t0
+    finally:
+        os.unlink(path)
+    return [json.loads(line) for line in proc.stdout.split('\n') if line], elapsed  # not splitlines(): U+2028 etc.
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--cli', required=True, help='path of the score_cli executable')
+    parser.add_argument('--cases', type=int, default=2000)
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--show', type=int, default=10, help='mismatches to print')
+    parser.add_argument('--no-lower-all', action='store_true', help='skip the all-code-point lower() check')
+    parser.add_argument('--save', help='write the generated cases (JSON) here')
+    args = parser.parse_args()
+    assert sacrebleu.__version__ == '2.6.0', sacrebleu.__version__
+
+    rng = random.Random(args.seed)
+    cases = [random_case(rng, i) for i in range(args.cases)]
+    strings = [s for case in cases for s in all_strings(case)]
+    batch = list(cases)
+    batch.append({'id': 'tokenize', 'op': 'tokenize', 'tokenizer': '13a', 'lines': strings})
+    batch.append({'id': 'lower', 'op': 'lower', 'lines': strings})
+    if not args.no_lower_all:
+        batch.append({'id': 'lower-all', 'op': 'lower', 'lines': sigma_contexts()})
+    if args.save:
+        with open(args.save, 'w', encoding='utf-8') as fh:
+            json.dump(cases, fh, ensure_ascii=False, indent=1)
+
+    t0 = time.perf_counter()
+    expected = {case['id']: expected_score(case) for case in cases}
+    tok = Tokenizer13a()
+    expected['tokenize'] = {'lines': [tok(s) for s in strings]}
+    expected['lower'] = {'lines': [s.lower() for s in strings]}
+    if not args.no_lower_all:
+        expected['lower-all'] = {'lines': [s.lower() for s in batch[-1]['lines']]}
+    py_time = time.perf_counter() - t0
+    results, cli_time = run_cli(args.cli, batch)
+
+    mismatched_cases, messages = 0, []
+    for result in results:
+        problems = []
+        if 'error' in result:
+            problems.append(f'error: {result["error"]}')
+        else:
+            diff('', expected[result['id']], result, problems)
+        if problems:
+            mismatched_cases += 1
+            messages.append((result['id'], problems))
+    if len(results) != len(batch):
+        mismatched_cases += 1
+        messages.append(('batch', [f'{len(results)} results for {len(batch)} cases']))
+
+    by_id = {case['id']: case for case in cases}
+    for case_id, problems in messages[:args.show]:
+        print(f'--- case {case_id}')
+        if case_id in by_id:
+            print(json.dumps(by_id[case_id], ensure_ascii=True))
+        for p in problems[:10]:
+            print('   ', p[:2000])
+    lower_all = 0 if args.no_lower_all else len(batch[-1]['lines'])
+    print(f'{args.cases} corpora (seed {args.seed}, {sum(len(c["hyps"]) for c in cases)} segments, '
+          f'{len(strings)} strings tokenized and lowercased, {lower_all} lower() code-point contexts): '
+          f'{mismatched_cases} mismatching (sacreBLEU {py_time:.1f} s, score_cli {cli_time:.1f} s)')
+    return 1 if mismatched_cases else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
