@@ -8,11 +8,11 @@
 #include "eval/scorer/ngram.h"
 #include "eval/scorer/unicode.h"
 
-// Scores must equal Python's bit for bit: no fused multiply-add (x86-64 baseline has none, but
-// a build with -march=native would otherwise contract `a * b + c`).
-#if defined(__GNUC__) && !defined(__clang__)
+// Scores must equal Python's bit for bit, so no fused multiply-add. Baseline x86-64 has no FMA;
+// a build for a target with FMA (-march=native) would let GCC contract `a * b + c`.
+#if defined(__FMA__) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")
-#else
+#elif defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
 

@@ -6,9 +6,9 @@
 #include "eval/scorer/unicode.h"
 
 // Scores must equal Python's bit for bit: no fused multiply-add (see bleu.cpp).
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__FMA__) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=off")
-#else
+#elif defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
 

@@ -26,14 +26,13 @@ class Interner {
  public:
   std::uint32_t intern(const Key& key) {
     if ((size_ + 1) * 2 > slots_.size()) grow();
-    const std::uint64_t h = Hash{}(key);
-    for (std::size_t i = index(h);; i = (i + 1) & mask_) {
+    for (std::size_t i = index(Hash{}(key));; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];
       if (slot.stamp != stamp_) {
-        slot = Slot{key, h, size_, stamp_};
+        slot = Slot{key, size_, stamp_};
         return size_++;
       }
-      if (slot.hash == h && Equal{}(slot.key, key)) return slot.id;
+      if (Equal{}(slot.key, key)) return slot.id;
     }
   }
   std::uint32_t size() const { return size_; }
@@ -46,9 +45,8 @@ class Interner {
   }
 
  private:
-  struct Slot {
+  struct Slot {  // no stored hash: keeps (prefix, symbol) slots at 16 bytes, cache-friendly
     Key key{};
-    std::uint64_t hash = 0;
     std::uint32_t id = 0;
     std::uint32_t stamp = 0;
   };
@@ -62,7 +60,7 @@ class Interner {
     shift_ = 64 - static_cast<int>(__builtin_ctzll(capacity));
     for (const Slot& slot : old) {
       if (slot.stamp != stamp_) continue;
-      std::size_t i = index(slot.hash);
+      std::size_t i = index(Hash{}(slot.key));
       while (slots_[i].stamp == stamp_) i = (i + 1) & mask_;
       slots_[i] = slot;
     }

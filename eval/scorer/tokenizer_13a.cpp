@@ -9,6 +9,7 @@
 // never inside a multi-byte character, and the bytes it adds are copied unchanged).
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "eval/scorer/tokenizer.h"
 #include "eval/scorer/unicode.h"
@@ -52,6 +53,13 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
 // tokenizer_13a.py before the regexes: <skipped>, hyphenated line breaks, newlines, the four
 // entities in this order (so "&amp;lt;" becomes "<"), then the space padding.
 std::string unescape_and_pad(std::string_view line) {
+  // (std::string_view::find_first_of calls memchr once per byte: a plain loop is much faster.)
+  const bool plain = std::none_of(line.begin(), line.end(), [](char c) { return c == '<' || c == '\n' || c == '&'; });
+  if (plain) {  // the common case: nothing to replace, only pad
+    std::string out;
+    out.reserve(line.size() + 2);
+    return out.append(1, ' ').append(line).append(1, ' ');
+  }
   std::string s(line);
   if (s.find('<') != std::string::npos) s = replace_all(s, "<skipped>", "");
   if (s.find('\n') != std::string::npos) {
@@ -90,16 +98,35 @@ std::size_t pad_symbols(std::string_view in, char* out) {
 // key to key (copying the bytes between in bulk) and track `done`, the end of the last match,
 // since re.sub never lets a character take part in two matches.
 
-std::size_t next_period_or_comma(std::string_view in, std::size_t from) {
-  while (from < in.size() && !is_period_or_comma(in[from])) ++from;
-  return from;
-}
+// Positions of '.' and ',' in increasing order, found with memchr (vectorised) and remembered
+// separately, so one scan of the text costs two memchr sweeps in all.
+class PeriodCommaScanner {
+ public:
+  explicit PeriodCommaScanner(std::string_view in) : in_(in) {}
+  // First position >= from holding '.' or ',', or in.size().
+  std::size_t next(std::size_t from) {
+    if (dot_ == kUnsearched || dot_ < from) dot_ = find('.', from);
+    if (comma_ == kUnsearched || comma_ < from) comma_ = find(',', from);
+    return std::min(dot_, comma_);
+  }
+
+ private:
+  std::size_t find(char c, std::size_t from) const {
+    if (from >= in_.size()) return in_.size();
+    const void* hit = std::memchr(in_.data() + from, c, in_.size() - from);
+    return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - in_.data()) : in_.size();
+  }
+  std::string_view in_;
+  static constexpr std::size_t kUnsearched = std::string_view::npos;
+  std::size_t dot_ = kUnsearched, comma_ = kUnsearched;
+};
 
 // re.sub(r'([^0-9])([\.,])', r'\1 \2 ', s): key is the 2nd character.
 std::size_t split_after_non_digit(std::string_view in, char* out) {
   char* w = out;
   std::size_t done = 0;
-  for (std::size_t p = next_period_or_comma(in, 1); p < in.size(); p = next_period_or_comma(in, p + 1)) {
+  PeriodCommaScanner keys(in);
+  for (std::size_t p = keys.next(1); p < in.size(); p = keys.next(p + 1)) {
     if (p - 1 < done || is_digit(in[p - 1])) continue;  // in[p-1] already matched, or a digit
     w = std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.begin() + static_cast<std::ptrdiff_t>(p), w);
     w[0] = ' ';
@@ -115,7 +142,8 @@ std::size_t split_after_non_digit(std::string_view in, char* out) {
 std::size_t split_before_non_digit(std::string_view in, char* out) {
   char* w = out;
   std::size_t done = 0;
-  for (std::size_t p = next_period_or_comma(in, 0); p + 1 < in.size(); p = next_period_or_comma(in, p + 1)) {
+  PeriodCommaScanner keys(in);
+  for (std::size_t p = keys.next(0); p + 1 < in.size(); p = keys.next(p + 1)) {
     if (p < done || is_digit(in[p + 1])) continue;
     w = std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.begin() + static_cast<std::ptrdiff_t>(p), w);
     w[0] = ' ';
@@ -154,11 +182,12 @@ void apply(std::size_t (*pass)(std::string_view, char*), std::string& text, std:
 }  // namespace
 
 std::string Tokenizer13a::tokenize(std::string_view line) const {
-  std::string text = unescape_and_pad(line);
+  // Per-thread buffers: the passes then allocate only while a thread sees longer lines.
+  thread_local std::string text, scratch;
+  text = unescape_and_pad(line);
   // Passes 2-4 cannot match without a '.', ',' or '-', and no pass creates those characters.
-  const bool has_period_or_comma = text.find_first_of(".,") != std::string::npos;
+  const bool has_period_or_comma = PeriodCommaScanner(text).next(0) < text.size();
   const bool has_dash = text.find('-') != std::string::npos;
-  std::string scratch;
   apply(pad_symbols, text, scratch);
   if (has_period_or_comma) {
     apply(split_after_non_digit, text, scratch);

@@ -1,6 +1,7 @@
 #include "eval/scorer/unicode.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 namespace longtail::eval {
@@ -73,6 +74,15 @@ char32_t lower_sigma(std::u32string_view text, std::size_t i) {
   while (k < text.size() && is_case_ignorable(text[k])) ++k;
   return (k == text.size() || !is_cased(text[k])) ? kFinalSigma : kSmallSigma;
 }
+
+// Bytes that may start a whitespace character: the ASCII spaces and the leads C2, E1, E2, E3.
+constexpr std::array<bool, 256> make_may_space() {
+  std::array<bool, 256> table{};
+  for (int b = 0; b < 0x80; ++b) table[static_cast<std::size_t>(b)] = is_python_space(static_cast<char32_t>(b));
+  table[0xC2] = table[0xE1] = table[0xE2] = table[0xE3] = true;
+  return table;
+}
+constexpr std::array<bool, 256> kMaySpace = make_may_space();
 
 bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -209,18 +219,24 @@ std::vector<std::string_view> split_whitespace(std::string_view text) {
 std::string join_whitespace(std::string_view text) {
   std::string out(text.size(), '\0');  // the result is never longer
   char* w = out.data();
-  std::size_t i = 0;
   bool pending_space = false;  // a separator is written only between two tokens
+  std::size_t i = 0;
   while (i < text.size()) {
-    const std::size_t space = space_length_at(text, i);
+    // Bulk-copy the run of bytes that cannot start whitespace (the hot loop).
+    std::size_t end = i;
+    while (end < text.size() && !kMaySpace[static_cast<unsigned char>(text[end])]) ++end;
+    const std::size_t space = end < text.size() ? space_length_at(text, end) : 0;
+    if (space == 0 && end < text.size()) ++end;  // a C2/E1-E3 lead that is not whitespace
+    if (end > i) {
+      if (pending_space) *w++ = ' ';
+      pending_space = false;
+      w = std::copy(text.begin() + static_cast<std::ptrdiff_t>(i), text.begin() + static_cast<std::ptrdiff_t>(end), w);
+    }
     if (space != 0) {
       pending_space = w != out.data();
-      i += space;
-      continue;
+      end += space;
     }
-    if (pending_space) *w++ = ' ';
-    pending_space = false;
-    *w++ = text[i++];
+    i = end;
   }
   out.resize(static_cast<std::size_t>(w - out.data()));
   return out;

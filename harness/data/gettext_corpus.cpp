@@ -93,15 +93,22 @@ std::string trim(std::string s) {
   return s;
 }
 
-// A field ("Version", "SHA256") of the first record apt-cache prints for `spec`, or "".
-std::string apt_cache_field(const std::string& spec, const std::string& field) {
-  const CommandResult r = run_command({"apt-cache", "show", "--no-all-versions", spec});
-  if (r.exit_code != 0) return {};
+// One field ("Version", "SHA256") of the record apt-cache prints for each spec ("name" or
+// "name=version"), by package name; one apt-cache run for all specs, since each run costs about
+// a second. Specs apt does not know are simply absent.
+std::map<std::string, std::string> apt_cache_field(const std::vector<std::string>& specs, const std::string& field) {
+  std::vector<std::string> argv = {"apt-cache", "show", "--no-all-versions"};
+  argv.insert(argv.end(), specs.begin(), specs.end());
+  const CommandResult r = run_command(argv);
+  std::map<std::string, std::string> values;
   std::istringstream in(r.output);
-  const std::string prefix = field + ": ";
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(prefix, 0) == 0) return trim(line.substr(prefix.size()));
-  return {};
+  std::string package;
+  const std::string wanted = field + ": ";
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("Package: ", 0) == 0) package = trim(line.substr(9));
+    if (line.rfind(wanted, 0) == 0 && !package.empty() && !values.count(package)) values[package] = trim(line.substr(wanted.size()));
+  }
+  return values;
 }
 
 // ---- the package list ----
@@ -144,9 +151,10 @@ bool cached_deb_is_valid(const std::string& deb, const std::string& actual, cons
   return file_exists(sidecar) && trim(read_file(sidecar)) == actual;
 }
 
-FetchedPackage fetch_package(const PinnedPackage& p, const std::string& debs_dir, const std::string& list_path) {
+// `expected` is the archive's SHA-256 of the pinned .deb, empty when apt does not know the version.
+FetchedPackage fetch_package(const PinnedPackage& p, const std::string& expected, const std::string& debs_dir,
+                             const std::string& list_path) {
   const std::string spec = p.name + "=" + p.version;
-  const std::string expected = apt_cache_field(spec, "SHA256");
   if (const std::string cached = find_cached_deb(debs_dir, p); !cached.empty()) {
     const std::string actual = sha256_file_hex(cached);
     if (cached_deb_is_valid(cached, actual, expected)) return {p, cached, actual};
@@ -262,7 +270,8 @@ json::object normalize_json(const NormalizeOptions& n) {
   return {{"rules_version", kNormalizeRulesVersion}, {"max_chars", n.max_chars}};
 }
 
-// Everything the corpus depends on besides the .deb contents, which the pins fix.
+// Everything the corpus depends on besides the .deb contents, which the pins fix. The leading
+// version changes whenever reading catalogs can give other pairs (it did for revision-1 files).
 std::string build_key(const PackageList& list, const GettextBuildOptions& opt) {
   std::string canon = "longtail-gettext-build-v1\n";
   for (const PinnedPackage& p : list.packages) canon += p.name + "=" + p.version + "\n";
@@ -323,7 +332,11 @@ CorpusInfo write_fingerprinted(const std::string& corpora, const std::map<std::s
   fs::remove_all(tmp);
   const CorpusInfo written = write_corpus(tmp, "gettext", langs, std::move(source));
   const std::string final_dir = corpora + "/gettext-" + written.fingerprint.substr(0, 12);
-  fs::remove_all(final_dir);  // the same fingerprint means the same contents: replace it whole
+  if (file_exists(final_dir + "/manifest.json") && load_corpus(final_dir).fingerprint == written.fingerprint) {
+    fs::remove_all(tmp);  // already there, complete: leave it alone for whoever is reading it
+    return load_corpus(final_dir);
+  }
+  fs::remove_all(final_dir);  // an interrupted earlier attempt
   fs::rename(tmp, final_dir);
   return load_corpus(final_dir);
 }
@@ -331,10 +344,14 @@ CorpusInfo write_fingerprinted(const std::string& corpora, const std::map<std::s
 std::vector<FetchedPackage> fetch_all(const PackageList& list, const std::string& cache) {
   const std::string debs = cache + "/debs";
   make_dirs(debs);
+  std::vector<std::string> specs;
+  for (const PinnedPackage& p : list.packages) specs.push_back(p.name + "=" + p.version);
+  const std::map<std::string, std::string> expected = apt_cache_field(specs, "SHA256");
   std::vector<FetchedPackage> fetched;
   Progress progress("fetching packages", static_cast<int64_t>(list.packages.size()), "packages");
   for (const PinnedPackage& p : list.packages) {
-    fetched.push_back(fetch_package(p, debs, list.path));
+    const auto sha = expected.find(p.name);
+    fetched.push_back(fetch_package(p, sha == expected.end() ? "" : sha->second, debs, list.path));
     progress.update(static_cast<int64_t>(fetched.size()), p.name);
   }
   progress.finish();
@@ -386,14 +403,13 @@ std::string default_package_list_path() {
 
 std::vector<std::string> refresh_pins(const std::string& packages_file) {
   const PackageList list = read_package_list(packages_file);  // validates first
-  std::map<std::string, std::string> current;
-  for (const PinnedPackage& p : list.packages) {
-    const std::string version = apt_cache_field(p.name, "Version");
-    if (version.empty())
+  std::vector<std::string> names;
+  for (const PinnedPackage& p : list.packages) names.push_back(p.name);
+  std::map<std::string, std::string> current = apt_cache_field(names, "Version");
+  for (const PinnedPackage& p : list.packages)
+    if (current[p.name].empty())
       throw ConfigError(packages_file, fmt::format("apt does not know package {} (run `apt-get update`, or remove it "
                                                    "from the list)", p.name));
-    current[p.name] = version;
-  }
   std::vector<std::string> changes;
   std::string rewritten;
   std::ifstream in(packages_file);
@@ -403,7 +419,8 @@ std::vector<std::string> refresh_pins(const std::string& packages_file) {
     if (!body.empty() && eq != std::string::npos && body.rfind("exclude-domain ", 0) != 0) {
       const std::string name = trim(body.substr(0, eq)), old_version = trim(body.substr(eq + 1));
       if (current[name] != old_version) changes.push_back(fmt::format("{}: {} -> {}", name, old_version, current[name]));
-      line = name + "=" + current[name];
+      const size_t comment = line.find('#');
+      line = name + "=" + current[name] + (comment == std::string::npos ? "" : "  " + line.substr(comment));
     }
     rewritten += line + "\n";
   }

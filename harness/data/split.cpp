@@ -40,22 +40,46 @@ struct HeldOutChoice {
   std::vector<size_t> dev, test;
 };
 
-HeldOutChoice choose_held_out(const std::vector<Pair>& pairs, const SplitOptions& opt) {
+// Fills the language's dev and test quotas in key order, first with English segments other
+// languages already hold out (those pairs could not be trained on anyway), then with the rest.
+HeldOutChoice choose_held_out(const std::vector<Pair>& pairs, const SplitOptions& opt,
+                              const std::unordered_set<uint64_t>& held_out_keys) {
   const auto n = static_cast<int64_t>(pairs.size());
   const int64_t dev_quota = quota(n, opt.dev_max, opt.dev_fraction);
   const int64_t test_quota = quota(n, opt.test_max, opt.test_fraction);
+  const std::vector<KeyedIndex> order = key_order(pairs, opt.split_seed);
+  std::vector<bool> taken(pairs.size(), false);
   HeldOutChoice choice;
-  for (const KeyedIndex& k : key_order(pairs, opt.split_seed)) {
-    const bool dev_full = static_cast<int64_t>(choice.dev.size()) >= dev_quota;
-    const bool test_full = static_cast<int64_t>(choice.test.size()) >= test_quota;
-    if (dev_full && test_full) break;
-    if (held_out_kind(k.key) == HeldOut::Dev) {
-      if (!dev_full) choice.dev.push_back(k.index);
-    } else if (!test_full) {
-      choice.test.push_back(k.index);
+  const auto take_in_order = [&](bool only_shared) {
+    for (const KeyedIndex& k : order) {
+      const bool dev_full = static_cast<int64_t>(choice.dev.size()) >= dev_quota;
+      const bool test_full = static_cast<int64_t>(choice.test.size()) >= test_quota;
+      if (dev_full && test_full) return;
+      if (taken[k.index] || (only_shared && !held_out_keys.count(k.key))) continue;
+      const bool is_dev = held_out_kind(k.key) == HeldOut::Dev;
+      if (is_dev ? dev_full : test_full) continue;
+      (is_dev ? choice.dev : choice.test).push_back(k.index);
+      taken[k.index] = true;
     }
-  }
+  };
+  take_in_order(true);
+  take_in_order(false);
+  // Back to key order, so that the sets do not depend on which pass found a pair.
+  std::vector<size_t> rank(pairs.size());
+  for (size_t r = 0; r < order.size(); ++r) rank[order[r].index] = r;
+  for (auto* chosen : {&choice.dev, &choice.test})
+    std::sort(chosen->begin(), chosen->end(), [&](size_t a, size_t b) { return rank[a] < rank[b]; });
   return choice;
+}
+
+// Smallest languages first: they have the fewest segments to choose from, and the larger ones
+// then reuse their choices.
+std::vector<std::string> by_ascending_size(const std::map<std::string, std::vector<Pair>>& langs) {
+  std::vector<std::string> order;
+  for (const auto& entry : langs) order.push_back(entry.first);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const std::string& a, const std::string& b) { return langs.at(a).size() < langs.at(b).size(); });
+  return order;
 }
 
 std::vector<Pair> pick(const std::vector<Pair>& pairs, const std::vector<size_t>& indices) {
@@ -99,7 +123,8 @@ NormalizeOptions normalize_options_from(const Options& resolved) {
 }
 
 boost::json::object to_json(const SplitOptions& o) {
-  return {{"min_pairs", o.min_pairs},       {"dev_max", o.dev_max},
+  return {{"rules_version", kSplitRulesVersion},
+          {"min_pairs", o.min_pairs},       {"dev_max", o.dev_max},
           {"test_max", o.test_max},         {"dev_fraction", o.dev_fraction},
           {"test_fraction", o.test_fraction}, {"split_seed", o.split_seed}};
 }
@@ -114,12 +139,12 @@ std::map<std::string, SplitPairs> split_corpus(const std::map<std::string, std::
   // everywhere.
   std::map<std::string, HeldOutChoice> choices;
   std::unordered_set<uint64_t> held_out_keys;
-  for (const auto& [lang, pairs] : langs) {
-    if (static_cast<int64_t>(pairs.size()) < opt.min_pairs) {
-      rep.dropped_languages.push_back(lang);
-      continue;
-    }
-    HeldOutChoice& choice = choices[lang] = choose_held_out(pairs, opt);
+  for (const auto& [lang, pairs] : langs)
+    if (static_cast<int64_t>(pairs.size()) < opt.min_pairs) rep.dropped_languages.push_back(lang);
+  for (const std::string& lang : by_ascending_size(langs)) {
+    const std::vector<Pair>& pairs = langs.at(lang);
+    if (static_cast<int64_t>(pairs.size()) < opt.min_pairs) continue;
+    HeldOutChoice& choice = choices[lang] = choose_held_out(pairs, opt, held_out_keys);
     for (const auto* chosen : {&choice.dev, &choice.test})
       for (size_t i : *chosen) held_out_keys.insert(split_key(pairs[i].en, opt.split_seed));
   }

@@ -2,13 +2,14 @@
 // is held out (dev or test) in any language is trained on in any language.
 //
 // Every English segment e gets a key h(e) = mix64(fnv1a64(e) ^ split_seed) and a held-out kind
-// (test or dev, from one more bit of the key), identical for every language. Per language, in
-// ascending key order, a pair goes to the split of its kind until that split holds its quota
-//   quota = min(dev_max | test_max, floor(n * dev_fraction | test_fraction));
-// the walk stops when both are full. The held-out set H is the union of the English segments so
-// chosen in all languages; a language's pairs whose English is in H but that it did not hold out
-// itself are dropped ("held_out_elsewhere"), and every other pair is training data. Languages with
-// fewer than min_pairs pairs are dropped before any of this.
+// (test or dev, from one more bit of the key), identical for every language. Languages choose
+// their held-out pairs one after another, smallest first; each fills
+//   quota = min(dev_max | test_max, floor(n * dev_fraction | test_fraction))
+// per kind in ascending key order, first from English segments that earlier languages already
+// hold out (their pairs could not be trained on anyway), then from the rest. The held-out set H
+// is the union of all choices; a language's pairs whose English is in H but that it did not hold
+// out itself are dropped ("held_out_elsewhere"), and every other pair is training data. Languages
+// with fewer than min_pairs pairs are dropped before any of this.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,9 @@
 #include "harness/data/normalize.h"
 
 namespace longtail::data {
+
+// Changes whenever split_corpus can assign a pair differently; part of every cache key.
+constexpr int kSplitRulesVersion = 2;
 
 struct SplitOptions {
   int64_t min_pairs = 1000;     // languages with fewer (deduplicated) pairs are dropped
@@ -35,7 +39,7 @@ struct SplitOptions {
 OptionTable corpus_options();
 SplitOptions split_options_from(const Options& resolved);
 NormalizeOptions normalize_options_from(const Options& resolved);
-boost::json::object to_json(const SplitOptions& o);
+boost::json::object to_json(const SplitOptions& o);  // with "rules_version"
 
 // The key of an English segment (exposed for tests and tools).
 uint64_t split_key(const std::string& en, uint64_t split_seed);

@@ -133,6 +133,15 @@ def random_segment_group(rng, num_refs):
     return hyp, refs
 
 
+# Dense strings over the characters that 13a's passes look at, to stress how they interact.
+SOUP_PIECES = list('0123456789..,,--  a(\'"$/') + ['é', '中', '\u00a0', '👍', '٣', '\n', '-\n', '&amp;', '&lt;',
+                                                   '&quot;', '<skipped>', '&']
+
+
+def random_soup(rng):
+    return ''.join(rng.choice(SOUP_PIECES) for _ in range(rng.randint(0, 30)))
+
+
 def random_bleu_options(rng):
     opts = {}
     if rng.random() < 0.25:
@@ -261,6 +270,7 @@ def main():
     parser.add_argument('--cli', required=True, help='path of the score_cli executable')
     parser.add_argument('--cases', type=int, default=2000)
     parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--soup', type=int, default=50000, help='extra 13a-only strings of dense punctuation')
     parser.add_argument('--show', type=int, default=10, help='mismatches to print')
     parser.add_argument('--no-lower-all', action='store_true', help='skip the all-code-point lower() check')
     parser.add_argument('--save', help='write the generated cases (JSON) here')
@@ -270,8 +280,9 @@ def main():
     rng = random.Random(args.seed)
     cases = [random_case(rng, i) for i in range(args.cases)]
     strings = [s for case in cases for s in all_strings(case)]
+    soup = [random_soup(rng) for _ in range(args.soup)]
     batch = list(cases)
-    batch.append({'id': 'tokenize', 'op': 'tokenize', 'tokenizer': '13a', 'lines': strings})
+    batch.append({'id': 'tokenize', 'op': 'tokenize', 'tokenizer': '13a', 'lines': strings + soup})
     batch.append({'id': 'lower', 'op': 'lower', 'lines': strings})
     if not args.no_lower_all:
         batch.append({'id': 'lower-all', 'op': 'lower', 'lines': sigma_contexts()})
@@ -282,7 +293,7 @@ def main():
     t0 = time.perf_counter()
     expected = {case['id']: expected_score(case) for case in cases}
     tok = Tokenizer13a()
-    expected['tokenize'] = {'lines': [tok(s) for s in strings]}
+    expected['tokenize'] = {'lines': [tok(s) for s in strings + soup]}
     expected['lower'] = {'lines': [s.lower() for s in strings]}
     if not args.no_lower_all:
         expected['lower-all'] = {'lines': [s.lower() for s in batch[-1]['lines']]}
@@ -312,7 +323,8 @@ def main():
             print('   ', p[:2000])
     lower_all = 0 if args.no_lower_all else len(batch[-1]['lines'])
     print(f'{args.cases} corpora (seed {args.seed}, {sum(len(c["hyps"]) for c in cases)} segments, '
-          f'{len(strings)} strings tokenized and lowercased, {lower_all} lower() code-point contexts): '
+          f'{len(strings)} strings tokenized and lowercased, {len(soup)} punctuation-dense strings tokenized, '
+          f'{lower_all} lower() code-point contexts): '
           f'{mismatched_cases} mismatching (sacreBLEU {py_time:.1f} s, score_cli {cli_time:.1f} s)')
     return 1 if mismatched_cases else 0
 

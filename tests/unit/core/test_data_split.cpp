@@ -54,7 +54,10 @@ TEST_CASE("split: no held-out English segment is trained on in any language", "[
     for (const std::string& en : english_of(sp.test)) test_en.insert(en);
   }
   for (const std::string& en : dev_en) CHECK(test_en.count(en) == 0);
-  CHECK(report.held_out_elsewhere.at("fr") > 0);  // it paid for the smaller languages' sets
+  // Larger languages reuse the smaller ones' held-out English, so the union stays small.
+  size_t held_out_pairs = 0;
+  for (const auto& [lang, sp] : split) held_out_pairs += sp.dev.size() + sp.test.size();
+  CHECK(double(held_out.size()) < 0.6 * double(held_out_pairs));
 }
 
 TEST_CASE("split: caps, fractions and min_pairs", "[data][split]") {

@@ -1,5 +1,4 @@
 // Checkpoint files: exact round trip and clear failures.
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -7,6 +6,7 @@
 
 #include "cell_fixture.h"
 #include "harness/train/checkpoint.h"
+#include "catch_torch.h"  // last: see there
 
 using namespace longtail;
 using train::CheckpointError;

@@ -1,9 +1,9 @@
 // The version shims: every path that runs on this machine is checked against the plain one.
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 #include <torch/version.h>
 
 #include "harness/model/compat.h"
+#include "catch_torch.h"  // last: see there
 
 namespace compat = longtail::model::compat;
 

@@ -1,8 +1,8 @@
 // Greedy and beam search on the incremental decoder.
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include "eval/decode/search.h"
+#include "catch_torch.h"  // last: see there
 
 using namespace longtail;
 

@@ -1,10 +1,10 @@
 // The Transformer: shapes, masking, incremental decoding, and the per-language loss.
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include <cmath>
 
 #include "harness/model/transformer.h"
+#include "catch_torch.h"  // last: see there
 
 using namespace longtail::model;
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# End-to-end: the driver runs a 2-cell grid through longtail-text and longtail-cell on a small
+# synthetic corpus and we check what a user relies on:
+#   - report.json has both cells with per-language BLEU/chrF/dev loss/train pairs and provenance;
+#   - a cell killed mid-training fails alone (recorded with its reason) and the grid goes on;
+#   - re-running resumes the killed cell from its checkpoint and skips the complete one;
+#   - --dry-run and `longtail report` see the same cells; a bad language is a clear error.
+# Usage: run_e2e.sh BUILD_DIR SOURCE_TESTS_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+tests=$(cd "$2" && pwd)
+work=$(mktemp -d /tmp/longtail-e2e.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export LONGTAIL_CACHE=$work/cache
+lt=$build/longtail
+
+fail() { echo "E2E FAILED: $*" >&2; exit 1; }
+
+python3 "$tests/e2e/make_corpus.py" "$work/corpus"
+cat > "$work/e2e.json" <<JSON
+{
+  "name": "e2e",
+  "datasets": [{"source": "plain", "path": "$work/corpus", "label": "synthetic",
+                "corpus": {"min_pairs": 10}}],
+  "imbalance": [{"profile": "natural"}],
+  "methods": [{"name": "proportional"}, {"name": "temperature", "params": {"tau": 5}}],
+  "seeds": [3],
+  "model": {"config": "tiny"},
+  "train": {"steps": 150, "batch_tokens": 600, "lr": 3e-3, "warmup": 20, "log_every": 10,
+            "dev_every": 50, "checkpoint_every": 10, "threads": 1},
+  "eval": {"splits": ["test"], "beam": 2, "max_pairs": 20},
+  "vocab": {"size": 120, "sample_sentences": 2000}
+}
+JSON
+
+# 1. Dry run: two pending cells.
+"$lt" run "$work/e2e.json" --out "$work/run" --dry-run > "$work/dry.txt"
+[ "$(grep -c pending "$work/dry.txt")" = 2 ] || fail "dry run should list 2 pending cells: $(cat "$work/dry.txt")"
+
+# 2. Run, and kill the first cell's training once it has written a checkpoint.
+first=$work/run/synthetic/natural/proportional/seed3
+"$lt" run "$work/e2e.json" --out "$work/run" --quiet > "$work/run1.txt" 2>&1 &
+driver=$!
+for _ in $(seq 1 600); do
+  [ -f "$first/ckpt/checkpoint.bin" ] && break
+  sleep 0.1
+done
+[ -f "$first/ckpt/checkpoint.bin" ] || fail "no checkpoint appeared in $first"
+pkill -9 -f "longtail-cell $first" || fail "could not find the running cell to kill"
+set +e
+wait $driver
+code=$?
+set -e
+[ $code -ne 0 ] || fail "the driver should exit non-zero when a cell failed"
+python3 - "$work/run/report.json" <<'PY' || fail "report after the kill: $(cat "$work/run1.txt" | tail -20)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+cells = {c["method"]: c for c in r["cells"]}
+assert cells["proportional"]["status"] == "failed", cells["proportional"]
+assert "signal 9" in cells["proportional"]["reason"], cells["proportional"]["reason"]
+assert cells["temperature"]["status"] == "ok", cells["temperature"]
+PY
+
+# 3. Re-run: the killed cell resumes from its checkpoint, the complete one is skipped.
+before=$(stat -c %Y "$work/run/synthetic/natural/temperature/seed3/result.json")
+"$lt" run "$work/e2e.json" --out "$work/run" --quiet > "$work/run2.txt" 2>&1 || fail "re-run failed: $(tail -20 "$work/run2.txt")"
+grep -q "1 already complete" "$work/run2.txt" || fail "re-run should skip the complete cell: $(tail -5 "$work/run2.txt")"
+grep -qi "resum" "$first/log.txt" || fail "the killed cell should have resumed from its checkpoint"
+after=$(stat -c %Y "$work/run/synthetic/natural/temperature/seed3/result.json")
+[ "$before" = "$after" ] || fail "the complete cell was run again"
+
+python3 - "$work/run/report.json" <<'PY' || fail "final report"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["schema"] == "longtail-report-v1"
+assert len(r["cells"]) == 2, len(r["cells"])
+assert r["scorer"]["bleu"].startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"), r["scorer"]
+assert len(r["corpus_fingerprints"]) == 1 and len(r["corpus_fingerprints"][0]) == 64
+for c in r["cells"]:
+    assert c["status"] == "ok", c
+    assert c["dataset"] == "synthetic" and c["imbalance"] == "natural" and c["seed"] == 3
+    assert set(c["languages"]) == {"fr", "de", "gl"}, c["languages"].keys()
+    for lang, s in c["languages"].items():
+        for key in ("bleu", "chrf", "dev_loss", "train_pairs"):
+            assert key in s, (lang, key)
+        assert 0 <= s["bleu"] <= 100 and 0 <= s["chrf"] <= 100
+        assert isinstance(s["dev_loss"], float)
+    assert c["languages"]["fr"]["train_pairs"] == 600
+    # 150 steps on a learnable cipher: the largest language must be well above zero.
+    assert c["languages"]["fr"]["chrf"] > 20, c["languages"]["fr"]
+PY
+
+# 4. The table and the standalone report agree with the run.
+"$lt" report "$work/run" > "$work/report.txt"
+grep -q "natural/proportional" "$work/report.txt" || fail "report table lacks a column"
+grep -q "^fr " "$work/report.txt" || fail "report table lacks a language row"
+"$lt" run "$work/e2e.json" --out "$work/run" --dry-run | grep -c complete | grep -qx 2 || fail "dry run should see 2 complete cells"
+
+# 5. A language the corpus lacks is an error naming the JSON path, before anything runs.
+sed 's/"label": "synthetic",/"label": "synthetic", "languages": ["fr", "xx"],/' "$work/e2e.json" > "$work/bad.json"
+if "$lt" run "$work/bad.json" --out "$work/bad" > "$work/bad.txt" 2>&1; then fail "bad language accepted"; fi
+grep -q 'datasets\[0\].languages\[1\]' "$work/bad.txt" || fail "bad-language error should name the path: $(cat "$work/bad.txt")"
+[ ! -d "$work/bad/synthetic" ] || fail "nothing should run for a bad suite"
+echo "end-to-end: OK"
