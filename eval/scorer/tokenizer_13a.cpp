@@ -52,37 +52,41 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
 
 // tokenizer_13a.py before the regexes: <skipped>, hyphenated line breaks, newlines, the four
 // entities in this order (so "&amp;lt;" becomes "<"), then the space padding.
-std::string unescape_and_pad(std::string_view line) {
+void unescape_and_pad(std::string_view line, std::string& out) {
   // (std::string_view::find_first_of calls memchr once per byte: a plain loop is much faster.)
   const bool plain = std::none_of(line.begin(), line.end(), [](char c) { return c == '<' || c == '\n' || c == '&'; });
-  if (plain) {  // the common case: nothing to replace, only pad
-    std::string out;
-    out.reserve(line.size() + 2);
-    return out.append(1, ' ').append(line).append(1, ' ');
+  std::string replaced;
+  if (!plain) {
+    std::string s(line);
+    if (s.find('<') != std::string::npos) s = replace_all(s, "<skipped>", "");
+    if (s.find('\n') != std::string::npos) {
+      s = replace_all(s, "-\n", "");
+      s = replace_all(s, "\n", " ");
+    }
+    if (s.find('&') != std::string::npos) {
+      s = replace_all(s, "&quot;", "\"");
+      s = replace_all(s, "&amp;", "&");
+      s = replace_all(s, "&lt;", "<");
+      s = replace_all(s, "&gt;", ">");
+    }
+    replaced = std::move(s);
+    line = replaced;
   }
-  std::string s(line);
-  if (s.find('<') != std::string::npos) s = replace_all(s, "<skipped>", "");
-  if (s.find('\n') != std::string::npos) {
-    s = replace_all(s, "-\n", "");
-    s = replace_all(s, "\n", " ");
-  }
-  if (s.find('&') != std::string::npos) {
-    s = replace_all(s, "&quot;", "\"");
-    s = replace_all(s, "&amp;", "&");
-    s = replace_all(s, "&lt;", "<");
-    s = replace_all(s, "&gt;", ">");
-  }
-  return " " + s + " ";
+  out.assign(1, ' ');
+  out.append(line);
+  out.push_back(' ');
 }
 
 // Each pass reads `in` and writes into `out`, which has room for 3 bytes per input byte (the
 // most any pass emits), and returns the output length.
 
-// re.sub(r'([\{-\~\[-\` -\&\(-\+\:-\@\/])', r' \1 ', s)
+// re.sub(r'([\{-\~\[-\` -\&\(-\+\:-\@\/])', r' \1 ', s), except that a space stays one space
+// instead of three: later passes see a space only as one side of a 2-character window, so the
+// length of a run of spaces never changes what they match, and the final split() drops them.
 std::size_t pad_symbols(std::string_view in, char* out) {
   char* w = out;
   for (char c : in) {
-    if (kSymbol[static_cast<unsigned char>(c)]) {
+    if (c != ' ' && kSymbol[static_cast<unsigned char>(c)]) {
       w[0] = ' ';
       w[1] = c;
       w[2] = ' ';
@@ -184,7 +188,7 @@ void apply(std::size_t (*pass)(std::string_view, char*), std::string& text, std:
 std::string Tokenizer13a::tokenize(std::string_view line) const {
   // Per-thread buffers: the passes then allocate only while a thread sees longer lines.
   thread_local std::string text, scratch;
-  text = unescape_and_pad(line);
+  unescape_and_pad(line, text);
   // Passes 2-4 cannot match without a '.', ',' or '-', and no pass creates those characters.
   const bool has_period_or_comma = PeriodCommaScanner(text).next(0) < text.size();
   const bool has_dash = text.find('-') != std::string::npos;

@@ -75,14 +75,15 @@ char32_t lower_sigma(std::u32string_view text, std::size_t i) {
   return (k == text.size() || !is_cased(text[k])) ? kFinalSigma : kSmallSigma;
 }
 
-// Bytes that may start a whitespace character: the ASCII spaces and the leads C2, E1, E2, E3.
-constexpr std::array<bool, 256> make_may_space() {
-  std::array<bool, 256> table{};
-  for (int b = 0; b < 0x80; ++b) table[static_cast<std::size_t>(b)] = is_python_space(static_cast<char32_t>(b));
-  table[0xC2] = table[0xE1] = table[0xE2] = table[0xE3] = true;
+// Per byte: 1 = ASCII whitespace, 2 = lead byte of a possible multi-byte whitespace (C2, E1-E3),
+// 0 = cannot start whitespace.
+constexpr std::array<unsigned char, 256> make_space_class() {
+  std::array<unsigned char, 256> table{};
+  for (int b = 0; b < 0x80; ++b) table[static_cast<std::size_t>(b)] = is_python_space(static_cast<char32_t>(b)) ? 1 : 0;
+  table[0xC2] = table[0xE1] = table[0xE2] = table[0xE3] = 2;
   return table;
 }
-constexpr std::array<bool, 256> kMaySpace = make_may_space();
+constexpr std::array<unsigned char, 256> kSpaceClass = make_space_class();
 
 bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -218,27 +219,23 @@ std::vector<std::string_view> split_whitespace(std::string_view text) {
 
 std::string join_whitespace(std::string_view text) {
   std::string out(text.size(), '\0');  // the result is never longer
-  char* w = out.data();
-  bool pending_space = false;  // a separator is written only between two tokens
+  char* const begin = out.data();
+  char* w = begin;
   std::size_t i = 0;
-  while (i < text.size()) {
-    // Bulk-copy the run of bytes that cannot start whitespace (the hot loop).
-    std::size_t end = i;
-    while (end < text.size() && !kMaySpace[static_cast<unsigned char>(text[end])]) ++end;
-    const std::size_t space = end < text.size() ? space_length_at(text, end) : 0;
-    if (space == 0 && end < text.size()) ++end;  // a C2/E1-E3 lead that is not whitespace
-    if (end > i) {
-      if (pending_space) *w++ = ' ';
-      pending_space = false;
-      w = std::copy(text.begin() + static_cast<std::ptrdiff_t>(i), text.begin() + static_cast<std::ptrdiff_t>(end), w);
-    }
-    if (space != 0) {
-      pending_space = w != out.data();
-      end += space;
-    }
-    i = end;
+  const std::size_t n = text.size();
+  auto space_at = [&](std::size_t pos) -> std::size_t {
+    const unsigned char cls = kSpaceClass[static_cast<unsigned char>(text[pos])];
+    return cls == 2 ? detail::multibyte_space_length_at(text, pos) : cls;
+  };
+  while (i < n) {
+    for (std::size_t len; i < n && (len = space_at(i)) != 0;) i += len;
+    if (i == n) break;
+    if (w != begin) *w++ = ' ';
+    do {
+      *w++ = text[i++];
+    } while (i < n && space_at(i) == 0);
   }
-  out.resize(static_cast<std::size_t>(w - out.data()));
+  out.resize(static_cast<std::size_t>(w - begin));
   return out;
 }
 

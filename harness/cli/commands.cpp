@@ -26,9 +26,11 @@ void add_run_command(CLI::App& app) {
   run->add_option("--only", opt->only,
                   "run only matching cells: a glob over the cell id (\"*/exponential/*\") or "
                   "key=value[,key=value] with key dataset|imbalance|method|seed; repeatable");
-  run->add_flag("!--quiet", opt->echo, "do not copy the cells' logs to the terminal");
+  auto quiet = std::make_shared<bool>(false);
+  run->add_flag("--quiet", *quiet, "do not copy the cells' logs to the terminal");
   run->footer("\nSuite file reference (every key, type, default):\n\n" + grid::suite_reference());
-  run->callback([opt, suite_path] {
+  run->callback([opt, suite_path, quiet] {
+    opt->echo = !*quiet;
     grid::Suite suite = grid::load_suite(*suite_path);
     int code = grid::run_suite(suite, *opt);
     if (code != 0) throw CLI::RuntimeError(code);

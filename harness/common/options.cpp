@@ -150,7 +150,9 @@ std::string table_to_text(const OptionTable& table, const std::string& indent) {
   for (const auto& s : table) width = std::max(width, s.name.size());
   std::ostringstream out;
   for (const auto& s : table) {
-    std::string def = s.default_value.is_null() ? "required" : json::serialize(s.default_value);
+    std::string def = s.default_value.is_null()     ? "required"
+                      : s.default_value.is_double() ? fmt::format("{}", s.default_value.get_double())
+                                                    : json::serialize(s.default_value);
     out << indent << fmt::format("{:<{}}  {:<11} {}  [default {}", s.name, width, type_name(s.type), s.help, def);
     std::string r = range_text(s);
     if (!r.empty()) out << "; " << r;

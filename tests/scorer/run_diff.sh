@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Differential check of the scorer against sacreBLEU 2.6.0 (pinned, from PyPI, in a virtualenv
+# under the build directory; Python 3.11 semantics as docs/scorer.md explains).
+# Usage: run_diff.sh BUILD_DIR [CASES]
+set -euo pipefail
+build=$(cd "$1" && pwd)
+cases=${2:-2000}
+here=$(cd "$(dirname "$0")" && pwd)
+venv=$build/sacrebleu-venv
+if ! "$venv/bin/python" -c "import sacrebleu; assert sacrebleu.__version__ == '2.6.0'" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "sacrebleu==2.6.0"
+fi
+exec "$venv/bin/python" "$here/diff_sacrebleu.py" --cli "$build/tests/score_cli" --cases "$cases" --seed 1 \
+  --soup 20000 --no-lower-all
