@@ -1,8 +1,9 @@
 // longtail-cell: trains and evaluates one grid cell (docs/cell-protocol.md). The driver runs it as
-// a separate process so that a crash, NaN or out-of-memory fails only this cell.
+// a separate process so that a crash, NaN or out-of-memory fails only this cell. No fmt/spdlog in
+// LibTorch programs: LibTorch 2.x wheels bring their own {fmt} (see harness/train/trainer.cpp).
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <exception>
 #include <string>
 
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   try {
     return longtail::train::run_cell(opts);
   } catch (const std::exception& e) {  // run_cell reports its own failures; this is a last resort
-    spdlog::critical("longtail-cell: {}", e.what());
+    std::fprintf(stderr, "longtail-cell: %s\n", e.what());
     return 2;
   }
 }

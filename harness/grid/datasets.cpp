@@ -61,7 +61,7 @@ PreparedDataset prepare_dataset(const DatasetSpec& ds, const std::string& suite_
   try {
     d.corpus = build_or_import(ds);
   } catch (const ConfigError& e) {
-    throw ConfigError(suite_file, e.what());
+    throw ConfigError(suite_file, ds.json_path + ": " + e.what());
   }
   for (const auto& [lang, counts] : d.corpus.languages) d.natural[lang] = counts.train;
   if (!ds.languages.empty()) {

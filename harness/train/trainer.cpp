@@ -1,12 +1,13 @@
 #include "harness/train/trainer.h"
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -34,6 +35,45 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 namespace compat = model::compat;
 using compat::Precision;
+
+// LibTorch 2.x wheels put their own {fmt} (v12) on the include path, which clashes with the system
+// fmt/spdlog the rest of longtail uses; so the LibTorch translation units format with iostreams
+// and log through log_line, and build with either LibTorch whatever the include order.
+namespace {
+
+template <class... Args>
+std::string cat(const Args&... args) {
+  std::ostringstream o;
+  (o << ... << args);
+  return o.str();
+}
+
+std::string fixed(double x, int digits) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(digits) << x;
+  return o.str();
+}
+
+std::string sci(double x, int digits) {
+  std::ostringstream o;
+  o << std::scientific << std::setprecision(digits) << x;
+  return o.str();
+}
+
+// "[2026-11-21 07:20:37.654] [info] message" on stderr, like the spdlog lines of the other tools.
+void log_line(const char* level, const std::string& msg) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+  std::fprintf(stderr, "[%s.%03d] [%s] %s\n", stamp, static_cast<int>(ms), level, msg.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
 
 // =================================================================================================
 // Building blocks: optimizer, schedule, clipping, one step
@@ -137,7 +177,7 @@ StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& 
   r.loss = h[0];
   r.grad_norm = h[1];
   if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
-    throw TrainingFailure(fmt::format("non-finite training loss (loss {}, gradient norm {})", r.loss, r.grad_norm));
+    throw TrainingFailure(cat("non-finite training loss (loss ", r.loss, ", gradient norm ", r.grad_norm, ")"));
   for (int64_t l = 0; l < cfg.n_langs; ++l) {
     r.lang_loss_sum.push_back(h[2 + l]);
     r.lang_tokens.push_back(h[2 + cfg.n_langs + l]);
@@ -156,7 +196,7 @@ namespace {
 
 const json::value& need(const json::object& o, const char* key, const std::string& where) {
   auto it = o.find(key);
-  if (it == o.end()) throw ConfigError(where, fmt::format("missing key \"{}\"", key));
+  if (it == o.end()) throw ConfigError(where, cat("missing key \"", key, "\""));
   return it->value();
 }
 const json::object& need_object(const json::object& o, const char* key, const std::string& where) {
@@ -202,7 +242,7 @@ Vocab read_vocab(const std::string& path) {
   if (auto it = o.find("lang_tags"); it != o.end() && it->value().is_object())
     for (const auto& kv : it->value().get_object()) r.lang_tags[std::string(kv.key())] = kv.value().to_number<int64_t>();
   for (int64_t id : {r.pad, r.unk, r.bos, r.eos})
-    if (id < 0 || id >= r.size) throw ConfigError(path, fmt::format("special id {} outside the vocabulary of {}", id, r.size));
+    if (id < 0 || id >= r.size) throw ConfigError(path, cat("special id ", id, " outside the vocabulary of ", r.size));
   return r;
 }
 
@@ -280,7 +320,7 @@ void check_ids(const data::Shard& s, int64_t vocab_size, const std::string& file
   for (const auto* ids : {&s.en_ids, &s.xx_ids})
     for (int32_t id : *ids)
       if (id < 0 || id >= vocab_size)
-        throw TrainingFailure(fmt::format("{}: token id {} outside the vocabulary of {}", file, id, vocab_size));
+        throw TrainingFailure(cat(file, ": token id ", id, " outside the vocabulary of ", vocab_size));
 }
 
 struct LanguageData {
@@ -332,7 +372,7 @@ class MetricsLog {
   void truncate_to(uint64_t offset) {
     const uint64_t size = fs::exists(path_) ? fs::file_size(path_) : 0;
     if (size < offset)
-      throw TrainingFailure(fmt::format("{} has {} bytes but the checkpoint expects at least {}", path_, size, offset));
+      throw TrainingFailure(cat(path_, " has ", size, " bytes but the checkpoint expects at least ", offset));
     fs::resize_file(path_, offset);
   }
   void write(const json::object& o) {
@@ -465,7 +505,7 @@ void Cell::load_data() {
     d.code = cfg_.languages[l];
     if (cfg_.en_to_x) {
       auto it = vocab_.lang_tags.find(d.code);
-      if (it == vocab_.lang_tags.end()) throw TrainingFailure(fmt::format("{}: no language tag for \"{}\"", cfg_.vocab, d.code));
+      if (it == vocab_.lang_tags.end()) throw TrainingFailure(cat(cfg_.vocab, ": no language tag for \"", d.code, "\""));
       d.tag = it->second;
     }
     const std::string train_file = data::shard_file(cfg_.shards, d.code, "train");
@@ -473,7 +513,7 @@ void Cell::load_data() {
     check_ids(d.train, vocab_.size, train_file);
     const auto n = static_cast<int64_t>(d.train.size());
     const int64_t m = cfg_.train_pairs[l];
-    if (m > n) throw TrainingFailure(fmt::format("{}: {} pairs, but the cell asks for {}", train_file, n, m));
+    if (m > n) throw TrainingFailure(cat(train_file, ": ", n, " pairs, but the cell asks for ", m));
     for (int64_t row : data::subset_indices(n, m, cfg_.subsample_seed, d.code)) {
       Pair p = make_pair(d.train, static_cast<size_t>(row), cfg_.en_to_x, d.tag, vocab_.eos);
       // The decoder input is as long as the target (BOS replaces the final EOS).
@@ -493,7 +533,7 @@ void Cell::load_data() {
     examples[d.code] = static_cast<int64_t>(d.rows.size());
     skipped[d.code] = d.skipped_long;
     if (d.skipped_long > 0)
-      spdlog::info("{}: {} of {} training pairs exceed max_len {} and are skipped", d.code, d.skipped_long, m, max_len);
+      log_line("info", cat(d.code, ": ", d.skipped_long, " of ", m, " training pairs exceed max_len ", max_len, " and are skipped"));
     langs_.push_back(std::move(d));
   }
   report["train_examples"] = examples;
@@ -541,8 +581,8 @@ void Cell::build() {
   int64_t n_params = 0;
   for (const auto& p : model_->parameters()) n_params += p.numel();
   report["parameters"] = n_params;
-  spdlog::info("cell {}: model {} ({} parameters), {} languages, device {}, {}", cfg_.id, cfg_.model.name, n_params,
-               n_langs, compat::device_name(device_), compat::precision_name(precision_));
+  log_line("info", cat("cell ", cfg_.id, ": model ", cfg_.model.name, " (", n_params, " parameters), ", n_langs,
+                       " languages, device ", compat::device_name(device_), ", ", compat::precision_name(precision_)));
 }
 
 std::string model_signature(const model::ModelConfig& m, int64_t vocab_size) {
@@ -553,7 +593,7 @@ std::string model_signature(const model::ModelConfig& m, int64_t vocab_size) {
 bool Cell::resume() {
   const std::string ckpt = dir_ + "/ckpt/checkpoint.bin";
   if (!opts_.resume || !fs::exists(ckpt)) {
-    if (opts_.resume) spdlog::info("--resume: no checkpoint in {}, starting from scratch", dir_);
+    if (opts_.resume) log_line("info", cat("--resume: no checkpoint in ", dir_, ", starting from scratch"));
     fs::remove_all(dir_ + "/hyp_ids");
     metrics_.start_fresh();
     return false;
@@ -561,7 +601,7 @@ bool Cell::resume() {
   const auto h = read_checkpoint_header(ckpt);
   const std::string expected = model_signature(cfg_.model, vocab_.size);
   if (h.model_signature != expected)
-    throw CheckpointError(fmt::format("{} was written for {}, config.json now says {}", ckpt, h.model_signature, expected));
+    throw CheckpointError(cat(ckpt, " was written for ", h.model_signature, ", config.json now says ", expected));
   NamedTensors all = model_tensors(model_);
   for (auto& t : adam_->state()) all.push_back(t);
   load_checkpoint(ckpt, all);
@@ -571,7 +611,7 @@ bool Cell::resume() {
   if (device_.is_cuda() && !h.cuda_rng.empty()) compat::set_rng_state(torch::kCUDA, h.cuda_rng);
   metrics_.truncate_to(h.metrics_offset);
   step_ = h.step;
-  spdlog::info("resumed {} at step {}", cfg_.id, step_);
+  log_line("info", cat("resumed ", cfg_.id, " at step ", step_));
   report["resumed_from_step"] = step_;
   return true;
 }
@@ -684,7 +724,7 @@ bool Cell::train() {
     try {
       r = train_step(model_, *adam_, tb, weights, lr, sc);
     } catch (const TrainingFailure& e) {
-      throw TrainingFailure(fmt::format("step {}: {}", step_ + 1, e.what()));
+      throw TrainingFailure(cat("step ", step_ + 1, ": ", e.what()));
     }
     counters_.step_time_s += std::chrono::duration<double>(Clock::now() - t0).count();
     counters_.tokens += tb.tokens;
@@ -705,12 +745,12 @@ bool Cell::train() {
       counters_.window.reset(static_cast<size_t>(n_langs));
     }
     if (step_ % dev_every == 0 || step_ == steps) metrics_.write(dev_record());
-    progress.update(step_, fmt::format("loss {:.3f} lr {:.2e}", r.loss, lr));
+    progress.update(step_, cat("loss ", fixed(r.loss, 3), " lr ", sci(lr, 2)));
 
     const bool stop = opts_.steps_limit > 0 && step_ >= opts_.steps_limit && step_ < steps;
     if (step_ % ckpt_every == 0 || step_ == steps || stop) save_checkpoint_now();
     if (stop) {
-      spdlog::info("stopped at step {} (--steps-limit); continue with --resume", step_);
+      log_line("info", cat("stopped at step ", step_, " (--steps-limit); continue with --resume"));
       return false;
     }
   }
@@ -746,7 +786,7 @@ void Cell::decode_split(const LanguageData& lang, const std::string& split) {
   const auto per_batch = static_cast<size_t>(cfg_.eval.get_int("batch_sentences"));
 
   std::vector<std::string> lines(src.size());
-  Progress progress(fmt::format("decode {}.{}", lang.code, split), n, "sentences");
+  Progress progress(cat("decode ", lang.code, ".", split), n, "sentences");
   for (size_t i = 0; i < order.size(); i += per_batch) {
     const size_t end = std::min(order.size(), i + per_batch);
     const size_t width = src[order[i]].size();
@@ -759,11 +799,14 @@ void Cell::decode_split(const LanguageData& lang, const std::string& split) {
       compat::AutocastGuard autocast(device_.type(), precision_ == Precision::BF16);
       hyps = eval::search(model_, t.to(device_), so);
     }
-    for (size_t r = i; r < end; ++r) lines[order[r]] = fmt::format("{}", fmt::join(hyps[r - i].tokens, " "));
+    for (size_t r = i; r < end; ++r) {
+      std::string& line = lines[order[r]];
+      for (int32_t id : hyps[r - i].tokens) line += (line.empty() ? "" : " ") + std::to_string(id);
+    }
     progress.update(static_cast<int64_t>(end));
   }
   progress.finish();
-  write_lines_atomic(fmt::format("{}/hyp_ids/{}.{}.txt", dir_, lang.code, split), lines);
+  write_lines_atomic(cat(dir_, "/hyp_ids/", lang.code, ".", split, ".txt"), lines);
 }
 
 void Cell::decode_all() {
@@ -773,7 +816,7 @@ void Cell::decode_all() {
   for (const auto& split : cfg_.eval.get_strings("splits"))
     for (const auto& lang : langs_) {
       decode_split(lang, split);
-      files.emplace_back(fmt::format("hyp_ids/{}.{}.txt", lang.code, split));
+      files.emplace_back(cat("hyp_ids/", lang.code, ".", split, ".txt"));
     }
   report["hyp_ids"] = files;
 }
@@ -820,7 +863,7 @@ int run_cell(const RunOptions& opts) {
     fs::remove(opts.cell_dir + "/cell.json");  // a stale result must not outlive a new attempt
     if (!cell.run()) return 0;
     finish_report("ok");
-    spdlog::info("cell done: {}", opts.cell_dir);
+    log_line("info", cat("cell done: ", opts.cell_dir));
     return 0;
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
@@ -830,11 +873,11 @@ int run_cell(const RunOptions& opts) {
   } catch (const std::exception& e) {
     reason = e.what();
   }
-  spdlog::error("cell failed: {}", reason);
+  log_line("error", cat("cell failed: ", reason));
   try {
     finish_report("failed");
   } catch (const std::exception& e) {
-    spdlog::error("cannot write cell.json: {}", e.what());
+    log_line("error", cat("cannot write cell.json: ", e.what()));
   }
   return 1;
 }

@@ -138,3 +138,32 @@ TEST_CASE("bad suites name the file, the JSON path and what was expected", "[sui
     CHECK_THAT(error_of("/nonexistent/suite.json"), Catch::Contains("/nonexistent/suite.json"));
   }
 }
+
+#include <cstdlib>
+
+#include "harness/grid/datasets.h"
+
+TEST_CASE("a language the corpus lacks names the suite file and JSON path", "[suite][errors]") {
+  fs::path cache = fs::temp_directory_path() / "longtail-test-datasets-cache";
+  fs::remove_all(cache);
+  ::setenv("LONGTAIL_CACHE", cache.c_str(), 1);
+  std::string catalogs = std::string(LONGTAIL_TEST_DATA) + "/mo/catalogs";
+  auto f = write_suite("lang.json", R"({"datasets": [{"source": "catalogs", "path": ")" + catalogs +
+                                        R"(", "languages": ["fr", "xx"], "corpus": {"min_pairs": 1}}],
+                                        "methods": [{"name": "uniform"}]})");
+  auto s = grid::load_suite(f);
+  try {
+    grid::prepare_dataset(s.datasets[0], s.file);
+    FAIL("an unknown language was accepted");
+  } catch (const ConfigError& e) {
+    CHECK_THAT(e.what(), Catch::Contains(f));
+    CHECK_THAT(e.what(), Catch::Contains("$.datasets[0].languages[1]"));
+    CHECK_THAT(e.what(), Catch::Contains("\"xx\""));
+    CHECK_THAT(e.what(), Catch::Contains("fr"));  // lists what the corpus has
+  }
+  auto missing = write_suite("missing-data.json", R"({"datasets": [{"source": "ted", "path": "/nonexistent/ted"}],
+                                                      "methods": [{"name": "uniform"}]})");
+  auto s2 = grid::load_suite(missing);
+  CHECK_THROWS_WITH(grid::prepare_dataset(s2.datasets[0], s2.file), Catch::Contains("/nonexistent/ted"));
+  ::unsetenv("LONGTAIL_CACHE");
+}
