@@ -373,6 +373,7 @@ class MetricsLog {
     const uint64_t size = fs::exists(path_) ? fs::file_size(path_) : 0;
     if (size < offset)
       throw TrainingFailure(cat(path_, " has ", size, " bytes but the checkpoint expects at least ", offset));
+    if (!fs::exists(path_)) start_fresh();
     fs::resize_file(path_, offset);
   }
   void write(const json::object& o) {
@@ -450,6 +451,8 @@ class Cell {
   void build();
   bool resume();
   bool train();
+  TensorBatch make_batch(const Batch& batch) const;
+  json::object train_record(double lr, double grad_norm);
   json::object dev_record();
   std::vector<double> dev_losses();
   void save_checkpoint_now();
@@ -594,6 +597,8 @@ bool Cell::resume() {
   const std::string ckpt = dir_ + "/ckpt/checkpoint.bin";
   if (!opts_.resume || !fs::exists(ckpt)) {
     if (opts_.resume) log_line("info", cat("--resume: no checkpoint in ", dir_, ", starting from scratch"));
+    // A checkpoint of an earlier attempt must not be resumed into this run's metrics later.
+    fs::remove(ckpt);
     fs::remove_all(dir_ + "/hyp_ids");
     metrics_.start_fresh();
     return false;
@@ -680,6 +685,36 @@ json::object Cell::dev_record() {
   return json::object{{"step", step_}, {"kind", "dev"}, {"lang_loss", lang}};
 }
 
+// Token tensors of a batch of the batcher (example = language + index into its training rows).
+TensorBatch Cell::make_batch(const Batch& batch) const {
+  std::vector<Pair> pairs;
+  std::vector<const Pair*> rows;
+  std::vector<int64_t> lang_of;
+  pairs.reserve(batch.examples.size());
+  for (const Example& e : batch.examples) {
+    const auto& d = langs_[static_cast<size_t>(e.lang)];
+    const auto row = static_cast<size_t>(d.rows[static_cast<size_t>(e.index)]);
+    pairs.push_back(make_pair(d.train, row, cfg_.en_to_x, d.tag, vocab_.eos));
+    lang_of.push_back(e.lang);
+  }
+  for (const auto& pr : pairs) rows.push_back(&pr);
+  return collate(rows, lang_of, vocab_, device_);
+}
+
+// The train line of metrics.jsonl: losses averaged over the window since the previous line.
+json::object Cell::train_record(double lr, double grad_norm) {
+  auto& win = counters_.window;
+  json::object lang;
+  for (size_t l = 0; l < langs_.size(); ++l)
+    lang[langs_[l].code] = win.lang_tokens[l] > 0 ? json::value(win.lang_sum[l] / win.lang_tokens[l]) : json::value(nullptr);
+  counters_.train_loss_final = win.loss();
+  json::object o{{"step", step_},       {"kind", "train"}, {"loss", number_or_null(counters_.train_loss_final)},
+                 {"lang_loss", lang},   {"lr", lr},        {"tokens", counters_.tokens},
+                 {"grad_norm", grad_norm}, {"elapsed_s", elapsed()}};
+  win.reset(langs_.size());
+  return o;
+}
+
 // The training loop. Returns false when stopped by --steps-limit.
 bool Cell::train() {
   const int64_t steps = cfg_.train.get_int("steps");
@@ -703,18 +738,7 @@ bool Cell::train() {
     if (w.empty()) w.assign(static_cast<size_t>(n_langs), 1.0);
     if (static_cast<int64_t>(p.size()) != n_langs || static_cast<int64_t>(w.size()) != n_langs)
       throw std::logic_error("method " + cfg_.method + " returned a distribution or weights of the wrong size");
-    const Batch batch = batcher_->next(p);
-    std::vector<const Pair*> rows;
-    std::vector<Pair> pairs;
-    std::vector<int64_t> lang_of;
-    pairs.reserve(batch.examples.size());
-    for (const Example& e : batch.examples) {
-      const auto& d = langs_[static_cast<size_t>(e.lang)];
-      pairs.push_back(make_pair(d.train, static_cast<size_t>(d.rows[static_cast<size_t>(e.index)]), cfg_.en_to_x, d.tag, vocab_.eos));
-      lang_of.push_back(e.lang);
-    }
-    for (const auto& pr : pairs) rows.push_back(&pr);
-    const TensorBatch tb = collate(rows, lang_of, vocab_, device_);
+    const TensorBatch tb = make_batch(batcher_->next(p));
     const auto weights = torch::tensor(w, torch::kFloat).to(device_);
     const double lr = learning_rate(step_ + 1, peak_lr, warmup);
 
@@ -732,18 +756,7 @@ bool Cell::train() {
     ++step_;
 
     // Logging, evaluation and checkpoints happen after the update of step_.
-    if (step_ % log_every == 0 || step_ == steps) {
-      json::object lang;
-      for (int64_t l = 0; l < n_langs; ++l) {
-        const double t = counters_.window.lang_tokens[static_cast<size_t>(l)];
-        lang[langs_[static_cast<size_t>(l)].code] = t > 0 ? json::value(counters_.window.lang_sum[static_cast<size_t>(l)] / t) : json::value(nullptr);
-      }
-      counters_.train_loss_final = counters_.window.loss();
-      metrics_.write(json::object{{"step", step_}, {"kind", "train"}, {"loss", number_or_null(counters_.train_loss_final)},
-                                  {"lang_loss", lang}, {"lr", lr}, {"tokens", counters_.tokens},
-                                  {"grad_norm", r.grad_norm}, {"elapsed_s", elapsed()}});
-      counters_.window.reset(static_cast<size_t>(n_langs));
-    }
+    if (step_ % log_every == 0 || step_ == steps) metrics_.write(train_record(lr, r.grad_norm));
     if (step_ % dev_every == 0 || step_ == steps) metrics_.write(dev_record());
     progress.update(step_, cat("loss ", fixed(r.loss, 3), " lr ", sci(lr, 2)));
 
