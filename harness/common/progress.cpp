@@ -40,28 +40,30 @@ void Progress::finish(const std::string& note) {
   if (finished_) return;
   finished_ = true;
   if (!note.empty()) note_ = note;
-  if (total_ > 0) done_ = std::max(done_, total_);
   print(true);
 }
 
 void Progress::print(bool final) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = elapsed > 0 ? done_ / elapsed : 0;
+  std::string rate_text = rate >= 1 || rate == 0 ? fmt::format("{:.1f}/s", rate) : fmt::format("{:.1f}/min", rate * 60);
   std::string line;
   if (total_ > 0) {
     double frac = std::min(1.0, double(done_) / double(total_));
     double eta = rate > 0 ? (total_ - done_) / rate : -1;
+    // A final line short of the total (an early stop) says so instead of showing an ETA.
+    std::string end = !final ? clock_text(eta) : done_ >= total_ ? "done" : "stopped";
     if (tty_) {
       int width = 24, filled = static_cast<int>(frac * width);
-      line = fmt::format("{} [{}{}] {}/{} {} {:.1f}/s {} ETA {}", label_, std::string(filled, '#'),
-                         std::string(width - filled, '.'), done_, total_, unit_, rate, clock_text(elapsed),
-                         final ? "done" : clock_text(eta));
+      line = fmt::format("{} [{}{}] {}/{} {} {} {} ETA {}", label_, std::string(filled, '#'),
+                         std::string(width - filled, '.'), done_, total_, unit_, rate_text, clock_text(elapsed),
+                         end);
     } else {
-      line = fmt::format("{}: {}/{} {} ({:.0f}%), {:.1f}/s, elapsed {}, ETA {}", label_, done_, total_, unit_,
-                         100 * frac, rate, clock_text(elapsed), final ? "done" : clock_text(eta));
+      line = fmt::format("{}: {}/{} {} ({:.0f}%), {}, elapsed {}, ETA {}", label_, done_, total_, unit_,
+                         100 * frac, rate_text, clock_text(elapsed), end);
     }
   } else {
-    line = fmt::format("{}: {} {}, {:.1f}/s, elapsed {}", label_, done_, unit_, rate, clock_text(elapsed));
+    line = fmt::format("{}: {} {}, {}, elapsed {}", label_, done_, unit_, rate_text, clock_text(elapsed));
   }
   if (!note_.empty()) line += "  " + note_;
   if (tty_)
