@@ -35,6 +35,17 @@ class Method {
   virtual std::vector<double> loss_weights(int64_t step) const;
 };
 
+// A method whose language distribution stays the same for the whole run (plain cross-entropy):
+// proportional, temperature and uniform sampling differ only in the p they pass here.
+class FixedSampling : public Method {
+ public:
+  explicit FixedSampling(std::vector<double> p) : p_(std::move(p)) {}
+  std::vector<double> sampling_distribution(int64_t) const override { return p_; }
+
+ private:
+  std::vector<double> p_;
+};
+
 struct MethodSpec {
   std::string name;
   std::string paper;    // citation, e.g. "Arivazhagan et al. 2019, arXiv:1907.05019"

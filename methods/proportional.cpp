@@ -5,21 +5,14 @@
 namespace longtail::methods {
 namespace {
 
-class Proportional : public Method {
- public:
-  explicit Proportional(const TrainingContext& ctx) : p_(temperature_distribution(ctx.train_pairs, 1.0)) {}
-  std::vector<double> sampling_distribution(int64_t) const override { return p_; }
-
- private:
-  std::vector<double> p_;
-};
-
 LONGTAIL_REGISTER_METHOD(MethodSpec{
     "proportional",
     "Arivazhagan et al. 2019, Massively Multilingual NMT in the Wild, arXiv:1907.05019 (τ = 1)",
     "p_i = n_i / Σ_j n_j; plain cross-entropy",
     {},
-    [](const Options&, const TrainingContext& ctx) { return std::make_unique<Proportional>(ctx); }});
+    [](const Options&, const TrainingContext& ctx) {
+      return std::make_unique<FixedSampling>(temperature_distribution(ctx.train_pairs, 1.0));
+    }});
 
 }  // namespace
 }  // namespace longtail::methods

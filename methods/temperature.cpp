@@ -6,22 +6,13 @@
 namespace longtail::methods {
 namespace {
 
-class Temperature : public Method {
- public:
-  Temperature(double tau, const TrainingContext& ctx) : p_(temperature_distribution(ctx.train_pairs, tau)) {}
-  std::vector<double> sampling_distribution(int64_t) const override { return p_; }
-
- private:
-  std::vector<double> p_;
-};
-
 LONGTAIL_REGISTER_METHOD(MethodSpec{
     "temperature",
     "Arivazhagan et al. 2019, Massively Multilingual NMT in the Wild, arXiv:1907.05019",
     "p_i ∝ n_i^(1/τ); plain cross-entropy",
     {{"tau", OptType::Float, 5.0, "sampling temperature τ (1 = proportional, ∞ = uniform)", 0.0, 1e6, true}},
     [](const Options& o, const TrainingContext& ctx) {
-      return std::make_unique<Temperature>(o.get_float("tau"), ctx);
+      return std::make_unique<FixedSampling>(temperature_distribution(ctx.train_pairs, o.get_float("tau")));
     }});
 
 }  // namespace

@@ -6,21 +6,14 @@
 namespace longtail::methods {
 namespace {
 
-class Uniform : public Method {
- public:
-  explicit Uniform(const TrainingContext& ctx) : p_(ctx.languages.size(), 1.0 / double(ctx.languages.size())) {}
-  std::vector<double> sampling_distribution(int64_t) const override { return p_; }
-
- private:
-  std::vector<double> p_;
-};
-
 LONGTAIL_REGISTER_METHOD(MethodSpec{
     "uniform",
     "Arivazhagan et al. 2019, Massively Multilingual NMT in the Wild, arXiv:1907.05019 (τ → ∞)",
     "p_i = 1 / L; plain cross-entropy",
     {},
-    [](const Options&, const TrainingContext& ctx) { return std::make_unique<Uniform>(ctx); }});
+    [](const Options&, const TrainingContext& ctx) {
+      return std::make_unique<FixedSampling>(std::vector<double>(ctx.languages.size(), 1.0 / double(ctx.languages.size())));
+    }});
 
 }  // namespace
 }  // namespace longtail::methods

@@ -109,8 +109,6 @@ std::int64_t closest_ref_len(std::int64_t hyp_len, const std::vector<std::int64_
   return best_len;
 }
 
-std::string segment_context(const char* kind, std::size_t line) { return std::string(kind) + " line " + std::to_string(line + 1); }
-
 }  // namespace
 
 BleuScore Bleu::compute_bleu(const BleuStats& stats, SmoothMethod method, std::optional<double> smooth_value,
@@ -241,29 +239,18 @@ BleuStats Bleu::segment_stats(Workspace& ws, std::string_view hyp, const std::ve
 }
 
 BleuStats Bleu::segment_stats(std::string_view hyp, const std::vector<std::string_view>& refs) const {
-  check_utf8(hyp, "hypothesis");
-  for (std::size_t k = 0; k < refs.size(); ++k) check_utf8(refs[k], "reference " + std::to_string(k + 1));
-  Workspace ws;
-  return segment_stats(ws, hyp, refs);
+  return checked_segment_stats<Workspace>(
+      hyp, refs, [this](Workspace& ws, std::string_view h, const std::vector<std::string_view>& r) {
+        return segment_stats(ws, h, r);
+      });
 }
 
 std::vector<BleuStats> Bleu::segment_stats(const std::vector<std::string>& hyps,
                                            const std::vector<std::vector<std::string>>& ref_streams) const {
-  if (ref_streams.empty()) throw std::invalid_argument("BLEU needs at least one reference stream");
-  for (std::size_t k = 0; k < ref_streams.size(); ++k) check_same_length(hyps.size(), ref_streams[k].size(), k);
-  Workspace ws;
-  std::vector<std::string_view> refs(ref_streams.size());
-  std::vector<BleuStats> out;
-  out.reserve(hyps.size());
-  for (std::size_t i = 0; i < hyps.size(); ++i) {
-    check_utf8(hyps[i], segment_context("hypothesis", i));
-    for (std::size_t k = 0; k < ref_streams.size(); ++k) {
-      refs[k] = ref_streams[k][i];
-      check_utf8(refs[k], segment_context(("reference stream " + std::to_string(k + 1)).c_str(), i));
-    }
-    out.push_back(segment_stats(ws, hyps[i], refs));
-  }
-  return out;
+  return checked_corpus_segment_stats<Workspace>(
+      "BLEU", hyps, ref_streams, [this](Workspace& ws, std::string_view h, const std::vector<std::string_view>& r) {
+        return segment_stats(ws, h, r);
+      });
 }
 
 BleuStats Bleu::corpus_stats(const std::vector<std::string>& hyps,

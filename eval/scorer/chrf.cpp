@@ -61,8 +61,6 @@ void words_for_chrf(std::string_view sentence, std::vector<std::string_view>& wo
   }
 }
 
-std::string segment_context(const std::string& kind, std::size_t line) { return kind + " line " + std::to_string(line + 1); }
-
 }  // namespace
 
 // ---- metric ----
@@ -193,29 +191,18 @@ ChrfStats Chrf::segment_stats(Workspace& ws, std::string_view hyp, const std::ve
 }
 
 ChrfStats Chrf::segment_stats(std::string_view hyp, const std::vector<std::string_view>& refs) const {
-  check_utf8(hyp, "hypothesis");
-  for (std::size_t k = 0; k < refs.size(); ++k) check_utf8(refs[k], "reference " + std::to_string(k + 1));
-  Workspace ws;
-  return segment_stats(ws, hyp, refs);
+  return checked_segment_stats<Workspace>(
+      hyp, refs, [this](Workspace& ws, std::string_view h, const std::vector<std::string_view>& r) {
+        return segment_stats(ws, h, r);
+      });
 }
 
 std::vector<ChrfStats> Chrf::segment_stats(const std::vector<std::string>& hyps,
                                            const std::vector<std::vector<std::string>>& ref_streams) const {
-  if (ref_streams.empty()) throw std::invalid_argument("chrF needs at least one reference stream");
-  for (std::size_t k = 0; k < ref_streams.size(); ++k) check_same_length(hyps.size(), ref_streams[k].size(), k);
-  Workspace ws;
-  std::vector<std::string_view> refs(ref_streams.size());
-  std::vector<ChrfStats> out;
-  out.reserve(hyps.size());
-  for (std::size_t i = 0; i < hyps.size(); ++i) {
-    check_utf8(hyps[i], segment_context("hypothesis", i));
-    for (std::size_t k = 0; k < ref_streams.size(); ++k) {
-      refs[k] = ref_streams[k][i];
-      check_utf8(refs[k], segment_context("reference stream " + std::to_string(k + 1), i));
-    }
-    out.push_back(segment_stats(ws, hyps[i], refs));
-  }
-  return out;
+  return checked_corpus_segment_stats<Workspace>(
+      "chrF", hyps, ref_streams, [this](Workspace& ws, std::string_view h, const std::vector<std::string_view>& r) {
+        return segment_stats(ws, h, r);
+      });
 }
 
 ChrfStats Chrf::corpus_stats(const std::vector<std::string>& hyps,

@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "eval/scorer/unicode.h"
 
 namespace longtail::eval {
 
@@ -67,6 +70,43 @@ inline void check_same_length(std::size_t hyps, std::size_t refs, std::size_t st
   if (hyps != refs)
     throw std::invalid_argument("line count mismatch: " + std::to_string(hyps) + " hypotheses but " +
                                 std::to_string(refs) + " lines in reference stream " + std::to_string(stream + 1));
+}
+
+// The metrics' public segment_stats() overloads: validate the inputs, then hand each segment to
+// the metric's private `segment(ws, hyp, refs)` with one `Workspace` reused across segments.
+// `Workspace` is default-constructible; `segment` returns the metric's Stats.
+
+// One segment: checks `hyp` and `refs` for valid UTF-8 ("hypothesis", "reference K").
+template <typename Workspace, typename Segment>
+auto checked_segment_stats(std::string_view hyp, const std::vector<std::string_view>& refs, Segment&& segment) {
+  check_utf8(hyp, "hypothesis");
+  for (std::size_t k = 0; k < refs.size(); ++k) check_utf8(refs[k], "reference " + std::to_string(k + 1));
+  Workspace ws;
+  return segment(ws, hyp, refs);
+}
+
+// A corpus, one Stats per segment: throws std::invalid_argument on no reference stream
+// ("`metric` needs at least one reference stream") or a line-count mismatch, Utf8Error naming the
+// line ("hypothesis line I", "reference stream K line I") on invalid UTF-8.
+template <typename Workspace, typename Segment>
+auto checked_corpus_segment_stats(const char* metric, const std::vector<std::string>& hyps,
+                                  const std::vector<std::vector<std::string>>& ref_streams, Segment&& segment) {
+  if (ref_streams.empty()) throw std::invalid_argument(std::string(metric) + " needs at least one reference stream");
+  for (std::size_t k = 0; k < ref_streams.size(); ++k) check_same_length(hyps.size(), ref_streams[k].size(), k);
+  const auto line = [](const std::string& kind, std::size_t i) { return kind + " line " + std::to_string(i + 1); };
+  Workspace ws;
+  std::vector<std::string_view> refs(ref_streams.size());
+  std::vector<decltype(segment(ws, std::string_view(), refs))> out;
+  out.reserve(hyps.size());
+  for (std::size_t i = 0; i < hyps.size(); ++i) {
+    check_utf8(hyps[i], line("hypothesis", i));
+    for (std::size_t k = 0; k < ref_streams.size(); ++k) {
+      refs[k] = ref_streams[k][i];
+      check_utf8(refs[k], line("reference stream " + std::to_string(k + 1), i));
+    }
+    out.push_back(segment(ws, hyps[i], refs));
+  }
+  return out;
 }
 
 }  // namespace longtail::eval

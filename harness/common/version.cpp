@@ -1,5 +1,7 @@
 #include "harness/common/version.h"
 
+#include "git_commit.h"  // generated at build time
+
 namespace longtail {
 
 std::string longtail_version() { return LONGTAIL_VERSION; }

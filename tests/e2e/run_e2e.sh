@@ -96,7 +96,17 @@ grep -q "natural/proportional" "$work/report.txt" || fail "report table lacks a 
 grep -q "^fr " "$work/report.txt" || fail "report table lacks a language row"
 "$lt" run "$work/e2e.json" --out "$work/run" --dry-run | grep -c complete | grep -qx 2 || fail "dry run should see 2 complete cells"
 
-# 5. A language the data lacks is an error naming the dataset and where it looked, before anything runs.
+# 5. The same seed again gives identical scores (a fresh run directory, the cached vocabulary).
+"$lt" run "$work/e2e.json" --out "$work/again" --only method=temperature --quiet > "$work/again.txt" 2>&1 \
+  || fail "second run failed: $(tail -20 "$work/again.txt")"
+python3 - "$work/run/synthetic/natural/temperature/seed3/result.json" \
+          "$work/again/synthetic/natural/temperature/seed3/result.json" <<'PY' || fail "same seed, different scores"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert a["languages"] == b["languages"], (a["languages"], b["languages"])
+PY
+
+# 6. A language the data lacks is an error naming the dataset and where it looked, before anything runs.
 sed 's/"label": "synthetic",/"label": "synthetic", "languages": ["fr", "xx"],/' "$work/e2e.json" > "$work/bad.json"
 if "$lt" run "$work/bad.json" --out "$work/bad" > "$work/bad.txt" 2>&1; then fail "bad language accepted"; fi
 grep -q 'datasets\[0\]' "$work/bad.txt" && grep -q 'xx/train' "$work/bad.txt" || fail "bad-language error should name the path: $(cat "$work/bad.txt")"

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,13 @@ inline const json::object& golden() {
 }
 
 inline const json::array& section(const char* name) { return golden().at(name).as_array(); }
+
+// The case called `name` in a section of cases with a "name" key ("bleu", "chrf").
+inline const json::object& golden_case(const char* section_name, const char* name) {
+  for (const auto& v : section(section_name))
+    if (v.as_object().at("name").as_string() == name) return v.as_object();
+  throw std::runtime_error(std::string("no golden case ") + name + " in section " + section_name);
+}
 
 inline std::string str(const json::value& v) { return std::string(v.as_string()); }
 

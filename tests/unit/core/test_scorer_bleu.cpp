@@ -23,14 +23,8 @@ BleuOptions options_from(const json::object& o) {
   return opt;
 }
 
-const json::object& golden_case(const char* name) {
-  for (const auto& v : section("bleu"))
-    if (v.as_object().at("name").as_string() == name) return v.as_object();
-  throw std::runtime_error(std::string("no golden BLEU case ") + name);
-}
-
 BleuScore score_of(const char* name, BleuOptions opt = {}) {
-  const auto& c = golden_case(name);
+  const auto& c = golden_case("bleu", name);
   return Bleu(opt).corpus_score(strings(c.at("hyps")), streams(c.at("refs")));
 }
 
@@ -115,7 +109,7 @@ TEST_CASE("scorer/bleu: edge cases", "[scorer][bleu]") {
 }
 
 TEST_CASE("scorer/bleu: statistics are additive", "[scorer][bleu]") {
-  const auto& c = golden_case("three_refs");
+  const auto& c = golden_case("bleu", "three_refs");
   const auto hyps = strings(c.at("hyps"));
   const auto refs = streams(c.at("refs"));
   const Bleu bleu;
