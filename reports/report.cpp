@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -86,12 +87,22 @@ json::object build_report(const std::string& run_dir) {
   if (files.empty()) throw ConfigError(run_dir, "no result.json below this directory; run the suite first");
   std::sort(files.begin(), files.end());
 
+  // Suite order (the grid index each cell records), then path for results without one.
+  std::vector<std::pair<int64_t, json::object>> results;
+  for (const auto& f : files) {
+    json::object r = read_json_file(f).as_object();
+    int64_t index = std::numeric_limits<int64_t>::max();
+    if (const auto* cfg = r.if_contains("config"))
+      if (const auto* gi = cfg->as_object().at("cell").as_object().if_contains("grid_index")) index = gi->to_number<int64_t>();
+    results.emplace_back(index, std::move(r));
+  }
+  std::stable_sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+
   json::array cells;
   std::set<std::string> fingerprints, commits, devices, torch_versions, suites;
   json::value scorer = nullptr;
   double wall = 0;
-  for (const auto& f : files) {
-    json::object r = read_json_file(f).as_object();
+  for (const auto& [index, r] : results) {
     cells.push_back(cell_entry(r));
     if (r.contains("corpus_fingerprint")) fingerprints.insert(std::string(r.at("corpus_fingerprint").as_string()));
     if (r.contains("git_commit")) commits.insert(std::string(r.at("git_commit").as_string()));

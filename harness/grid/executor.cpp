@@ -76,7 +76,7 @@ json::object cell_config(const Suite& suite, const Cell& c, const Prepared& p, c
   }
   return json::object{
       {"cell", {{"suite", suite.name}, {"dataset", c.dataset->label}, {"imbalance", c.imbalance->label},
-                {"method", c.method->label}, {"seed", c.seed}, {"id", c.id()}}},
+                {"method", c.method->label}, {"seed", c.seed}, {"id", c.id()}, {"grid_index", c.index}}},
       {"method", {{"name", c.method->name}, {"params", c.method->params}}},
       {"imbalance", c.imbalance->params},
       {"model", model::to_json(suite.model)},

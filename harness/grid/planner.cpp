@@ -18,7 +18,8 @@ std::vector<Cell> plan_cells(const Suite& suite) {
   for (const auto& d : suite.datasets)
     for (const auto& im : suite.imbalances)
       for (const auto& m : suite.methods)
-        for (int64_t seed : suite.seeds) cells.push_back(Cell{&d, &im, &m, seed});
+        for (int64_t seed : suite.seeds)
+          cells.push_back(Cell{&d, &im, &m, seed, static_cast<int64_t>(cells.size())});
   return cells;
 }
 

@@ -14,6 +14,7 @@ struct Cell {
   const ImbalanceSpec* imbalance;
   const MethodEntry* method;
   int64_t seed;
+  int64_t index;  // position in the full grid (suite order); reports list cells in this order
 
   // "gettext/natural/temperature/seed1": also the cell's path below the run directory.
   std::string id() const;

@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 namespace {
 
 json::object config(const std::string& method, int seed) {
-  return {{"cell", {{"suite", "t"}}},
+  // Suite order puts uniform first although "temperature" sorts first by path.
+  int64_t grid_index = method == "uniform" ? seed - 1 : 10;
+  return {{"cell", {{"suite", "t"}, {"grid_index", grid_index}}},
           {"groups", {{"high_min_pairs", 0}, {"high", json::array{}}, {"low", json::array{}}}},
           {"data",
            {{"languages", {"fr", "de", "gl", "kk"}},
@@ -51,6 +53,8 @@ TEST_CASE("report aggregates cells, groups and failures", "[report]") {
   auto report = reports::build_report(root.string());
   const auto& cells = report.at("cells").as_array();
   REQUIRE(cells.size() == 3);
+  CHECK(cells[0].at("method") == "uniform");  // suite order, not path order
+  CHECK(cells[2].at("method") == "temperature");
   const json::object* ok = nullptr;
   for (const auto& c : cells)
     if (c.at("method") == "uniform" && c.at("seed") == 1) ok = &c.as_object();
