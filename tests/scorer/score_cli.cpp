@@ -6,18 +6,23 @@
 //   score_cli --batch cases.json                           many cases, one JSON result per line
 //
 // A batch file is a JSON array of objects: {"op": "score", "hyps": [...], "refs": [[...], ...],
-// "bleu": {...}, "chrf": {...}} (options as below, keys without the leading dashes, e.g.
-// "smooth_method"), {"op": "tokenize", "tokenizer": "13a", "lines": [...]} or
-// {"op": "lower", "lines": [...]}. Each result carries the case's "id" if it has one; a
-// failing case yields {"error": "..."} and the batch goes on.
+// "bleu": {...}, "chrf": {...}, "ter": {...}} (options as below, keys without the leading dashes,
+// e.g. "smooth_method"; TER: "normalized", "no_punct", "asian_support", "case_sensitive"),
+// {"op": "tokenize", "tokenizer": "13a", "lines": [...]} ("tokenizer": "tercom" takes "ter"
+// options), {"op": "lower", "lines": [...]} or {"op": "ter_words", "pairs": [[hyp words, ref
+// words], ...]} (lib_ter's translation_edit_rate on word lists: [edits, ref length] per pair).
+// Each result carries the case's "id" if it has one; a failing case yields {"error": "..."} and
+// the batch goes on.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "eval/scorer/bleu.h"
 #include "eval/scorer/chrf.h"
+#include "eval/scorer/ter.h"
 #include "eval/scorer/tokenizer.h"
 #include "eval/scorer/unicode.h"
 
@@ -95,6 +100,28 @@ json::object chrf_json(const Chrf& chrf, const std::vector<std::string>& hyps,
           {"segments", std::move(seg_json)}};
 }
 
+json::object ter_json(const Ter& ter, const std::vector<std::string>& hyps,
+                      const std::vector<std::vector<std::string>>& refs, int width) {
+  const std::vector<TerStats> segments = ter.segment_stats(hyps, refs);
+  TerStats total;
+  json::array seg_json;
+  for (const TerStats& s : segments) {
+    total += s;
+    seg_json.push_back(json::array{s.edits, s.ref_length});
+  }
+  const TerScore score = ter.score_from_stats(total);
+  const Signature signature = ter.signature(static_cast<int>(refs.size()));
+  const std::string sig = signature.format();
+  return {{"score", score.score},
+          {"num_edits", score.num_edits},
+          {"ref_length", score.ref_length},
+          {"format", score.format(width)},
+          {"format_sig", score.format(width, sig)},
+          {"signature", sig},
+          {"signature_short", signature.format(true)},
+          {"segments", std::move(seg_json)}};
+}
+
 // ---- options from JSON ----
 
 template <typename T>
@@ -125,6 +152,15 @@ ChrfOptions chrf_options(const json::object& o) {
   return opt;
 }
 
+TerOptions ter_options(const json::object& o) {
+  TerOptions opt;
+  read_opt(o, "normalized", opt.normalized);
+  read_opt(o, "no_punct", opt.no_punct);
+  read_opt(o, "asian_support", opt.asian_support);
+  read_opt(o, "case_sensitive", opt.case_sensitive);
+  return opt;
+}
+
 std::vector<std::string> strings(const json::value& v) { return json::value_to<std::vector<std::string>>(v); }
 
 // ---- batch ----
@@ -133,7 +169,11 @@ json::object run_case(const json::object& c) {
   const std::string op = c.contains("op") ? std::string(c.at("op").as_string()) : "score";
   json::object out;
   if (op == "tokenize") {
-    const auto tok = make_tokenizer(std::string(c.at("tokenizer").as_string()));
+    const std::string name(c.at("tokenizer").as_string());
+    const json::value* ter = c.if_contains("ter");
+    const std::unique_ptr<Tokenizer> tok =
+        name == "tercom" ? std::make_unique<TercomTokenizer>(ter ? ter_options(ter->as_object()) : TerOptions{})
+                         : make_tokenizer(name);
     json::array lines;
     for (const auto& line : strings(c.at("lines"))) {
       check_utf8(line);
@@ -144,6 +184,16 @@ json::object run_case(const json::object& c) {
     json::array lines;
     for (const auto& line : strings(c.at("lines"))) lines.push_back(json::string(to_lower(line)));
     out["lines"] = std::move(lines);
+  } else if (op == "ter_words") {
+    TranslationEditRate ter;
+    json::array results;
+    for (const auto& pair : c.at("pairs").as_array()) {
+      const auto hyp = strings(pair.as_array().at(0)), ref = strings(pair.as_array().at(1));
+      const TerEdits e = translation_edit_rate(std::vector<std::string_view>(hyp.begin(), hyp.end()),
+                                               std::vector<std::string_view>(ref.begin(), ref.end()));
+      results.push_back(json::array{e.edits, e.ref_length});
+    }
+    out["pairs"] = std::move(results);
   } else if (op == "score") {
     const auto hyps = strings(c.at("hyps"));
     std::vector<std::vector<std::string>> refs;
@@ -152,6 +202,7 @@ json::object run_case(const json::object& c) {
     read_opt(c, "width", width);
     if (const json::value* o = c.if_contains("bleu")) out["bleu"] = bleu_json(Bleu(bleu_options(o->as_object())), hyps, refs, width);
     if (const json::value* o = c.if_contains("chrf")) out["chrf"] = chrf_json(Chrf(chrf_options(o->as_object())), hyps, refs, width);
+    if (const json::value* o = c.if_contains("ter")) out["ter"] = ter_json(Ter(ter_options(o->as_object())), hyps, refs, width);
   } else {
     throw std::invalid_argument("unknown op '" + op + "'");
   }
@@ -182,12 +233,13 @@ int main(int argc, char** argv) {
   int width = 2;
   BleuOptions bo;
   ChrfOptions co;
+  TerOptions to;
   std::string smooth = "exp";
   std::optional<double> smooth_value;
   app.add_option("--batch", batch, "JSON array of cases (see the source)");
   app.add_option("--hyp", hyp_path, "hypothesis file");
   app.add_option("--ref", ref_paths, "reference file(s)");
-  app.add_option("--metrics,-m", metrics, "bleu and/or chrf");
+  app.add_option("--metrics,-m", metrics, "bleu, chrf and/or ter");
   app.add_option("--width,-w", width, "decimals in the formatted lines");
   app.add_option("--tokenize", bo.tokenize, "BLEU tokenizer");
   app.add_flag("--lowercase", bo.lowercase);
@@ -201,6 +253,10 @@ int main(int argc, char** argv) {
   app.add_flag("--chrf-whitespace", co.whitespace);
   app.add_flag("--chrf-lowercase", co.lowercase);
   app.add_flag("--chrf-eps-smoothing", co.eps_smoothing);
+  app.add_flag("--ter-normalized", to.normalized);
+  app.add_flag("--ter-no-punct", to.no_punct);
+  app.add_flag("--ter-asian-support", to.asian_support);
+  app.add_flag("--ter-case-sensitive", to.case_sensitive);
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -215,6 +271,7 @@ int main(int argc, char** argv) {
     for (const auto& m : metrics) {
       if (m == "bleu") out["bleu"] = bleu_json(Bleu(bo), hyps, refs, width);
       else if (m == "chrf") out["chrf"] = chrf_json(Chrf(co), hyps, refs, width);
+      else if (m == "ter") out["ter"] = ter_json(Ter(to), hyps, refs, width);
       else throw std::invalid_argument("unknown metric '" + m + "'");
     }
     std::cout << json::serialize(out) << '\n';

@@ -16,6 +16,7 @@ BleuOptions options_from(const json::object& o) {
   BleuOptions opt;
   read_opt(o, "lowercase", opt.lowercase);
   read_opt(o, "tokenize", opt.tokenize);
+  read_opt(o, "trg_lang", opt.trg_lang);
   read_opt(o, "max_ngram_order", opt.max_ngram_order);
   read_opt(o, "effective_order", opt.effective_order);
   if (const auto* v = o.if_contains("smooth_method")) opt.smooth_method = parse_smooth_method(v->as_string());
@@ -160,7 +161,10 @@ TEST_CASE("scorer/bleu: options, signature, errors", "[scorer][bleu]") {
   BleuOptions zh;
   zh.trg_lang = "zh";
   CHECK(resolve_bleu_tokenizer(zh) == "zh");
-  CHECK_THROWS_WITH(Bleu(zh), Catch::Contains("unknown tokenizer 'zh'"));  // not ported yet
+  CHECK(Bleu(zh).tokenizer().name() == "zh");  // more in test_scorer_tokenizers_intl.cpp
+  BleuOptions ja;
+  ja.trg_lang = "ja";
+  CHECK_THROWS_WITH(Bleu(ja), Catch::Contains("tokenizer 'ja-mecab' is not available"));  // not built in
   BleuOptions bad_order;
   bad_order.max_ngram_order = 0;
   CHECK_THROWS_AS(Bleu(bad_order), std::invalid_argument);
