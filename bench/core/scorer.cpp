@@ -1,5 +1,5 @@
 // Scorer throughput on the 16 WMT17 en-de systems (3004 segments each, one reference), in
-// segments per second: corpus BLEU (13a), chrF2, chrF2++, the 13a tokenizer alone, and the
+// segments per second: corpus BLEU (13a), chrF2, chrF2++, TER, the 13a tokenizer alone, and the
 // harness facade (BLEU + chrF). Data: $LONGTAIL_WMT17_DIR, default /work/shared/data/wmt17-en-de.
 // Figures and the sacreBLEU comparison are in docs/scorer.md.
 #include <benchmark/benchmark.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eval/scorer/scorer.h"
+#include "eval/scorer/ter.h"
 #include "eval/scorer/unicode.h"
 
 namespace {
@@ -91,6 +92,12 @@ void BM_ChrfPlusPlus(benchmark::State& state) {
   run_all_systems(state, [&](const auto& hyps) { return chrf.corpus_score(hyps, refs).score; });
 }
 
+void BM_Ter(benchmark::State& state) {
+  const Ter ter;
+  const std::vector<std::vector<std::string>> refs{wmt17().reference};
+  run_all_systems(state, [&](const auto& hyps) { return ter.corpus_score(hyps, refs).score; });
+}
+
 void BM_Tokenize13a(benchmark::State& state) {
   const Tokenizer13a tok;
   run_all_systems(state, [&](const auto& hyps) {
@@ -109,6 +116,7 @@ void BM_ScoreCorpus(benchmark::State& state) {
 BENCHMARK(BM_Bleu)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Chrf)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ChrfPlusPlus)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Ter)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Tokenize13a)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScoreCorpus)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -1,6 +1,7 @@
 // NumPy's SeedSequence -> PCG64 -> Generator, transcribed (see numpy_random.h for the sources).
 #include "eval/scorer/numpy_random.h"
 
+#include <algorithm>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -69,7 +70,7 @@ std::uint32_t bounded_lemire_uint32(Pcg64& bitgen, std::uint32_t rng) {
 
 // 64-bit flavour (rng < 0xFFFFFFFFFFFFFFFF).
 std::uint64_t bounded_lemire_uint64(Pcg64& bitgen, std::uint64_t rng) {
-  using u128 = unsigned __int128;
+  using u128 = Pcg64::u128;
   const std::uint64_t rng_excl = rng + 1;
   u128 m = static_cast<u128>(bitgen.next_uint64()) * rng_excl;
   std::uint64_t leftover = static_cast<std::uint64_t>(m);
@@ -224,18 +225,12 @@ std::vector<std::uint8_t> Generator::integers_bool(std::size_t size) {
 }
 
 void Generator::integers_bool(std::uint8_t* out, std::size_t size) {
-  // random_bounded_bool_fill with off 0, rng 1: buffered_bounded_bool.
-  std::uint32_t buf = 0;
-  int bcnt = 0;
-  for (std::size_t i = 0; i < size; ++i) {
-    if (bcnt == 0) {
-      buf = bitgen_.next_uint32();
-      bcnt = 31;
-    } else {
-      buf >>= 1;
-      --bcnt;
-    }
-    out[i] = static_cast<std::uint8_t>(buf & 1u);
+  // random_bounded_bool_fill with off 0, rng 1: buffered_bounded_bool takes a new word when its
+  // count is 0 (at the start of the call, then every 32 values) and shifts it right otherwise.
+  for (std::size_t i = 0; i < size; i += 32) {
+    const std::uint32_t buf = bitgen_.next_uint32();
+    const std::size_t m = std::min<std::size_t>(32, size - i);
+    for (std::size_t b = 0; b < m; ++b) out[i + b] = static_cast<std::uint8_t>((buf >> b) & 1u);
   }
 }
 

@@ -57,7 +57,7 @@ class SeedSequence {
 // that next_uint32() keeps between calls.
 class Pcg64 {
  public:
-  using u128 = unsigned __int128;
+  __extension__ typedef unsigned __int128 u128;  // GCC/Clang
   static constexpr u128 kMultiplier =
       (static_cast<u128>(0x2360ED051FC65DA4ULL) << 64) | static_cast<u128>(0x4385DF649FCCF645ULL);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "eval/scorer/ngram.h"
 #include "eval/scorer/unicode.h"
@@ -207,9 +208,11 @@ constexpr int kMaxShiftSize = 10;
 constexpr int kMaxShiftDist = 50;
 constexpr int kBeamWidth = 25;
 constexpr int kMaxShiftCandidates = 1000;
+// Word ids index arrays; larger ids are remapped first (the metric's ids are small anyway).
+constexpr std::uint32_t kDenseIds = 1u << 20;
 // Stands for lib_ter's _INT_INFINITY (1e16): a cell nothing reached. Real costs are < H + R, and
 // INF + 1 must not overflow.
-constexpr std::int32_t kInf = std::numeric_limits<std::int32_t>::max() / 2;
+constexpr std::int32_t kInf = std::numeric_limits<std::int32_t>::max() / 4;
 
 // Edit operations of BeamEditDistance (its trace rewrites the hypothesis into the reference:
 // kDel consumes a hypothesis word, kIns a reference word).
@@ -218,18 +221,37 @@ enum Op : std::uint8_t { kNop, kSub, kDel, kIns, kUndef };
 }  // namespace
 
 struct TranslationEditRate::Impl {
-  // ---- inputs of the current call ----
+  // ---- the current call ----
   const std::uint32_t* ref = nullptr;
   int H = 0, R = 0;
   std::vector<std::uint32_t> cur;      // the hypothesis with the shifts accepted so far
   std::vector<std::uint32_t> shifted;  // a candidate
 
-  // ---- the beam: row i covers columns [lo[i], hi[i]); row 0 is complete ----
+  // The matrix D of BeamEditDistance for `cur` (D[i][j]: hypothesis prefix i, reference prefix
+  // j) is kept in one of two forms. Only its values are stored: the trace is recovered from them
+  // (a cell's operation is a function of its neighbours' values), and a candidate, which equals
+  // `cur` up to some position p, restarts from row p.
+  //
+  // Bit-parallel (R <= 64 and the beam never cuts a row, as for every sentence pair of up to
+  // about 25 words): the beam DP is then plain Levenshtein, computed with Myers' / Hyyrö's bit
+  // vectors, one 64-bit step per hypothesis word. Row i is stored as its vertical deltas
+  // D[i][j+1] - D[i][j] (+1: bit j of vp, -1: bit j of vn); D[i][j] = i + popcounts.
+  bool bit_parallel = false;
+  std::vector<std::uint64_t> peq;  // word id -> bit set of the reference positions holding it
+  std::vector<std::uint64_t> vp, vn;
+  std::vector<std::int32_t> bottom;  // D[i][R]
+
+  // Reference positions by word: the first in head[id], the next ones through next_pos.
+  std::vector<int> head, next_pos;
+  std::vector<std::uint32_t> remapped_ref;
+
+  // Beam: row i covers columns [lo[i], hi[i]) (row 0 and row H all of them); cells outside hold
+  // lib_ter's "infinity". Rows are stored band by band, row i from off[i].
   std::vector<int> lo, hi;
-  std::vector<std::size_t> off;      // start of row i in cost / ops
-  std::vector<std::int32_t> cost;    // DP matrix of `cur`, band cells only
-  std::vector<std::uint8_t> ops;
-  std::vector<std::int32_t> row_a, row_b;  // full-width rows: kInf outside the band they hold
+  std::vector<std::size_t> off;
+  std::vector<std::int32_t> cost;    // D
+  std::vector<std::int32_t> suffix;  // see update_suffix(); same layout
+  std::vector<std::int32_t> row_a, row_b;  // full-width scratch rows: kInf outside the band they hold
 
   // ---- alignment of `cur` (trace_to_alignment) ----
   std::vector<std::uint8_t> trace;
@@ -240,65 +262,123 @@ struct TranslationEditRate::Impl {
   std::vector<std::uint32_t> seen;
   std::uint32_t stamp = 0;
 
-  void setup_beam() {
+#ifdef LONGTAIL_TER_CHECK_BIT_PARALLEL
+  static constexpr bool kCheck = true;  // compute both forms and compare them everywhere
+#else
+  static constexpr bool kCheck = false;
+#endif
+
+  // ---- setup ----
+
+  void setup() {
     // BeamEditDistance._edit_distance: a band around floor(i * R / H).
     const double ratio = H > 0 ? static_cast<double>(R) / static_cast<double>(H) : 1.0;
     int beam = kBeamWidth;
     if (kBeamWidth < ratio / 2) beam = static_cast<int>(std::ceil(ratio / 2 + kBeamWidth));
     lo.assign(static_cast<std::size_t>(H) + 1, 0);
     hi.assign(static_cast<std::size_t>(H) + 1, R + 1);
-    off.assign(static_cast<std::size_t>(H) + 2, 0);
+    bool full_rows = true;
     for (int i = 1; i <= H; ++i) {
       const auto diag = static_cast<std::int64_t>(std::floor(static_cast<double>(i) * ratio));
       lo[i] = static_cast<int>(std::max<std::int64_t>(0, diag - beam));
       hi[i] = i == H ? R + 1 : static_cast<int>(std::min<std::int64_t>(R + 1, diag + beam));
+      full_rows = full_rows && lo[i] == 0 && hi[i] == R + 1;
     }
-    for (int i = 0; i <= H; ++i) off[i + 1] = off[i] + static_cast<std::size_t>(hi[i] - lo[i]);
-    cost.resize(off[H + 1]);
-    ops.resize(off[H + 1]);
-    for (int j = 0; j <= R; ++j) {  // row 0: j insertions
-      cost[j] = j;
-      ops[j] = kIns;
+    std::uint32_t max_id = 0;  // below kDenseIds (run() remaps larger ids)
+    for (int j = 0; j < R; ++j) max_id = std::max(max_id, ref[j]);
+    if (head.size() <= max_id) head.resize(static_cast<std::size_t>(max_id) + 1, -1);
+    next_pos.resize(static_cast<std::size_t>(R));
+    for (int j = R - 1; j >= 0; --j) {
+      next_pos[static_cast<std::size_t>(j)] = head[ref[j]];
+      head[ref[j]] = j;
     }
-    if (row_a.size() < static_cast<std::size_t>(R) + 1) {
-      row_a.assign(static_cast<std::size_t>(R) + 1, kInf);
-      row_b.assign(static_cast<std::size_t>(R) + 1, kInf);
+    bit_parallel = full_rows && R <= 64;
+
+    if (bit_parallel) {
+      if (peq.size() <= max_id) peq.resize(static_cast<std::size_t>(max_id) + 1, 0);
+      for (int j = 0; j < R; ++j) peq[ref[j]] |= std::uint64_t{1} << j;
+      vp.resize(static_cast<std::size_t>(H) + 1);
+      vn.resize(static_cast<std::size_t>(H) + 1);
+      bottom.resize(static_cast<std::size_t>(H) + 1);
+      vp[0] = ~std::uint64_t{0};  // row 0: D[0][j] = j
+      vn[0] = 0;
+      bottom[0] = R;
+    }
+    if (!bit_parallel || kCheck) {
+      off.assign(static_cast<std::size_t>(H) + 2, 0);
+      for (int i = 0; i <= H; ++i) off[i + 1] = off[i] + static_cast<std::size_t>(hi[i] - lo[i]);
+      cost.resize(off[H + 1]);
+      suffix.resize(off[H + 1]);
+      for (int j = 0; j <= R; ++j) cost[j] = j;  // row 0: j insertions
+      if (row_a.size() < static_cast<std::size_t>(R) + 1) {
+        row_a.assign(static_cast<std::size_t>(R) + 1, kInf);
+        row_b.assign(static_cast<std::size_t>(R) + 1, kInf);
+      }
     }
   }
 
-  // Row i of the DP from the previous row `prev` into `row` (both full width), for hypothesis word w.
-  // Candidates in lib_ter's order (substitution/match, deletion, insertion), each taken only if
-  // strictly cheaper than what the cell holds (initially "infinity").
-  template <bool kWithOps>
-  void compute_row(const std::int32_t* prev, std::int32_t* row, std::uint8_t* row_ops, int i, std::uint32_t w) const {
+  // Leaves the arrays indexed by word id as setup() found them.
+  void clear_word_arrays() {
+    for (int j = 0; j < R; ++j) head[ref[j]] = -1;
+    if (bit_parallel)
+      for (int j = 0; j < R; ++j) peq[ref[j]] = 0;
+  }
+
+  // ---- bit-parallel rows ----
+
+  struct BitRow {
+    std::uint64_t vp, vn;
+    std::int32_t bottom;
+  };
+
+  // Row i+1 from row i for hypothesis word w (global distance: D[i][0] = i, hence the +1 shifted
+  // into the horizontal deltas). Bits above R-1 hold garbage that never moves down.
+  void step(BitRow& r, std::uint32_t w) const {
+    const std::uint64_t eq = w < peq.size() ? peq[w] : 0;
+    const std::uint64_t xv = eq | r.vn;
+    const std::uint64_t xh = (((eq & r.vp) + r.vp) ^ r.vp) | eq;
+    std::uint64_t ph = r.vn | ~(xh | r.vp);
+    std::uint64_t mh = r.vp & xh;
+    const std::uint64_t top = std::uint64_t{1} << (R - 1);
+    r.bottom += static_cast<std::int32_t>((ph & top) != 0) - static_cast<std::int32_t>((mh & top) != 0);
+    ph = (ph << 1) | 1;
+    mh <<= 1;
+    r.vp = mh | ~(xv | ph);
+    r.vn = ph & xv;
+  }
+
+  static int popcount(std::uint64_t x) {
+#if defined(__POPCNT__)
+    return __builtin_popcountll(x);
+#else  // baseline x86-64 has no POPCNT instruction, and libgcc's fallback is a call
+    x -= (x >> 1) & 0x5555555555555555ull;
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    return static_cast<int>((x * 0x0101010101010101ull) >> 56);
+#endif
+  }
+
+  std::int32_t bit_cell(int i, int j) const {
+    const std::uint64_t below = j >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << j) - 1;
+    return i + popcount(vp[static_cast<std::size_t>(i)] & below) - popcount(vn[static_cast<std::size_t>(i)] & below);
+  }
+
+  // ---- beam rows ----
+
+  // Row i from row i-1 (`prev`) into `row`, both full width, for hypothesis word w: lib_ter takes
+  // the match/substitution, deletion and insertion candidates only when strictly cheaper than
+  // the cell's "infinity", so a cell holds the minimum of the three and kInf.
+  void compute_row(const std::int32_t* prev, std::int32_t* row, int i, std::uint32_t w) const {
     int j = lo[i];
     const int end = hi[i];
     if (j == 0) {
-      row[0] = prev[0] + 1;
-      if (kWithOps) row_ops[0] = kDel;
+      row[0] = prev[0] + 1;  // lib_ter assigns this one unconditionally
       j = 1;
     }
     for (; j < end; ++j) {
-      const bool match = w == ref[j - 1];
-      std::int32_t best = kInf;
-      std::uint8_t op = kUndef;
-      std::int32_t c = prev[j - 1] + (match ? 0 : 1);
-      if (c < best) {
-        best = c;
-        op = match ? kNop : kSub;
-      }
-      c = prev[j] + 1;
-      if (c < best) {
-        best = c;
-        op = kDel;
-      }
-      c = row[j - 1] + 1;
-      if (c < best) {
-        best = c;
-        op = kIns;
-      }
-      row[j] = best;
-      if (kWithOps) row_ops[j - lo[i]] = op;
+      const std::int32_t diag = prev[j - 1] + (w == ref[j - 1] ? 0 : 1);
+      const std::int32_t best = std::min(diag, std::min(prev[j], row[j - 1]) + 1);
+      row[j] = std::min(best, kInf);
     }
   }
 
@@ -308,53 +388,151 @@ struct TranslationEditRate::Impl {
   }
   void clear_row(std::int32_t* row, int i) const { std::fill(row + lo[i], row + hi[i], kInf); }
 
-  // Recomputes rows from+1..H of `cur` (rows 0..from are those of its prefix); returns the distance.
-  std::int32_t update_matrix(int from) {
+  std::int32_t beam_cell(int i, int j) const {
+    if (j < lo[i] || j >= hi[i]) return kInf;
+    return cost[off[i] + static_cast<std::size_t>(j - lo[i])];
+  }
+
+  // suffix(i, j), for (i, j) in the beam and i < H: the cheapest way from (i, j) to (H, R) within
+  // the beam that leaves row i at once (match/substitution or deletion, with `cur`'s words).
+  // Every path to (H, R) leaves row i from exactly one cell, so the distance of a hypothesis
+  // that equals `cur` from position i on is min_j (its D[i][j] + suffix(i, j)).
+  void update_suffix() {
+    std::int32_t* t = row_a.data();  // T(i+1, .): cheapest way from (i+1, j) to (H, R), any first move
+    std::int32_t* u = row_b.data();
+    for (int j = lo[H]; j <= R; ++j) t[j] = R - j;
+    for (int i = H - 1; i >= 0; --i) {
+      const std::uint32_t w = cur[static_cast<std::size_t>(i)];
+      std::int32_t* out = suffix.data() + off[i] - static_cast<std::size_t>(lo[i]);
+      std::int32_t right = kInf;  // T(i, j + 1); outside the beam at the end of the row
+      for (int j = hi[i] - 1; j >= lo[i]; --j) {
+        const std::int32_t diag = j < R ? t[j + 1] + (w == ref[j] ? 0 : 1) : kInf;
+        const std::int32_t here = std::min({kInf, diag, t[j] + 1});
+        out[j] = here;
+        right = std::min(here, right + 1);
+        u[j] = right;
+      }
+      clear_row(t, i + 1);
+      std::swap(t, u);
+    }
+    clear_row(t, 0);
+  }
+
+  // ---- D of `cur` ----
+
+  std::int32_t cell(int i, int j) const {
+    if (bit_parallel) {
+      if (kCheck && bit_cell(i, j) != beam_cell(i, j)) throw std::logic_error("TER: bit-parallel cell differs");
+      return bit_cell(i, j);
+    }
+    return beam_cell(i, j);
+  }
+
+  // Recomputes rows from+1..H of `cur` (rows 0..from are those of its prefix); returns D[H][R].
+  std::int32_t update(int from) {
+    if (bit_parallel) {
+      BitRow r{vp[static_cast<std::size_t>(from)], vn[static_cast<std::size_t>(from)],
+               bottom[static_cast<std::size_t>(from)]};
+      for (int i = from + 1; i <= H; ++i) {
+        step(r, cur[static_cast<std::size_t>(i) - 1]);
+        vp[static_cast<std::size_t>(i)] = r.vp;
+        vn[static_cast<std::size_t>(i)] = r.vn;
+        bottom[static_cast<std::size_t>(i)] = r.bottom;
+      }
+      if (!kCheck) return r.bottom;
+    }
     std::int32_t* a = row_a.data();
     std::int32_t* b = row_b.data();
     load_row(a, from);
     for (int i = from + 1; i <= H; ++i) {
-      compute_row<true>(a, b, ops.data() + off[i], i, cur[static_cast<std::size_t>(i) - 1]);
+      compute_row(a, b, i, cur[static_cast<std::size_t>(i) - 1]);
       std::copy(b + lo[i], b + hi[i], cost.begin() + static_cast<std::ptrdiff_t>(off[i]));
       clear_row(a, i - 1);
       std::swap(a, b);
     }
     clear_row(a, H);
-    return cost[off[H] + static_cast<std::size_t>(R - lo[H])];
+    update_suffix();
+    return beam_cell(H, R);
   }
 
-  // Distance of `shifted`, which equals `cur` before position `from`.
-  std::int32_t candidate_distance(int from) {
+  // Distance of `shifted`, which differs from `cur` only at positions [from, to).
+  std::int32_t candidate_distance(int from, int to) {
+    if (bit_parallel) {
+      BitRow r{vp[static_cast<std::size_t>(from)], vn[static_cast<std::size_t>(from)],
+               bottom[static_cast<std::size_t>(from)]};
+      for (int i = from; i < H; ++i) step(r, shifted[static_cast<std::size_t>(i)]);
+      if (kCheck && (r.bottom != candidate_distance_beam(from, to) || r.bottom != candidate_distance_beam(from, H)))
+        throw std::logic_error("TER: bit-parallel candidate distance differs");
+      return r.bottom;
+    }
+    if (kCheck && candidate_distance_beam(from, to) != candidate_distance_beam(from, H))
+      throw std::logic_error("TER: suffix-based candidate distance differs");
+    return candidate_distance_beam(from, to);
+  }
+
+  // Rows from+1..to of `shifted` on the beam, then the rest through `cur`'s suffix costs.
+  std::int32_t candidate_distance_beam(int from, int to) {
     std::int32_t* a = row_a.data();
     std::int32_t* b = row_b.data();
     load_row(a, from);
-    for (int i = from + 1; i <= H; ++i) {
-      compute_row<false>(a, b, nullptr, i, shifted[static_cast<std::size_t>(i) - 1]);
+    for (int i = from + 1; i <= to; ++i) {
+      compute_row(a, b, i, shifted[static_cast<std::size_t>(i) - 1]);
       clear_row(a, i - 1);
       std::swap(a, b);
     }
-    const std::int32_t result = a[R];
-    clear_row(a, H);
+    std::int32_t result = kInf;
+    if (to == H) {
+      result = a[R];
+    } else {
+      const std::int32_t* rest = suffix.data() + off[to] - static_cast<std::size_t>(lo[to]);
+      for (int j = lo[to]; j < hi[to]; ++j) result = std::min(result, a[j] + rest[j]);
+    }
+    clear_row(a, to);
     return result;
   }
 
-  // Backtrack (H, R) -> (0, 0), then trace_to_alignment of the flipped trace.
+  // ---- shifts ----
+
+  // The trace of BeamEditDistance, backtracked from (H, R) to (0, 0), then trace_to_alignment of
+  // its flipped form. A cell's operation is recomputed from its neighbours as lib_ter chose it:
+  // the first strictly cheaper of match/substitution, deletion, insertion.
   void alignment() {
     trace.clear();
     int i = H, j = R;
     while (i > 0 || j > 0) {
-      if (j < lo[i] || j >= hi[i]) throw std::logic_error("TER: trace left the beam");
-      const std::uint8_t op = ops[off[i] + static_cast<std::size_t>(j - lo[i])];
+      std::uint8_t op = kUndef;
+      if (i == 0) {
+        op = kIns;
+      } else if (j == 0) {
+        op = kDel;
+      } else {
+        const bool match = cur[static_cast<std::size_t>(i) - 1] == ref[j - 1];
+        std::int32_t best = kInf;
+        std::int32_t c = cell(i - 1, j - 1) + (match ? 0 : 1);
+        if (c < best) {
+          best = c;
+          op = match ? kNop : kSub;
+        }
+        c = cell(i - 1, j) + 1;
+        if (c < best) {
+          best = c;
+          op = kDel;
+        }
+        c = cell(i, j - 1) + 1;
+        if (c < best) {
+          best = c;
+          op = kIns;
+        }
+        if (op == kUndef || best != cell(i, j)) throw std::logic_error("TER: the trace left the beam");
+      }
       trace.push_back(op);
       if (op == kNop || op == kSub) {
         --i;
         --j;
       } else if (op == kIns) {
         --j;
-      } else if (op == kDel) {
-        --i;
       } else {
-        throw std::logic_error("TER: undefined edit operation in the trace");
+        --i;
       }
     }
     align.assign(static_cast<std::size_t>(R), -1);
@@ -384,8 +562,9 @@ struct TranslationEditRate::Impl {
   }
 
   // _perform_shift(cur, start, length, target) into `shifted`, Python slicing included; returns
-  // the first position where it differs from `cur` (H if nowhere).
-  int perform_shift(int start, int length, int target) {
+  // the first position where it differs from `cur` (H if nowhere) and sets `end` to one past the
+  // last.
+  int perform_shift(int start, int length, int target, int& end) {
     const auto* w = cur.data();
     auto* out = shifted.data();
     auto put = [&out, w](int from, int to) {  // cur[from:to], clipped as a Python slice
@@ -410,6 +589,8 @@ struct TranslationEditRate::Impl {
     }
     int p = std::min(start, target);
     while (p < H && shifted[static_cast<std::size_t>(p)] == cur[static_cast<std::size_t>(p)]) ++p;
+    end = std::min(H, std::max(start + length, target + length));  // nothing moves beyond
+    while (end > p && shifted[static_cast<std::size_t>(end) - 1] == cur[static_cast<std::size_t>(end) - 1]) --end;
     return p;
   }
 
@@ -435,10 +616,13 @@ struct TranslationEditRate::Impl {
         std::fill(seen.begin(), seen.end(), 0);
         stamp = 1;
       }
-      const int r_begin = std::max(0, start_h - kMaxShiftDist);
-      const int r_end = std::min(R, start_h + kMaxShiftDist + 1);
-      for (int start_r = r_begin; start_r < r_end; ++start_r) {
-        // _find_shifted_pairs: every common block starting here, lengths 1..10.
+      // _find_shifted_pairs: every common block starting at start_h and a reference position at
+      // most 50 away (ascending), lengths 1..10; the positions holding the same word come from
+      // the reference's position lists.
+      const std::uint32_t first = cur[static_cast<std::size_t>(start_h)];
+      int start_r = first < head.size() ? head[first] : -1;
+      while (start_r >= 0 && start_r < start_h - kMaxShiftDist) start_r = next_pos[static_cast<std::size_t>(start_r)];
+      for (; start_r >= 0 && start_r <= start_h + kMaxShiftDist; start_r = next_pos[static_cast<std::size_t>(start_r)]) {
         for (int length = 0; length < kMaxShiftSize && cur[static_cast<std::size_t>(start_h + length)] ==
                                                              ref[start_r + length];) {
           ++length;
@@ -460,8 +644,9 @@ struct TranslationEditRate::Impl {
               std::uint32_t& mark = seen[static_cast<std::size_t>(length) * stride + static_cast<std::size_t>(idx)];
               if (mark == stamp) continue;
               mark = stamp;
-              const int p = perform_shift(start_h, length, idx);
-              const std::int32_t distance = p == H ? pre_score : candidate_distance(p);
+              int end = H;
+              const int p = perform_shift(start_h, length, idx, end);
+              const std::int32_t distance = p == H ? pre_score : candidate_distance(p, end);
               const Shift cand{pre_score - distance, length, start_h, idx};
               if (!have_best || cand.better_than(best)) {
                 best = cand;
@@ -483,9 +668,22 @@ struct TranslationEditRate::Impl {
     if (R == 0) return {H, 0};
     ref = ref_words.data();
     cur.assign(hyp.begin(), hyp.end());
+    if (std::any_of(ref_words.begin(), ref_words.end(), [](std::uint32_t id) { return id >= kDenseIds; })) {
+      // Arrays are indexed by word id: make the ids small (only equality matters).
+      std::unordered_map<std::uint32_t, std::uint32_t> ids;
+      auto dense = [&ids](std::uint32_t id) { return ids.emplace(id, static_cast<std::uint32_t>(ids.size())).first->second; };
+      remapped_ref.clear();
+      for (std::uint32_t id : ref_words) remapped_ref.push_back(dense(id));
+      for (std::uint32_t& id : cur) id = dense(id);
+      ref = remapped_ref.data();
+    }
     shifted.resize(hyp.size());
-    setup_beam();
-    std::int32_t distance = update_matrix(0);
+    setup();
+    struct Restore {  // leaves the word-id arrays clean, also on an exception
+      Impl* self;
+      ~Restore() { self->clear_word_arrays(); }
+    } restore{this};
+    std::int32_t distance = update(0);
     int shifts = 0, checked = 0;
     for (;;) {
       Shift best{};
@@ -493,10 +691,11 @@ struct TranslationEditRate::Impl {
       if (checked >= kMaxShiftCandidates) break;  // sacreBLEU drops the shift found in this last round
       if (!found || best.gain <= 0) break;
       ++shifts;
-      const int p = perform_shift(best.start, best.length, best.target);
+      int end = H;
+      const int p = perform_shift(best.start, best.length, best.target, end);
       cur.swap(shifted);
       shifted.resize(cur.size());
-      distance = update_matrix(p);
+      distance = update(p);
     }
     return {shifts + static_cast<std::int64_t>(distance), R};
   }
@@ -537,6 +736,7 @@ class Ter::Workspace {
   }
 
   std::vector<std::string> texts;  // [0] hypothesis, [1..] references, normalised
+  std::string joined;
   std::vector<std::string_view> views;
   std::vector<std::uint32_t> hyp_ids, ref_ids;
   ngram::WordIds words;
@@ -547,12 +747,26 @@ TerStats Ter::segment_stats(Workspace& ws, std::string_view hyp, const std::vect
   if (refs.empty()) throw std::invalid_argument("TER needs at least one reference per segment");
   ws.words.clear();
   if (ws.texts.size() < refs.size() + 1) ws.texts.resize(refs.size() + 1);
-  tokenizer_.normalize(rstrip(hyp), ws.texts[0]);
+  // TER tokenizes sent.rstrip(). Without normalisation and punctuation removal the words are
+  // split(lower(sent)), which trailing whitespace cannot change (not even through lower()'s
+  // Final_Sigma context), so the rstrip() scan is skipped there.
+  const bool strip = options_.normalized || options_.no_punct;
+  const auto prepare = [strip](std::string_view s) { return strip ? rstrip(s) : s; };
+  tokenizer_.normalize(prepare(hyp), ws.texts[0]);
   ws.word_ids(0, ws.hyp_ids);
   std::int64_t ref_lengths = 0;
   std::int64_t best = 10000000000000000;  // int(1e16)
   for (std::size_t k = 0; k < refs.size(); ++k) {
-    tokenizer_.normalize(rstrip(refs[k]), ws.texts[k + 1]);
+    // sacreBLEU preprocesses references twice (Metric._cache_references, then
+    // TER._extract_reference_info): words = split(T(T(rstrip(ref)))), T = TercomTokenizer. With
+    // normalisation, T(T(x)) != T(x) (e.g. "it's\u00a0%": the space-joined output exposes "'s ");
+    // without it, T is lowercasing (Python's lower() is idempotent, checked on every code point)
+    // and whitespace folding, so once is enough.
+    tokenizer_.normalize(prepare(refs[k]), ws.texts[k + 1]);
+    if (strip) {
+      ws.joined = join_whitespace(ws.texts[k + 1]);
+      tokenizer_.normalize(ws.joined, ws.texts[k + 1]);
+    }
     const TerEdits e = ws.ter(ws.hyp_ids, ws.word_ids(k + 1, ws.ref_ids));
     ref_lengths += e.ref_length;
     if (e.edits < best) best = e.edits;

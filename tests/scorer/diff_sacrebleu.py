@@ -9,6 +9,12 @@ sets), and (unless --no-lower-all) lower() is compared on every code point and o
 contexts. TER gets its own corpora too (--ter-cases: block moves, repeated words, extreme length
 ratios, entities, CJK, case), and lib_ter's translation_edit_rate is compared directly on random
 word lists over tiny vocabularies (--ter-pairs), where shifts and the 1,000-candidate cap abound.
+BLEU's tokenizer is drawn from none, 13a, intl, zh and char (or left to trg_lang=zh), and the
+corpora mix in Chinese/Latin text, symbols and non-ASCII numbers. Every generated string also goes
+through both sides' intl, zh and char tokenizers, plus dense strings of what their rules look at
+(digits of several kinds, punctuation and symbols across scripts, edges of zh's ranges, marks,
+Unicode spaces); unless --no-tok-all, intl and zh are also compared on every code point, in
+contexts whose tokenization shows all of its classes (\\p{P}, \\p{S}, \\p{N}; "Chinese").
 
     build-scorer/sacrebleu-venv/bin/python tests/scorer/diff_sacrebleu.py \\
         --cli build-scorer/score_cli --cases 2000 --seed 1
@@ -17,6 +23,7 @@ Exit status 1 if anything differs; the first mismatches are printed with their i
 """
 import argparse
 import json
+import logging
 import os
 import random
 import subprocess
@@ -24,10 +31,14 @@ import sys
 import tempfile
 import time
 
+import regex  # sacreBLEU's intl tokenizer's Unicode tables
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.metrics.lib_ter import translation_edit_rate
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+from sacrebleu.tokenizers.tokenizer_char import TokenizerChar
+from sacrebleu.tokenizers.tokenizer_intl import TokenizerV14International
+from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
 from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
 
 # ---------------------------------------------------------------------------------------------
@@ -123,6 +134,37 @@ def mutate(rng, tokens):
     return out
 
 
+# More material for the intl / zh / char tokenizers (only in the BLEU/chrF corpora' base sentences,
+# so that the TER generators' streams do not change): Chinese and mixed words, characters on the
+# edges of zh's ranges, punctuation and symbols of many scripts (some newer than Unicode 14, which
+# only the regex module's tables know), numbers that are not ASCII digits (Nd, Nl, No), marks.
+TOKENIZER_WORDS = [
+    '我们', '中华人民共和国', '北京', '今天天气很好', '价格是3.5元', 'iPhone手机', '第1名', '2019年', '㐀', '䶵', '䶶',
+    '龻', '龼', '豈', '𪛖', '丽', '\u2e80', '\u2fd5', '\u31c0', '\u3105', '\u31a0', '㈠', '㎏', '\u2001x', 'x\u2a6d',
+    'Ⅻ.', 'x²', '½', '①', '𝟙𝟚', '٣٫٥', '१२', '〇', '\U00010d40', 'e\u0301.', '\u0301', 'a\u20dd', '1\ufe0f\u20e3',
+    'ˆx', 'x̃',
+]
+TOKENIZER_PUNCT = ['，', '：', '；', '（', '）', '《', '》', '【', '】', '…', '·', '§', '¶', '†', '‿', '〜', '゠', '،',
+                   '؟', '।', '׳', '\u1b4e', '\u2e5d']
+SYMBOLS = ['©', '®', '™', '°', '±', '×', '÷', '−', '→', '⇒', '≠', '≤', '∑', '√', '∞', '€', '£', '¥', '₹', '¢',
+           '\u20c1', '^', '`', '¨', '˜', '˚', '☀', '★', '♪', '✓', '✂', '❤', '😀', '🏽', '🇩', '\U0001f6dc', '\u2ffc',
+           '\U0001fbee', '㉿', '㏒']
+
+
+def random_base_token(rng):
+    r = rng.random()
+    if r < 0.10:
+        return rng.choice(TOKENIZER_WORDS)
+    if r < 0.15:
+        return rng.choice(TOKENIZER_PUNCT)
+    if r < 0.22:
+        return rng.choice(SYMBOLS)
+    if r < 0.25:
+        return rng.choice(TOKENIZER_WORDS + WORDS) + rng.choice(SYMBOLS + TOKENIZER_PUNCT + PUNCT) + \
+            rng.choice(TOKENIZER_WORDS + NUMBERS)
+    return random_token(rng)
+
+
 def random_segment_group(rng, num_refs):
     """One hypothesis and its references, sharing material so that n-grams match."""
     r = rng.random()
@@ -132,7 +174,7 @@ def random_segment_group(rng, num_refs):
         return random_sentence(rng, 5), ['' for _ in range(num_refs)]
     if r < 0.09:
         return rng.choice(SPACES), [rng.choice(SPACES + ['']) for _ in range(num_refs)]
-    base = [random_token(rng) for _ in range(rng.randint(1, 25))]
+    base = [random_base_token(rng) for _ in range(rng.randint(1, 25))]
     hyp = join_tokens(rng, mutate(rng, base))
     refs = [join_tokens(rng, base if k == 0 and rng.random() < 0.2 else mutate(rng, base)) for k in range(num_refs)]
     return hyp, refs
@@ -147,12 +189,49 @@ def random_soup(rng):
     return ''.join(rng.choice(SOUP_PIECES) for _ in range(rng.randint(0, 30)))
 
 
+# Dense strings over what intl's classes and zh's ranges distinguish.
+INTL_PIECES = list("0159.,!?'-_()$+%  a") + [
+    'é', '中', '文', '，', '。', '、', '！', '「', 'Ⅻ', '²', '½', '٣', '١', '٫', '€', '©', '👍', '🏽', '\u0301', '\u20e3',
+    '\ufe0f', '\u00a0', '\u3000', '\u2009', '\u200b', '\ufeff', '\u2014', '…', '«', '»', '¿', '\n', '\t', '〜',
+    '\U0001d7d9', '\U0001f6dc', '\u20c1', '\U00010d40', '\u1b4e', '\u2001', '\u2000', '\u2a6d', '\u2a6e', 'あ',
+    '\U00020000', '\uff01', '\uff11', '\uffef', '\ufff0', '&amp;', '<skipped>', '\u2028', '\x85']
+
+
+def random_intl_soup(rng):
+    return ''.join(rng.choice(INTL_PIECES) for _ in range(rng.randint(0, 24)))
+
+
+def code_point_contexts():
+    """Every code point in contexts whose intl / zh tokenization shows all of its classes."""
+    intl, zh = [], []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        # '1c2' splits iff c is S; 'c.1' splits iff c is not N; 'acb', 'c!', '!c' show P and S.
+        intl.append(f'1{c}2 {c}.1 a{c}b {c}! !{c}')
+        zh.append(f'a{c}b.{c}1')
+    return intl, zh
+
+
 def random_bleu_options(rng):
     opts = {}
-    if rng.random() < 0.25:
+    r = rng.random()
+    if r < 0.15:
         opts['tokenize'] = 'none'
-    elif rng.random() < 0.3:
+    elif r < 0.30:
         opts['tokenize'] = '13a'
+    elif r < 0.48:
+        opts['tokenize'] = 'intl'
+    elif r < 0.62:
+        opts['tokenize'] = 'zh'
+    elif r < 0.74:
+        opts['tokenize'] = 'char'
+    r = rng.random()
+    if r < 0.10:
+        opts['trg_lang'] = 'zh'  # selects zh unless a tokenizer is given (then sacreBLEU only warns)
+    elif r < 0.15:
+        opts['trg_lang'] = rng.choice(['en', 'de', 'fr'])
     if rng.random() < 0.3:
         opts['lowercase'] = True
     if rng.random() < 0.5:
@@ -251,12 +330,13 @@ def random_ter_group(rng, num_refs):
         return '', [join_tokens(rng, random_ter_tokens(rng, rng.randint(0, 6))) for _ in range(num_refs)]
     if r < 0.10:
         return join_tokens(rng, random_ter_tokens(rng, rng.randint(0, 6))), ['' for _ in range(num_refs)]
-    if r < 0.16:  # extreme length ratios: the beam widens past 25 when R/H > 50
-        short, long = random_ter_tokens(rng, rng.randint(1, 3)), random_ter_tokens(rng, rng.randint(60, 170))
+    if r < 0.14:  # extreme length ratios: the beam widens past 25 when R/H > 50
+        short, long = random_ter_tokens(rng, rng.randint(1, 2)), random_ter_tokens(rng, rng.randint(45, 130))
         if rng.random() < 0.5:
             return join_tokens(rng, short), [join_tokens(rng, long) for _ in range(num_refs)]
         return join_tokens(rng, long), [join_tokens(rng, short) for _ in range(num_refs)]
-    n = rng.choice([rng.randint(1, 12), rng.randint(1, 40), rng.randint(40, 90)])
+    r = rng.random()
+    n = rng.randint(1, 12) if r < 0.45 else rng.randint(1, 30) if r < 0.9 else rng.randint(30, 70)
     base = random_ter_tokens(rng, n)
     hyp = move_blocks(rng, mutate(rng, base) if rng.random() < 0.6 else base, rng.randint(0, 4))
     refs = [move_blocks(rng, mutate(rng, base), rng.randint(0, 2)) if k or rng.random() < 0.7 else base
@@ -381,6 +461,43 @@ def run_cli(cli, batch):
     return [json.loads(line) for line in proc.stdout.split('\n') if line], elapsed  # not splitlines(): U+2028 etc.
 
 
+def read_cli_lines(path):
+    """How the sacreBLEU CLI reads a file: split on \\n only, rstrip() every line."""
+    with open(path, encoding='utf-8', newline='\n') as fh:
+        return [line.rstrip() for line in fh]
+
+
+def wmt17_ter(cli, data_dir, show):
+    """TER of every WMT17 system, segment by segment, from files (score_cli --hyp/--ref)."""
+    names = [n.strip() for n in open(os.path.join(data_dir, 'ORDER.txt')) if n.strip() not in ('', 'reference')]
+    ref_path = os.path.join(data_dir, 'reference.txt')
+    refs = read_cli_lines(ref_path)
+    mismatched, segments, py_time, cli_time = 0, 0, 0.0, 0.0
+    for name in names:
+        path = os.path.join(data_dir, name + '.txt')
+        hyps = read_cli_lines(path)
+        t0 = time.perf_counter()
+        expected = expected_ter({'hyps': hyps, 'refs': [refs], 'width': 4, 'ter': {}})
+        t1 = time.perf_counter()
+        out = subprocess.run([cli, '--hyp', path, '--ref', ref_path, '-m', 'ter', '-w', '4'], capture_output=True,
+                             text=True, encoding='utf-8', check=True).stdout
+        cli_time += time.perf_counter() - t1
+        py_time += t1 - t0
+        problems = []
+        diff(name, expected, json.loads(out)['ter'], problems)
+        segments += len(hyps)
+        if problems:
+            mismatched += 1
+            print(f'--- {name}: {len(problems)} differences')
+            for p in problems[:show]:
+                print('   ', p[:500])
+        else:
+            print(f'{name}: {expected["format_sig"]}')
+    print(f'WMT17 TER: {len(names)} systems, {segments} segments (every segment\'s statistics, score, lines): '
+          f'{mismatched} mismatching (sacreBLEU {py_time:.1f} s, score_cli {cli_time:.1f} s incl. start-up)')
+    return 1 if mismatched else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--cli', required=True, help='path of the score_cli executable')
@@ -389,26 +506,44 @@ def main():
     parser.add_argument('--soup', type=int, default=50000, help='extra 13a-only strings of dense punctuation')
     parser.add_argument('--show', type=int, default=10, help='mismatches to print')
     parser.add_argument('--no-lower-all', action='store_true', help='skip the all-code-point lower() check')
-    parser.add_argument('--ter-cases', type=int, default=None, help='extra TER-only corpora (default: --cases)')
-    parser.add_argument('--ter-pairs', type=int, default=2000, help='word-list pairs for translation_edit_rate')
-    parser.add_argument('--ter-soup', type=int, default=20000, help='strings for the tercom tokenizer only')
+    parser.add_argument('--no-tok-all', action='store_true', help='skip the all-code-point intl / zh check')
+    parser.add_argument('--ter-cases', type=int, default=None, help='extra TER-only corpora (default: --cases / 4)')
+    parser.add_argument('--ter-pairs', type=int, default=1000, help='word-list pairs for translation_edit_rate')
+    parser.add_argument('--ter-soup', type=int, default=5000, help='strings for the tercom tokenizer only')
     parser.add_argument('--save', help='write the generated cases (JSON) here')
+    parser.add_argument('--wmt17-ter', metavar='DIR', help='instead: compare TER on the WMT17 systems in DIR')
     args = parser.parse_args()
     assert sacrebleu.__version__ == '2.6.0', sacrebleu.__version__
+    if args.wmt17_ter:
+        return wmt17_ter(args.cli, args.wmt17_ter, args.show)
+    logging.getLogger('sacrebleu').setLevel(logging.ERROR)  # trg_lang=zh with another tokenizer warns
+    tables = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'eval', 'scorer',
+                          'tokenizer_intl_tables.inc')
+    with open(tables, encoding='utf-8') as fh:
+        assert f'kRegexVersion = "{regex.__version__}"' in fh.read(), \
+            f'regex {regex.__version__} is not the release the intl tables come from (see {tables})'
 
     rng = random.Random(args.seed)
     ter_rng = random.Random(f'ter-{args.seed}')
     cases = [random_case(rng, i, ter_rng) for i in range(args.cases)]
     strings = [s for case in cases for s in all_strings(case)]
     soup = [random_soup(rng) for _ in range(args.soup)]
+    intl_soup = [random_intl_soup(rng) for _ in range(args.soup)]
+    tok_lines = {'13a': strings + soup, 'intl': strings + intl_soup, 'zh': strings + soup + intl_soup,
+                 'char': strings + intl_soup[:1000]}
+    if not args.no_tok_all:
+        intl_all, zh_all = code_point_contexts()
+        tok_lines['intl'] += intl_all
+        tok_lines['zh'] += zh_all
     ter_cases = [random_ter_case(ter_rng, f'ter-{i}')
-                 for i in range(args.cases if args.ter_cases is None else args.ter_cases)]
+                 for i in range(args.cases // 4 if args.ter_cases is None else args.ter_cases)]
     ter_strings = [s for case in ter_cases for s in all_strings(case)]
     ter_soup = [random_ter_soup(ter_rng) for _ in range(args.ter_soup)]
     pairs = [random_word_pair(ter_rng) for _ in range(args.ter_pairs)]
     tercom_options = [{key: bool(bits >> i & 1) for i, key in enumerate(TER_FLAGS)} for bits in range(16)]
     batch = list(cases) + ter_cases
-    batch.append({'id': 'tokenize', 'op': 'tokenize', 'tokenizer': '13a', 'lines': strings + soup})
+    for name, lines in tok_lines.items():
+        batch.append({'id': 'tokenize-' + name, 'op': 'tokenize', 'tokenizer': name, 'lines': lines})
     batch.append({'id': 'lower', 'op': 'lower', 'lines': strings})
     tercom_lines = strings + ter_strings + ter_soup + soup[:len(soup) // 10]
     for k, opts in enumerate(tercom_options):
@@ -422,8 +557,11 @@ def main():
 
     t0 = time.perf_counter()
     expected = {case['id']: expected_score(case) for case in cases + ter_cases}
-    tok = Tokenizer13a()
-    expected['tokenize'] = {'lines': [tok(s) for s in strings + soup]}
+    tokenizers = {'13a': Tokenizer13a(), 'intl': TokenizerV14International(), 'zh': TokenizerZh(),
+                  'char': TokenizerChar()}
+    for name, lines in tok_lines.items():
+        tok = tokenizers[name]
+        expected['tokenize-' + name] = {'lines': [tok(s) for s in lines]}
     expected['lower'] = {'lines': [s.lower() for s in strings]}
     for k, opts in enumerate(tercom_options):
         tercom = TercomTokenizer(**opts)
@@ -456,6 +594,14 @@ def main():
         for p in problems[:10]:
             print('   ', p[:2000])
     lower_all = 0 if args.no_lower_all else len(batch[-1]['lines'])
+    bleu_toks = {}
+    for case in cases:
+        o = case['bleu']
+        key = o.get('tokenize') or ('zh' if o.get('trg_lang') == 'zh' else '13a')
+        bleu_toks[key] = bleu_toks.get(key, 0) + 1
+    print(f'BLEU tokenizers of the corpora: {dict(sorted(bleu_toks.items()))}; lines tokenized: '
+          + ', '.join(f'{name} {len(lines)}' for name, lines in tok_lines.items())
+          + ('' if args.no_tok_all else ' (intl and zh incl. every code point)'))
     print(f'{args.cases} corpora with BLEU, chrF and TER and {len(ter_cases)} TER-only corpora (seed {args.seed}, '
           f'{sum(len(c["hyps"]) for c in cases + ter_cases)} segments), '
           f'{len(strings)} strings tokenized (13a) and lowercased, {len(soup)} punctuation-dense strings tokenized, '

@@ -23,11 +23,13 @@ import unicodedata
 import regex  # the module sacreBLEU's intl tokenizer uses (its own Unicode tables)
 
 import sacrebleu
-from sacrebleu.metrics import BLEU, CHRF
+from sacrebleu.metrics import BLEU, CHRF, TER
+from sacrebleu.metrics.lib_ter import translation_edit_rate
 from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
 from sacrebleu.tokenizers.tokenizer_char import TokenizerChar
 from sacrebleu.tokenizers.tokenizer_intl import TokenizerV14International
 from sacrebleu.tokenizers.tokenizer_zh import TokenizerZh
+from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, 'tests', 'data', 'scorer', 'golden.json')
@@ -344,6 +346,143 @@ def wmt17(data_dir):
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# TER (tercom tokenizer, shift search, corpus statistics)
+
+# Inputs for TercomTokenizer, each run with every option set in TERCOM_OPTIONS.
+TOKENIZE_TERCOM = [
+    '', '   ', 'a', 'The Cat SAT.', '\u0130stanbul \u039f\u0394\u039f\u03a3 Stra\u00dfe',
+    # normalisation: "\n-" (not "-\n"), newlines, the four entities in order, possessives, . , - and digits
+    'pre\n-post', 'pre-\npost', 'line\nbreak', '&quot;x&quot; &amp;amp; &lt;t&gt; &apos;s', '&amp;lt;', '&amp;quot;',
+    "it's John's", "'s", "its's", "it's\u00a0x", 'U.S.A.', '3.14', '3,000.50', '1.5,2', 'a.1', '1.a', 'a,b', '.5', '5.',
+    '10-20', 'a-5', '5-a', 'e-mail', '{|}~[\\]^_`!"#$%&()*+:;<=>?@/', "a'b", 'x -- y',
+    # punctuation removal: only . , ? : ; ! " ( )
+    'Hello, world! (Really?) "Yes": a; b.', "'single' [brackets] {braces} <angle> - _ / \\",
+    # CJK: ideographs, strokes, radicals, compatibility, enclosed, kana, Asian and full-width punctuation
+    '\u4e2d\u6587\u7ffb\u8bd1\u3002', '\u308a\u306e\u62f3\u9283\u3092\u6301', '\u3072\u3089\u304c\u306a',
+    '\u30ab\u30bf\u30ab\u30ca\u30fb\u30c6\u30b9\u30c8', '\u31f0\u31f1\u31f2', '\u3400\u4dbf\u4dc0\u9fff\ua000',
+    '\u31c0\u31ef\u2e80\u2eff\u2f00', '\u3300\u33ff\uf900\ufaff\ufe30\ufe4f\ufe50', '\u3200\u32ff\u3f22\u3f23',
+    '\u6771\u4eac\u3001\u65e5\u672c\u3002\u300c\u5f15\u7528\u300d\u3010\u6ce8\u3011\u301c',
+    '\uff08\u5168\u89d2\uff09\uff01\uff1f\uff0c\uff0e\uff1a\uff1b\uff02\uff03\uff61\uff65\uff66',
+    '\ud55c\uad6d\uc5b4 \ubb38\uc7a5.', 'abc\u4e2ddef', '3.5\u5143', '\u3000\u4e2d\u3000',
+    # whitespace: Unicode spaces are not ' ' for the regexes, but split() folds them
+    'a\u00a0.\u2009b', 'x\u3000,\u3000y', 'a\tb\rc', 'a\u200bb',
+]
+TERCOM_OPTIONS = [
+    {}, {'case_sensitive': True}, {'normalized': True}, {'no_punct': True}, {'asian_support': True},
+    {'normalized': True, 'asian_support': True}, {'no_punct': True, 'asian_support': True},
+    {'normalized': True, 'no_punct': True}, {'normalized': True, 'no_punct': True, 'asian_support': True,
+                                             'case_sensitive': True},
+]
+
+SHIFT_HYP = 'the cat sat on the mat'
+SHIFT_REF = 'on the mat the cat sat'
+# Two 12-word blocks swapped: blocks of at most 10 words move, so this takes two shifts.
+LONG_BLOCK = ' '.join(f'w{i}' for i in range(12))
+LONG_BLOCK_2 = ' '.join(f'v{i}' for i in range(12))
+FILLER = ' '.join(f'f{i}' for i in range(60))
+# Words from a tiny vocabulary: three shifts use 999 candidates, the fourth round reaches the
+# 1,000-candidate cap and its shift (gain 1) is dropped.
+CAP_HYP = 'c b a b c c c a b b c c c b b b c c b b c a c a b c b b c b b b c c c b'
+CAP_REF = 'b c b c b b a c b b b c a c a a b b b c a c c c b a c c c c b b c c c b'
+
+# (name, hyps, ref streams, TER kwargs)
+TER_CASES = [
+    ('readme_2refs', README_HYPS, README_REFS, {}),
+    ('readme_ref1', README_HYPS, README_REFS[:1], {}),
+    ('readme_case_sensitive', README_HYPS, README_REFS, {'case_sensitive': True}),
+    ('readme_normalized', README_HYPS, README_REFS, {'normalized': True}),
+    ('readme_no_punct', README_HYPS, README_REFS, {'no_punct': True}),
+    ('empty_hyp', [''], [['a b c']], {}),
+    ('empty_ref', ['a b c'], [['']], {}),
+    ('both_empty', [''], [['']], {}),
+    ('whitespace_only', ['  \u3000 '], [['\t']], {}),
+    ('empty_segments_in_corpus', ['', 'a b', 'x'], [['a', '', 'x']], {}),
+    ('no_match', ['a b c'], [['d e f g']], {}),
+    ('identical', ['Hello World .'], [['hello world .']], {}),
+    ('identical_case_sensitive', ['Hello World .'], [['hello world .']], {'case_sensitive': True}),
+    ('single_shift', [SHIFT_HYP], [[SHIFT_REF]], {}),
+    ('shift_gain_one', ['a b c d e f g h'], [['b c d e a f g h']], {}),
+    ('two_shifts', ['d e f a b c g h i'], [['a b c g h i d e f']], {}),
+    ('shift_and_substitute', ['the big cat sat on the red mat today'], [['today on the mat the cat sat']], {}),
+    ('repeated_words', ['the the the cat the'], [['cat the the the the']], {}),
+    ('long_block', [f'{LONG_BLOCK} {LONG_BLOCK_2}'], [[f'{LONG_BLOCK_2} {LONG_BLOCK}']], {}),
+    ('far_shift', [f'a b {FILLER} c'], [[f'c {FILLER} a b']], {}),
+    ('candidate_cap', [CAP_HYP], [[CAP_REF]], {}),
+    ('length_ratio_wide_beam', ['x'], [[' '.join(f'r{i % 7}' for i in range(70)) + ' x']], {}),
+    ('length_ratio_long_hyp', [' '.join(f'h{i % 5}' for i in range(90))], [['h3 h1']], {}),
+    ('punctuation', ['Hello, world! (Really?) "Yes": a; b.'], [['hello world really yes a b']], {}),
+    ('punctuation_no_punct', ['Hello, world! (Really?) "Yes": a; b.'], [['hello world really yes a b']],
+     {'no_punct': True}),
+    ('normalized_entities', ['AT&amp;T &quot;rocks&quot; it\'s 3.5-4,0'], [['at & t " rocks " it \'s 3.5 - 4,0']],
+     {'normalized': True}),
+    ('asian_normalized', ['\u4eca\u5929\u5929\u6c14\u5f88\u597d\u3002'], [['\u4eca\u5929\u5929\u6c14\u4e0d\u9519\u3002']],
+     {'normalized': True, 'asian_support': True}),
+    ('asian_without_normalized', ['\u4eca\u5929\u5929\u6c14\u5f88\u597d\u3002'], [['\u4eca\u5929\u5929\u6c14\u4e0d\u9519\u3002']],
+     {'asian_support': True}),
+    ('asian_no_punct', ['\u6771\u4eac \u3001 \u65e5\u672c \uff01'], [['\u6771\u4eac \u65e5\u672c']],
+     {'no_punct': True, 'asian_support': True}),
+    ('kana', ['\u308a\u306e\u62f3\u9283\u3092\u6301\u3063\u3066'], [['\u62f3\u9283\u3092\u6301\u3063\u3066\u308a\u306e']],
+     {'normalized': True, 'asian_support': True}),
+    ('case', ['The CAT', '\u0130STANBUL \u039f\u0394\u039f\u03a3'], [['the cat', 'i\u0307stanbul \u03bf\u03b4\u03bf\u03c2']], {}),
+    ('case_sensitive', ['The CAT', '\u0130STANBUL \u039f\u0394\u039f\u03a3'],
+     [['the cat', 'i\u0307stanbul \u03bf\u03b4\u03bf\u03c2']], {'case_sensitive': True}),
+    ('multi_ref_best', ['the cat sat'], [['a dog ran away'], ['the cat sat down']], {}),
+    ('multi_ref_first_minimum', ['a b'], [['a c'], ['c b'], ['a b c d']], {}),
+    ('multi_ref_empty_ref', ['a b c'], [[''], ['a b c d e']], {}),
+    ('multi_ref_three', UNICODE_HYPS, UNICODE_REFS + [list(reversed(UNICODE_REFS[0])), UNICODE_HYPS], {}),
+    # references are preprocessed twice by sacreBLEU (the no-break space becomes ' ' in between)
+    ('ref_tokenized_twice', ["it 's %"], [["it's\u00a0%"]], {'normalized': True}),
+    ('unicode', UNICODE_HYPS, UNICODE_REFS, {}),
+    ('unicode_all_options', UNICODE_HYPS, UNICODE_REFS,
+     {'normalized': True, 'no_punct': True, 'asian_support': True, 'case_sensitive': True}),
+]
+
+# lib_ter.translation_edit_rate on word lists: (hyp, ref)
+TER_WORDS = [
+    ('', ''), ('a', ''), ('', 'a b'), ('a b c', 'a b c'), ('a b c d', 'c d a b'), ('a b c d e', 'e d c b a'),
+    ('x a b c y', 'a b c x y'), ('a a a a b', 'b a a a a'), (SHIFT_HYP, SHIFT_REF), (CAP_HYP, CAP_REF),
+    (f'{LONG_BLOCK} x y z', f'x y z {LONG_BLOCK}'), (f'{LONG_BLOCK} {LONG_BLOCK_2}', f'{LONG_BLOCK_2} {LONG_BLOCK}'),
+    (f'a b {FILLER} c', f'c {FILLER} a b'),
+    ('a b c d e f g h i j k l', 'g h i j k l a b c d e f'),
+]
+
+
+def ter_case(name, hyps, refs, kwargs):
+    ter = TER(**kwargs)
+    segments = ter._extract_corpus_statistics(hyps, refs)
+    s = ter.corpus_score(hyps, refs)
+    sig = ter.get_signature().format()
+    return {
+        'name': name, 'hyps': hyps, 'refs': refs, 'options': kwargs,
+        'score': f(s.score), 'num_edits': s.num_edits, 'ref_length': f(s.ref_length),
+        'format': s.format(), 'format_sig_w1': s.format(width=1, signature=sig),
+        'signature': sig, 'signature_short': ter.get_signature().format(short=True),
+        'segments': [[e, f(r)] for e, r in segments],
+    }
+
+
+def wmt17_ter(data_dir):
+    """Corpus TER (sacreBLEU defaults) of the 16 systems, checked against the sacreBLEU CLI."""
+    systems = [line.strip() for line in open(os.path.join(data_dir, 'ORDER.txt')) if line.strip() != 'reference']
+    refs = read_cli_lines(os.path.join(data_dir, 'reference.txt'))
+    out = []
+    for system in systems:
+        path = os.path.join(data_dir, system + '.txt')
+        ter = TER()
+        t = ter.corpus_score(read_cli_lines(path), [refs])
+        sig = ter.get_signature().format()
+        cli = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'sacrebleu'),
+                              os.path.join(data_dir, 'reference.txt'), '-i', path, '-m', 'ter',
+                              '-f', 'text', '-w', '4'], capture_output=True, text=True, check=True).stdout
+        assert cli.strip() == t.format(width=4, signature=sig), cli
+        out.append({'system': system, 'file': system + '.txt', 'ter': f(t.score), 'num_edits': t.num_edits,
+                    'ref_length': f(t.ref_length), 'ter_line': t.format(),
+                    'ter_line_cli': t.format(width=1, signature=sig), 'ter_line_cli_w4': cli.strip(),
+                    'ter_signature': sig})
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--wmt17', default=WMT17_DEFAULT, help='WMT17 en-de systems (skipped if missing)')
@@ -351,6 +490,11 @@ def main():
     args = parser.parse_args()
     assert sacrebleu.__version__ == '2.6.0', sacrebleu.__version__
     assert sys.version_info[:2] == (3, 11), 'reference values assume Python 3.11 (naive sum, Unicode 14)'
+    with open(os.path.join(ROOT, 'eval', 'scorer', 'tokenizer_intl_tables.inc'), encoding='utf-8') as fh:
+        tables = fh.read()
+    assert f'kRegexVersion = "{regex.__version__}"' in tables, \
+        f'regex {regex.__version__} is not the release the intl tables come from: pip install the one named in ' \
+        f'eval/scorer/tokenizer_intl_tables.inc, or regenerate the tables (gen_tokenizer_tables.py)'
 
     tok = Tokenizer13a()
     intl, zh, char = TokenizerV14International(), TokenizerZh(), TokenizerChar()
@@ -369,6 +513,12 @@ def main():
         'tokenize_intl': [{'input': s, 'output': intl(s)} for s in TOKENIZE_INTL],
         'tokenize_zh': [{'input': s, 'output': zh(s)} for s in TOKENIZE_ZH],
         'tokenize_char': [{'input': s, 'output': char(s)} for s in TOKENIZE_CHAR],
+        'tokenize_tercom': [{'options': o, 'input': s, 'output': TercomTokenizer(**o)(s)}
+                            for o in TERCOM_OPTIONS for s in TOKENIZE_TERCOM],
+        'ter_edit_rate': [{'hyp': h.split(), 'ref': r.split(), 'result': list(translation_edit_rate(h.split(), r.split()))}
+                          for h, r in TER_WORDS],
+        'ter': [ter_case(*c) for c in TER_CASES],
+        'wmt17_ter': wmt17_ter(args.wmt17) if os.path.isdir(args.wmt17) else [],
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, 'w', encoding='utf-8') as fh:
@@ -376,7 +526,9 @@ def main():
         fh.write('\n')
     print(f'wrote {args.out}: {len(TOKENIZE_13A)} 13a, {len(TOKENIZE_INTL)} intl, {len(TOKENIZE_ZH)} zh, '
           f'{len(TOKENIZE_CHAR)} char, {len(LOWER)} lower, {len(SPLIT)} split, '
-          f'{len(BLEU_CASES)} BLEU, {len(CHRF_CASES)} chrF, {len(golden["wmt17"])} WMT17 systems')
+          f'{len(BLEU_CASES)} BLEU, {len(CHRF_CASES)} chrF, {len(golden["wmt17"])} WMT17 systems, '
+          f'{len(TOKENIZE_TERCOM)} x {len(TERCOM_OPTIONS)} tercom, {len(TER_WORDS)} translation_edit_rate, '
+          f'{len(TER_CASES)} TER, {len(golden["wmt17_ter"])} WMT17 TER systems')
 
 
 if __name__ == '__main__':

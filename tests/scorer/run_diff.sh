@@ -7,9 +7,11 @@ build=$(cd "$1" && pwd)
 cases=${2:-2000}
 here=$(cd "$(dirname "$0")" && pwd)
 venv=$build/sacrebleu-venv
-if ! "$venv/bin/python" -c "import sacrebleu; assert sacrebleu.__version__ == '2.6.0'" 2>/dev/null; then
+# regex: the release the intl tokenizer's tables come from (eval/scorer/tokenizer_intl_tables.inc).
+regex=$(sed -n 's/.*kRegexVersion = "\(.*\)".*/\1/p' "$here/../../eval/scorer/tokenizer_intl_tables.inc")
+if ! "$venv/bin/python" -c "import sacrebleu, regex; assert sacrebleu.__version__ == '2.6.0' and regex.__version__ == '$regex'" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "sacrebleu==2.6.0"
+  "$venv/bin/pip" install -q "sacrebleu==2.6.0" "regex==$regex"
 fi
 exec "$venv/bin/python" "$here/diff_sacrebleu.py" --cli "$build/tests/score_cli" --cases "$cases" --seed 1 \
-  --soup 20000 --no-lower-all
+  --soup 20000 --no-lower-all --no-tok-all

@@ -215,6 +215,3 @@ TEST_CASE("numpy_random: random() and permutation()", "[scorer][numpy]") {
     check_state(rng.bit_generator(), o.at("after"));
   }
 }
-
-// TEMPORARY until eval/scorer/numpy_random.cpp is in longtail_core.
-#include "eval/scorer/numpy_random.cpp"

@@ -128,7 +128,7 @@ TEST_CASE("scorer/tokenizer registry: intl, zh, char; ja/ko not built in", "[sco
   for (const char* name : {"ja-mecab", "ko-mecab", "spm", "flores101", "flores200", "spBLEU-1K"}) {
     INFO(name);
     CHECK_THROWS_WITH(make_tokenizer(name), Catch::Contains(std::string("tokenizer '") + name + "' is not available") &&
-                                                Catch::Contains("13a, char, intl, none, zh"));
+                                                Catch::Contains("known: 13a, char, intl, none, "));
   }
 }
 
@@ -153,7 +153,7 @@ TEST_CASE("scorer/bleu: trg_lang selects sacreBLEU's default tokenizer", "[score
     CHECK(resolve_bleu_tokenizer(o) == tok);
     CHECK_THROWS_WITH(Bleu(o), Catch::Contains(std::string("trg_lang '") + lang + "'") &&
                                    Catch::Contains(std::string("tokenizer '") + tok + "' is not available") &&
-                                   Catch::Contains("13a, char, intl, none, zh"));
+                                   Catch::Contains("known: 13a, char, intl, none, "));
     o.tokenize = "intl";  // the way out the message suggests
     CHECK(Bleu(o).tokenizer().name() == "intl");
   }
