@@ -1,6 +1,6 @@
 // Scorer throughput on the 16 WMT17 en-de systems (3004 segments each, one reference), in
 // segments per second: corpus BLEU (13a), chrF2, chrF2++, TER, the 13a tokenizer alone, and the
-// harness facade (BLEU + chrF). Data: $LONGTAIL_WMT17_DIR, default /work/shared/data/wmt17-en-de.
+// harness facade (BLEU + chrF). Data: $LONGTAIL_WMT17_DIR, default ../shared/data/wmt17-en-de beside the source tree.
 // Figures and the sacreBLEU comparison are in docs/scorer.md.
 #include <benchmark/benchmark.h>
 
@@ -45,7 +45,7 @@ const Wmt17& wmt17() {
   static const Wmt17 data = [] {
     Wmt17 d;
     const char* env = std::getenv("LONGTAIL_WMT17_DIR");
-    const std::string dir = env ? env : "/work/shared/data/wmt17-en-de";
+    const std::string dir = env ? env : LONGTAIL_WMT17_DEFAULT;
     try {
       d.reference = read_lines(dir + "/reference.txt");
       std::ifstream order(dir + "/ORDER.txt");

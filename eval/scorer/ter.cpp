@@ -251,6 +251,7 @@ struct TranslationEditRate::Impl {
   std::vector<std::size_t> off;
   std::vector<std::int32_t> cost;    // D
   std::vector<std::int32_t> suffix;  // see update_suffix(); same layout
+  bool suffix_valid = false;         // computed on demand: many hypotheses have no candidate
   std::vector<std::int32_t> row_a, row_b;  // full-width scratch rows: kInf outside the band they hold
 
   // ---- alignment of `cur` (trace_to_alignment) ----
@@ -416,6 +417,7 @@ struct TranslationEditRate::Impl {
       std::swap(t, u);
     }
     clear_row(t, 0);
+    suffix_valid = true;
   }
 
   // ---- D of `cur` ----
@@ -451,7 +453,7 @@ struct TranslationEditRate::Impl {
       std::swap(a, b);
     }
     clear_row(a, H);
-    update_suffix();
+    suffix_valid = false;
     return beam_cell(H, R);
   }
 
@@ -472,6 +474,7 @@ struct TranslationEditRate::Impl {
 
   // Rows from+1..to of `shifted` on the beam, then the rest through `cur`'s suffix costs.
   std::int32_t candidate_distance_beam(int from, int to) {
+    if (to < H && !suffix_valid) update_suffix();
     std::int32_t* a = row_a.data();
     std::int32_t* b = row_b.data();
     load_row(a, from);

@@ -459,7 +459,7 @@ class Cell {
   void decode_all();
   void decode_split(const LanguageData& lang, const std::string& split);
   double elapsed() const {
-    return counters_.elapsed_s + std::chrono::duration<double>(Clock::now() - session_start_).count();
+    return counters_.elapsed_s + std::chrono::duration<double>(Clock::now() - process_start_).count();
   }
 
   RunOptions opts_;
@@ -478,7 +478,7 @@ class Cell {
   int64_t step_ = 0;
   std::vector<double> last_dev_;
   bool dev_done_ = false;
-  Clock::time_point session_start_ = Clock::now();
+  Clock::time_point process_start_ = Clock::now();
 };
 
 void Cell::setup() {

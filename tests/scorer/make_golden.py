@@ -33,7 +33,7 @@ from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, 'tests', 'data', 'scorer', 'golden.json')
-WMT17_DEFAULT = '/work/shared/data/wmt17-en-de'
+WMT17_DEFAULT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'data', 'wmt17-en-de')
 
 # ---------------------------------------------------------------------------------------------
 # Inputs

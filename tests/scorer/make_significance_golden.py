@@ -27,7 +27,7 @@ from sacrebleu.significance import PairedTest, _bootstrap_resample, estimate_ci
 from sacrebleu.utils import Color, _format_score_lines
 
 Color.ENABLE_COLORS = False
-WMT17 = os.environ.get('LONGTAIL_WMT17_DIR', '/work/shared/data/wmt17-en-de')
+WMT17 = os.environ.get('LONGTAIL_WMT17_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'data', 'wmt17-en-de'))
 WMT17_SYSTEMS = ['newstest2017.LIUM-NMT.4900.en-de.txt', 'newstest2017.online-A.0.en-de.txt',
                  'newstest2017.online-B.0.en-de.txt']
 

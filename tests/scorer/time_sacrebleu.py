@@ -29,7 +29,7 @@ def read_cli_lines(path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--dir', default=os.environ.get('LONGTAIL_WMT17_DIR', '/work/shared/data/wmt17-en-de'))
+    parser.add_argument('--dir', default=os.environ.get('LONGTAIL_WMT17_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'data', 'wmt17-en-de')))
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--only', nargs='+', help='job names to run (e.g. TER), default all')
     args = parser.parse_args()

@@ -16,7 +16,7 @@ namespace {
 // The WMT17 files live outside the repository; LONGTAIL_WMT17_DIR overrides the default.
 std::string wmt17_dir() {
   const char* env = std::getenv("LONGTAIL_WMT17_DIR");
-  return env ? env : "/work/shared/data/wmt17-en-de";
+  return env ? env : LONGTAIL_WMT17_DEFAULT;
 }
 
 // As the sacreBLEU CLI reads files: split on \n only, rstrip() each line.

@@ -382,7 +382,7 @@ TEST_CASE("significance: large counts (float32 rounding of the sums) equal sacre
 
 TEST_CASE("significance: WMT17 en-de systems equal sacreBLEU", "[scorer][significance][wmt17]") {
   const char* env = std::getenv("LONGTAIL_WMT17_DIR");
-  const std::string dir = env ? env : "/work/shared/data/wmt17-en-de";
+  const std::string dir = env ? env : LONGTAIL_WMT17_DEFAULT;
   if (!std::filesystem::exists(dir + "/reference.txt")) {
     WARN("WMT17 data not found in " << dir << "; skipped");
     return;

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "eval/scorer/unicode.h"
 #include "tests/unit/core/scorer_golden.h"
@@ -28,7 +29,7 @@ std::vector<std::string_view> words(std::string_view s) { return split_whitespac
 
 std::string ter_wmt17_dir() {
   const char* env = std::getenv("LONGTAIL_WMT17_DIR");
-  return env ? env : "/work/shared/data/wmt17-en-de";
+  return env ? env : LONGTAIL_WMT17_DEFAULT;
 }
 
 // As the sacreBLEU CLI reads files: split on \n only, rstrip() each line.
@@ -93,11 +94,18 @@ TEST_CASE("scorer/ter: translation_edit_rate equals lib_ter", "[scorer][ter]") {
     const TerEdits e = translation_edit_rate(views(hyp), views(ref));
     CHECK(e.edits == expected.at(0));
     CHECK(e.ref_length == expected.at(1));
-    // the same through reused scratch space, ids assigned differently
-    std::vector<std::uint32_t> h, r;
-    for (const auto& w : hyp) h.push_back(static_cast<std::uint32_t>(std::hash<std::string>{}(w) & 0xFFFF));
-    for (const auto& w : ref) r.push_back(static_cast<std::uint32_t>(std::hash<std::string>{}(w) & 0xFFFF));
-    CHECK(ter(h, r) == e);
+    // the same through reused scratch space, with other ids: large ones (remapped inside) and
+    // small ones assigned in another order
+    std::map<std::string, std::uint32_t> index;
+    for (const auto& w : ref) index.emplace(w, static_cast<std::uint32_t>(index.size()));
+    for (const auto& w : hyp) index.emplace(w, static_cast<std::uint32_t>(index.size()));
+    for (const auto scramble : {+[](std::uint32_t i) { return (i * 2654435761u) ^ 0x80000000u; },
+                                +[](std::uint32_t i) { return 1000 - i; }}) {
+      std::vector<std::uint32_t> h, r;
+      for (const auto& w : hyp) h.push_back(scramble(index.at(w)));
+      for (const auto& w : ref) r.push_back(scramble(index.at(w)));
+      CHECK(ter(h, r) == e);
+    }
   }
 }
 
