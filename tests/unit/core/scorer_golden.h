@@ -11,9 +11,34 @@
 #include <string>
 #include <vector>
 
+#include "eval/scorer/unicode.h"
+
 namespace scorer_test {
 
 namespace json = boost::json;
+
+// The WMT17 en-de system outputs: $LONGTAIL_WMT17_DIR, else the copy beside the source tree.
+inline std::string wmt17_dir() {
+  const char* env = std::getenv("LONGTAIL_WMT17_DIR");
+  return env ? env : LONGTAIL_WMT17_DEFAULT;
+}
+
+// A file read as the sacreBLEU CLI reads it: split on \n only, rstrip() each line.
+inline std::vector<std::string> read_corpus_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string data = buf.str();
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start < data.size();) {
+    std::size_t end = data.find('\n', start);
+    if (end == std::string::npos) end = data.size();
+    lines.emplace_back(longtail::eval::rstrip(std::string_view(data).substr(start, end - start)));
+    start = end + 1;
+  }
+  return lines;
+}
 
 inline const json::object& golden() {
   static const json::value data = [] {

@@ -14,27 +14,7 @@ using namespace scorer_test;
 namespace {
 
 // The WMT17 files live outside the repository; LONGTAIL_WMT17_DIR overrides the default.
-std::string wmt17_dir() {
-  const char* env = std::getenv("LONGTAIL_WMT17_DIR");
-  return env ? env : LONGTAIL_WMT17_DEFAULT;
-}
 
-// As the sacreBLEU CLI reads files: split on \n only, rstrip() each line.
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string data = buf.str();
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < data.size();) {
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) end = data.size();
-    lines.emplace_back(rstrip(std::string_view(data).substr(start, end - start)));
-    start = end + 1;
-  }
-  return lines;
-}
 
 }  // namespace
 
@@ -63,12 +43,12 @@ TEST_CASE("scorer/score_corpus: WMT17 en-de systems equal sacreBLEU", "[scorer][
     return;
   }
   REQUIRE(systems.size() == 16);
-  const auto refs = read_lines(dir + "/reference.txt");
+  const auto refs = read_corpus_lines(dir + "/reference.txt");
   REQUIRE(refs.size() == 3004);
   for (const auto& v : systems) {
     const auto& sys = v.as_object();
     INFO("system " << str(sys.at("system")));
-    const auto hyps = read_lines(dir + "/" + str(sys.at("file")));
+    const auto hyps = read_corpus_lines(dir + "/" + str(sys.at("file")));
     const CorpusScores s = score_corpus(hyps, refs);
     CHECK(s.bleu == num(sys.at("bleu")));
     CHECK(s.chrf == num(sys.at("chrf")));

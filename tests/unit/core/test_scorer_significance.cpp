@@ -177,21 +177,6 @@ void check_paired_case(const json::object& p, const std::vector<std::vector<std:
   }
 }
 
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string data = buf.str();
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < data.size();) {
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) end = data.size();
-    lines.emplace_back(rstrip(std::string_view(data).substr(start, end - start)));
-    start = end + 1;
-  }
-  return lines;
-}
 
 }  // namespace
 
@@ -381,13 +366,12 @@ TEST_CASE("significance: large counts (float32 rounding of the sums) equal sacre
 }
 
 TEST_CASE("significance: WMT17 en-de systems equal sacreBLEU", "[scorer][significance][wmt17]") {
-  const char* env = std::getenv("LONGTAIL_WMT17_DIR");
-  const std::string dir = env ? env : LONGTAIL_WMT17_DEFAULT;
+  const std::string dir = wmt17_dir();
   if (!std::filesystem::exists(dir + "/reference.txt")) {
     WARN("WMT17 data not found in " << dir << "; skipped");
     return;
   }
-  const std::vector<std::vector<std::string>> refs{read_lines(dir + "/reference.txt")};
+  const std::vector<std::vector<std::string>> refs{read_corpus_lines(dir + "/reference.txt")};
   StatsCache cache;
   for (int major : {2, 1}) {
     const json::object& g = *significance_golden(major);
@@ -396,7 +380,7 @@ TEST_CASE("significance: WMT17 en-de systems equal sacreBLEU", "[scorer][signifi
     const NumpyVersion nv = version_of(major);
     const auto& w = g.at("wmt17").as_object();
     std::vector<std::vector<std::string>> systems;
-    for (const auto& f : w.at("files").as_array()) systems.push_back(read_lines(dir + "/" + str(f)));
+    for (const auto& f : w.at("files").as_array()) systems.push_back(read_corpus_lines(dir + "/" + str(f)));
     for (const auto& c : w.at("ci").as_array()) {
       const auto system = static_cast<std::size_t>(c.at("system").as_int64());
       check_ci_case(c.as_object(), systems[system], refs, nv, &cache, system);

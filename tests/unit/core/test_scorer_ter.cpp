@@ -27,27 +27,7 @@ std::vector<std::string_view> views(const std::vector<std::string>& v) { return 
 
 std::vector<std::string_view> words(std::string_view s) { return split_whitespace(s); }
 
-std::string ter_wmt17_dir() {
-  const char* env = std::getenv("LONGTAIL_WMT17_DIR");
-  return env ? env : LONGTAIL_WMT17_DEFAULT;
-}
 
-// As the sacreBLEU CLI reads files: split on \n only, rstrip() each line.
-std::vector<std::string> ter_read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string data = buf.str();
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < data.size();) {
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) end = data.size();
-    lines.emplace_back(rstrip(std::string_view(data).substr(start, end - start)));
-    start = end + 1;
-  }
-  return lines;
-}
 
 }  // namespace
 
@@ -226,19 +206,19 @@ TEST_CASE("scorer/ter: options, signature, errors", "[scorer][ter]") {
 }
 
 TEST_CASE("scorer/ter: WMT17 en-de systems equal sacreBLEU", "[scorer][ter][wmt17]") {
-  const std::string dir = ter_wmt17_dir();
+  const std::string dir = wmt17_dir();
   const auto& systems = section("wmt17_ter");
   if (!std::filesystem::exists(dir + "/reference.txt") || systems.empty()) {
     WARN("WMT17 data not found in " << dir << " (set LONGTAIL_WMT17_DIR); skipped");
     return;
   }
-  const auto refs = ter_read_lines(dir + "/reference.txt");
+  const auto refs = read_corpus_lines(dir + "/reference.txt");
   const Ter ter;
   const std::string sig = ter.signature(1).format();
   for (const auto& v : systems) {
     const auto& c = v.as_object();
     INFO("system " << str(c.at("system")));
-    const TerScore s = ter.corpus_score(ter_read_lines(dir + "/" + str(c.at("file"))), {refs});
+    const TerScore s = ter.corpus_score(read_corpus_lines(dir + "/" + str(c.at("file"))), {refs});
     CHECK(s.score == num(c.at("ter")));
     CHECK(s.num_edits == c.at("num_edits").to_number<std::int64_t>());
     CHECK(s.ref_length == num(c.at("ref_length")));
