@@ -35,6 +35,7 @@ std::string tool(const std::string& name) { return self_dir() + "/" + name; }
 struct Prepared {
   PreparedDataset data;
   std::string vocab_dir, shard_dir;
+  std::map<std::string, std::map<std::string, int64_t>> sizes;  // by imbalance label
 };
 
 std::string prepare_vocab(const Suite& suite, const PreparedDataset& d, const std::string& log_dir) {
@@ -121,12 +122,11 @@ json::object provenance(const Prepared& p) {
 }
 
 // Scores every decoded language and split; returns the "languages" object of result.json.
-json::object score_cell(const json::object& config, const std::string& dir, const Prepared& p,
-                        json::object& scorer_info) {
+json::object score_cell(const json::object& config, const json::object& cell, const std::string& dir,
+                        const Prepared& p, json::object& scorer_info) {
   const auto& data = config.at("data").as_object();
   bool to_english = data.at("direction") == "x-en";
   int64_t max_pairs = config.at("eval").at("max_pairs").to_number<int64_t>();
-  json::object cell = read_json_file(dir + "/cell.json").as_object();
   const json::object* dev_loss = cell.contains("dev_loss") ? &cell.at("dev_loss").as_object() : nullptr;
   json::object languages;
   for (const auto& lv : data.at("languages").as_array()) {
@@ -161,7 +161,7 @@ json::object score_cell(const json::object& config, const std::string& dir, cons
 bool run_cell(const Suite& suite, const Cell& c, const Prepared& p, const std::string& dir, bool echo) {
   auto t0 = Clock::now();
   make_dirs(dir);
-  json::object config = cell_config(suite, c, p, profile_sizes(*c.imbalance, p.data));
+  json::object config = cell_config(suite, c, p, p.sizes.at(c.imbalance->label));
   // A changed configuration invalidates a partial run: start over instead of resuming.
   std::string config_path = dir + "/config.json";
   if (file_exists(config_path) && read_json_file(config_path) != json::value(config)) {
@@ -185,10 +185,10 @@ bool run_cell(const Suite& suite, const Cell& c, const Prepared& p, const std::s
                           "--out", dir + "/hyps"},
                          dir + "/log.txt", echo);
     if (!d.ok()) throw std::runtime_error("detokenisation failed: longtail-text " + d.describe());
-    json::object scorer;
-    result["languages"] = score_cell(config, dir, p, scorer);
-    result["scorer"] = scorer;
     json::object cell = read_json_file(dir + "/cell.json").as_object();
+    json::object scorer;
+    result["languages"] = score_cell(config, cell, dir, p, scorer);
+    result["scorer"] = scorer;
     for (const char* key : {"device", "torch_version", "precision", "steps", "tokens_per_s", "train_wall_s"})
       if (cell.contains(key)) result[key] = cell.at(key);
     result["status"] = "ok";
@@ -223,7 +223,8 @@ int run_suite(const Suite& suite, const RunOptions& opt) {
     if (prepared.count(c.dataset->label)) continue;
     Prepared p;
     p.data = prepare_dataset(*c.dataset, suite.file);
-    for (const auto& im : suite.imbalances) profile_sizes(im, p.data);  // bad profiles fail before training
+    // Once per profile: bad profiles fail before training, clipping warnings print once.
+    for (const auto& im : suite.imbalances) p.sizes[im.label] = profile_sizes(im, p.data);
     p.vocab_dir = prepare_vocab(suite, p.data, out);
     p.shard_dir = p.vocab_dir + "/shards";
     prepared.emplace(c.dataset->label, std::move(p));
