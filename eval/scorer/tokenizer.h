@@ -3,7 +3,8 @@
 // A tokenizer maps one line to a line whose whitespace-separated words are BLEU's tokens. BLEU
 // calls it after optional lowercasing and rstrip(), exactly as sacreBLEU does. Built in: `none`,
 // `13a`, `intl`, `zh` and `char`; sacreBLEU's `ja-mecab`, `ko-mecab` and the SentencePiece family
-// need external models and are not built in (make_tokenizer says so by name). A new tokenizer is
+// need MeCab/SentencePiece and live in longtail_scorer_ext (tokenizer_ext.h), registered by the
+// programs that link it (make_tokenizer names them elsewhere). A new tokenizer is
 // one class plus one line in the registry. The registry is header-only so that it needs no static
 // initialisers (which a static library may drop).
 #pragma once
@@ -147,7 +148,8 @@ inline std::unique_ptr<Tokenizer> make_tokenizer(std::string_view name) {
   for (const auto& n : tokenizer_names()) known += (known.empty() ? "" : ", ") + n;
   if (const char* needs = detail::missing_tokenizer_requirement(name))
     throw std::invalid_argument("tokenizer '" + std::string(name) + "' is not available: sacreBLEU's '" +
-                                std::string(name) + "' needs " + needs + ", which is not built in (known: " +
+                                std::string(name) + "' needs " + needs +
+                                ", which this program does not link (the longtail driver does; known: " +
                                 known + ")");
   throw std::invalid_argument("unknown tokenizer '" + std::string(name) + "' (known: " + known + ")");
 }

@@ -1,6 +1,6 @@
 // longtail: the driver. Runs suites (grids of datasets × imbalance profiles × methods × seeds),
-// builds corpora, aggregates reports. It never loads LibTorch or SentencePiece itself: those live
-// in longtail-cell and longtail-text, which it runs as child processes.
+// builds corpora, aggregates reports. It never loads LibTorch itself (longtail-cell, run as a child
+// process); it links SentencePiece and MeCab only for the scorer's external tokenizers.
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
@@ -8,8 +8,14 @@
 #include "harness/cli/commands.h"
 #include "harness/common/options.h"
 #include "harness/common/version.h"
+#ifdef LONGTAIL_WITH_SCORER_EXT
+#include "eval/scorer/tokenizer_ext.h"
+#endif
 
 int main(int argc, char** argv) {
+#ifdef LONGTAIL_WITH_SCORER_EXT
+  longtail::eval::register_external_tokenizers();  // ja-mecab, ko-mecab, spm, flores101/200, spBLEU-1K
+#endif
   CLI::App app{"longtail: multilingual training under data imbalance — balancing methods side by side, "
                "per-language BLEU reports"};
   app.set_version_flag("--version", "longtail " + longtail::longtail_version() + " (" + longtail::git_commit() + ")");
