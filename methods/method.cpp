@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -9,6 +10,10 @@ namespace longtail::methods {
 
 std::vector<double> Method::loss_weights(int64_t) const {
   return {};  // empty = all ones; the trainer skips the multiplication
+}
+
+void Method::load_state(const std::string& state) {
+  if (!state.empty()) throw std::runtime_error("method state given to a stateless method");
 }
 
 namespace {
@@ -37,13 +42,24 @@ std::vector<std::string> method_names() {
   return names;
 }
 
-std::unique_ptr<Method> make_method(const std::string& name, const boost::json::object& params,
-                                    const TrainingContext& ctx, const std::string& json_path) {
+Options validate_method(const std::string& name, const boost::json::object& params, const SuiteFacts& facts,
+                        const std::string& json_path) {
   const MethodSpec* spec = find_method(name);
   if (!spec)
-    throw ConfigError(json_path, fmt::format("unknown method \"{}\"; known: {}", name, fmt::join(method_names(), ", ")));
-  Options resolved(resolve_options(spec->params, params, json_path + ".params"), json_path);
-  return spec->make(resolved, ctx);
+    throw ConfigError(json_path.empty() ? "" : json_path + ".name",
+                      fmt::format("unknown method \"{}\"; known: {}", name, fmt::join(method_names(), ", ")));
+  const std::string where = json_path + ".params";
+  Options resolved(resolve_options(spec->params, params, where), where);
+  if (spec->check) spec->check(resolved, facts, where);
+  return resolved;
+}
+
+std::unique_ptr<Method> make_method(const std::string& name, const boost::json::object& params,
+                                    const TrainingContext& ctx, const std::string& json_path) {
+  Options resolved = validate_method(name, params, SuiteFacts{ctx.total_steps, ctx.languages}, json_path);
+  TrainingContext c = ctx;
+  c.params_path = json_path + ".params";
+  return find_method(name)->make(resolved, c);
 }
 
 std::vector<double> temperature_distribution(const std::vector<int64_t>& sizes, double tau) {
@@ -62,6 +78,38 @@ std::vector<double> temperature_distribution(const std::vector<int64_t>& sizes, 
   if (total <= 0) throw std::invalid_argument("all languages are empty");
   for (double& x : p) x /= total;
   return p;
+}
+
+int64_t step_of(int64_t absolute, double fraction, int64_t total_steps) {
+  if (absolute > 0) return absolute;
+  return static_cast<int64_t>(std::floor(fraction * static_cast<double>(total_steps)));
+}
+
+void check_within_budget(int64_t step, int64_t total_steps, const std::string& json_path, const std::string& key) {
+  if (total_steps > 0 && step > total_steps)
+    throw ConfigError(json_path + "." + key,
+                      fmt::format("step {} is beyond the step budget (train.steps = {})", step, total_steps));
+}
+
+TemperatureSchedule::TemperatureSchedule(std::vector<Knot> knots, Mode mode) : knots_(std::move(knots)), mode_(mode) {
+  if (knots_.empty()) throw std::invalid_argument("temperature schedule: no knots");
+  if (knots_.front().step != 0) throw std::invalid_argument("temperature schedule: the first knot must be at step 0");
+  for (size_t k = 0; k < knots_.size(); ++k) {
+    if (!(knots_[k].tau > 0)) throw std::invalid_argument(fmt::format("temperature schedule: τ must be > 0, got {}", knots_[k].tau));
+    if (k > 0 && knots_[k].step < knots_[k - 1].step)
+      throw std::invalid_argument("temperature schedule: knot steps must be non-decreasing");
+  }
+}
+
+double TemperatureSchedule::tau(int64_t step) const {
+  // The last knot at or before `step` (later knots at the same step win: a jump).
+  size_t k = 0;
+  while (k + 1 < knots_.size() && knots_[k + 1].step <= step) ++k;
+  if (mode_ == Mode::Stepwise || k + 1 == knots_.size()) return knots_[k].tau;
+  const Knot& a = knots_[k];
+  const Knot& b = knots_[k + 1];
+  const double f = static_cast<double>(step - a.step) / static_cast<double>(b.step - a.step);
+  return a.tau + (b.tau - a.tau) * f;
 }
 
 }  // namespace longtail::methods

@@ -1,12 +1,17 @@
 // The balancing-method interface. A method is one file in methods/ that declares its
 // hyper-parameters in an OptionTable and registers a factory with LONGTAIL_REGISTER_METHOD.
 //
-// A method supplies, per training step:
-//   * the language-sampling distribution p_t over the training languages, and
-//   * per-language loss weights w_t (the loss is Σ_i w_i · L_i over the batch's languages).
-// Methods that take over the optimisation step (gradient surgery, meta-learning) extend this
-// interface on the LibTorch side; the pure parts here stay usable without LibTorch, so the driver
-// can list and validate methods without loading it.
+// A method supplies, per training step t (0-based):
+//   * the language-sampling distribution p_t over the training languages,
+//   * per-language loss weights w_t (the objective is Σ_i w_i L_i / N over the batch), and
+//   * optionally per-language caps on the examples drawn over the whole run (UniMax's epochs).
+// After every update it is told what the step trained on (observe), so adaptive methods can keep
+// state; that state goes into the checkpoint (save_state/load_state) so a resume is exact.
+//
+// Methods that take over the optimisation step (per-language gradients: CATS, PCGrad, GradVac,
+// CAGrad, GradNorm; inner loops: Sequential Reptile) say so with takes_over_step() and register a
+// LibTorch step hook under the same name (harness/train/step_hook.h). This header stays free of
+// LibTorch, so the driver lists and validates every method without loading it.
 #pragma once
 
 #include <cstdint>
@@ -24,15 +29,45 @@ struct TrainingContext {
   std::vector<std::string> languages;  // training languages, in suite order
   std::vector<int64_t> train_pairs;    // training pairs per language (after the imbalance profile)
   int64_t total_steps = 0;             // the step budget
+  // Source + target tokens (with the specials) per language, as the batcher counts them, and the
+  // token budget of one step's batch. Empty / 0 where unknown (the driver does not read shards).
+  std::vector<int64_t> train_tokens;
+  int64_t batch_tokens = 0;
+  // The suite's high-resource group (`groups`), one flag per language; empty = not given.
+  std::vector<bool> high_resource;
+  // JSON path of the method's params object, for errors found when building (set by make_method).
+  std::string params_path;
+};
+
+// What the trainer tells a method after the update of step `step`.
+struct StepFeedback {
+  int64_t step = 0;                     // 0-based step that was just trained
+  std::vector<int64_t> examples;        // examples per language in its batch
+  std::vector<double> loss_sum, tokens; // per language: label-smoothed loss sum, target tokens
+  double grad_norm = 0;                 // global gradient norm before clipping
 };
 
 class Method {
  public:
   virtual ~Method() = default;
   // p_t: a probability distribution over TrainingContext::languages for step t (0-based).
+  // The batcher redraws its pending pool when p_t differs from the pool's p, so a schedule
+  // switches at exactly the step it names.
   virtual std::vector<double> sampling_distribution(int64_t step) const = 0;
-  // w_t: per-language loss weights for step t. Default: all ones (plain cross-entropy).
+  // w_t: per-language loss weights for step t. Empty = all ones (plain cross-entropy).
   virtual std::vector<double> loss_weights(int64_t step) const;
+  // Per-language maximum of examples drawn over the run; empty = no caps. The batcher never
+  // draws a language beyond its cap (it drops out of p once reached).
+  virtual std::vector<int64_t> example_caps() const { return {}; }
+  // Called after every update, in step order; a resumed run restores save_state() instead of
+  // replaying the steps.
+  virtual void observe(const StepFeedback&) {}
+  // The state observe() built up, as bytes for the checkpoint's method_state; "" when stateless.
+  virtual std::string save_state() const { return {}; }
+  // Restores save_state()'s output. The default accepts only "" (stateless methods).
+  virtual void load_state(const std::string& state);
+  // True when a LibTorch step hook of the same name replaces "objective → backward".
+  virtual bool takes_over_step() const { return false; }
 };
 
 // A method whose language distribution stays the same for the whole run (plain cross-entropy):
@@ -46,12 +81,22 @@ class FixedSampling : public Method {
   std::vector<double> p_;
 };
 
+// What is known about a method's use when a suite is loaded (before any data is read): the step
+// budget and, when the dataset entries list them, the languages.
+struct SuiteFacts {
+  int64_t total_steps = 0;
+  std::vector<std::string> languages;  // empty = unknown
+};
+
 struct MethodSpec {
   std::string name;
   std::string paper;    // citation, e.g. "Arivazhagan et al. 2019, arXiv:1907.05019"
   std::string summary;  // the equation in one line
   OptionTable params;
   std::function<std::unique_ptr<Method>(const Options& params, const TrainingContext& ctx)> make;
+  // Checks that need more than one parameter or the run (a switch step beyond the budget, weights
+  // for unknown languages). Throws ConfigError naming json_path (the params object) + key.
+  std::function<void(const Options& params, const SuiteFacts& facts, const std::string& json_path)> check{};
 };
 
 void register_method(MethodSpec spec);
@@ -59,12 +104,60 @@ const std::vector<MethodSpec>& all_methods();
 const MethodSpec* find_method(const std::string& name);  // nullptr when unknown
 std::vector<std::string> method_names();
 
-// Builds a method from an unresolved params object (validated against its table).
+// Resolves params against the method's table and runs its check: what load_suite does.
+// json_path is the method entry ("$.methods[2]"); errors name json_path + ".params.<key>".
+Options validate_method(const std::string& name, const boost::json::object& params, const SuiteFacts& facts,
+                        const std::string& json_path = "");
+
+// Builds a method from an unresolved params object (validated against its table and check).
 std::unique_ptr<Method> make_method(const std::string& name, const boost::json::object& params,
                                     const TrainingContext& ctx, const std::string& json_path = "");
 
 // p_i ∝ n_i^{1/τ}: the temperature distribution (τ=1 proportional, τ→∞ uniform).
 std::vector<double> temperature_distribution(const std::vector<int64_t>& sizes, double tau);
+
+// ---- helpers shared by the method files ---------------------------------------------------------
+
+// A step given either as an absolute step (> 0) or as a fraction of the budget: ⌊f·T⌋.
+int64_t step_of(int64_t absolute, double fraction, int64_t total_steps);
+
+// Throws ConfigError(json_path + "." + key) when step > total_steps (a switch the run never reaches).
+void check_within_budget(int64_t step, int64_t total_steps, const std::string& json_path, const std::string& key);
+
+// A piecewise temperature schedule: knots (t_k, τ_k) with t_0 = 0 and t_k non-decreasing.
+// Stepwise: τ(t) = τ_k of the last knot with t_k ≤ t. Linear: τ interpolated linearly between
+// knots (in t), constant after the last. Cooldown and heating are presets of it.
+class TemperatureSchedule {
+ public:
+  enum class Mode { Stepwise, Linear };
+  struct Knot {
+    int64_t step;
+    double tau;
+  };
+  TemperatureSchedule(std::vector<Knot> knots, Mode mode);  // throws std::invalid_argument
+  double tau(int64_t step) const;
+  const std::vector<Knot>& knots() const { return knots_; }
+
+ private:
+  std::vector<Knot> knots_;
+  Mode mode_;
+};
+
+// Temperature sampling along a schedule (plain cross-entropy). p_t is recomputed from τ(t) and is
+// bitwise the same vector while τ(t) is, so a stepwise schedule keeps the batcher's pool.
+class ScheduledTemperature : public Method {
+ public:
+  ScheduledTemperature(TemperatureSchedule schedule, std::vector<int64_t> sizes)
+      : schedule_(std::move(schedule)), sizes_(std::move(sizes)) {}
+  std::vector<double> sampling_distribution(int64_t step) const override {
+    return temperature_distribution(sizes_, schedule_.tau(step));
+  }
+  const TemperatureSchedule& schedule() const { return schedule_; }
+
+ private:
+  TemperatureSchedule schedule_;
+  std::vector<int64_t> sizes_;
+};
 
 }  // namespace longtail::methods
 

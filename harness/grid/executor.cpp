@@ -189,7 +189,7 @@ bool run_cell(const Suite& suite, const Cell& c, const Prepared& p, const std::s
     json::object scorer;
     result["languages"] = score_cell(config, cell, dir, p, scorer);
     result["scorer"] = scorer;
-    for (const char* key : {"device", "torch_version", "precision", "steps", "tokens_per_s", "train_wall_s"})
+    for (const char* key : {"device", "torch_version", "precision", "steps", "tokens_per_s", "train_wall_s", "groups", "diagnostics"})
       if (cell.contains(key)) result[key] = cell.at(key);
     result["status"] = "ok";
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -231,6 +232,19 @@ Suite load_suite(const std::string& file) {
   s.eval = in_file(file, [&] { return resolve_options(train::eval_options(), as_object(r.at("eval"), file, "$.eval"), "$.eval"); });
   s.vocab = in_file(file, [&] { return resolve_options(vocab_options(), as_object(r.at("vocab"), file, "$.vocab"), "$.vocab"); });
   s.groups = in_file(file, [&] { return resolve_options(group_options(), as_object(r.at("groups"), file, "$.groups"), "$.groups"); });
+  // Checks across parameters and the run: a switch step beyond train.steps, weights of languages
+  // the datasets do not train on (when every dataset lists its languages).
+  methods::SuiteFacts facts;
+  facts.total_steps = s.train.at("steps").to_number<int64_t>();
+  bool all_listed = true;
+  for (const auto& d : s.datasets) {
+    all_listed = all_listed && !d.languages.empty();
+    for (const auto& l : d.languages)
+      if (std::find(facts.languages.begin(), facts.languages.end(), l) == facts.languages.end()) facts.languages.push_back(l);
+  }
+  if (!all_listed) facts.languages.clear();
+  for (const auto& me : s.methods)
+    in_file(file, [&] { return methods::validate_method(me.name, me.params, facts, me.json_path); });
   if (s.train.at("max_len").to_number<int64_t>() > s.model.max_positions)
     throw ConfigError(file, fmt::format("$.train.max_len: expected at most the model's max_positions ({})", s.model.max_positions));
   return s;

@@ -1,6 +1,7 @@
 #include "harness/train/batcher.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <numeric>
 #include <sstream>
 #include <stdexcept>
@@ -25,7 +26,8 @@ uint64_t below(uint64_t x, uint64_t n) {
   return static_cast<uint64_t>((static_cast<unsigned __int128>(x) * n) >> 64);
 }
 
-const char* kStateMagic = "ltbatcher1";
+const char* kStateMagic = "ltbatcher2";   // v2: returned examples, the pool's p
+const char* kStateMagicV1 = "ltbatcher1";
 
 }  // namespace
 
@@ -56,15 +58,26 @@ void Batcher::make_permutation(int32_t lang) {
   for (int64_t i = n - 1; i > 0; --i) std::swap(s.perm[i], s.perm[below(splitmix64(st), static_cast<uint64_t>(i) + 1)]);
 }
 
+void Batcher::set_caps(std::vector<int64_t> caps) {
+  if (!caps.empty() && caps.size() != streams_.size())
+    throw std::invalid_argument("batcher: " + std::to_string(caps.size()) + " caps for " + std::to_string(streams_.size()) +
+                                " languages");
+  caps_ = std::move(caps);
+}
+
 int32_t Batcher::draw_language(const std::vector<double>& p) {
+  // A language at its cap drops out: p is renormalised over the others.
+  auto open = [&](size_t i) { return p[i] > 0 && (caps_.empty() || streams_[i].consumed < caps_[i]); };
   double total = 0;
-  for (double x : p) total += x;
+  for (size_t i = 0; i < p.size(); ++i)
+    if (open(i)) total += p[i];
+  if (!(total > 0)) return -1;  // every language with p > 0 is at its cap
   // 53 random bits → [0,1), scaled by the total so p needs no exact normalisation.
   const double u = static_cast<double>(next_u64() >> 11) * (1.0 / 9007199254740992.0) * total;
   double cum = 0;
   int32_t last = -1;
   for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] <= 0) continue;
+    if (!open(i)) continue;
     cum += p[i];
     last = static_cast<int32_t>(i);
     if (u < cum) return last;
@@ -75,6 +88,10 @@ int32_t Batcher::draw_language(const std::vector<double>& p) {
 int64_t Batcher::draw_example(int32_t lang) {
   Stream& s = streams_[lang];
   if (s.perm.empty()) throw std::runtime_error("batcher: language " + std::to_string(lang) + " has no examples but p > 0");
+  if (s.returned_pos < s.returned.size()) {
+    s.consumed += 1;
+    return s.returned[s.returned_pos++];
+  }
   if (s.pos == static_cast<int64_t>(s.perm.size())) {
     s.epoch += 1;
     s.pos = 0;
@@ -101,6 +118,10 @@ void Batcher::refill(const std::vector<double>& p) {
   for (int64_t tokens = 0; tokens < target;) {
     Example e;
     e.lang = draw_language(p);
+    if (e.lang < 0) {  // caps reached: train on what the pool holds, fail only when it is empty
+      if (pool.empty()) throw std::runtime_error("batcher: every language with p > 0 has reached its example cap");
+      break;
+    }
     e.index = draw_example(e.lang);
     tokens += lengths_.src_len[e.lang][e.index] + lengths_.tgt_len[e.lang][e.index];
     pool.push_back(e);
@@ -137,9 +158,27 @@ void Batcher::refill(const std::vector<double>& p) {
   for (size_t i = batches.size() - 1; i > 0; --i) std::swap(batches[i], batches[below(next_u64(), i + 1)]);
   pending_ = std::move(batches);
   pending_pos_ = 0;
+  pool_p_ = p;
+}
+
+void Batcher::give_back_pending() {
+  for (auto& s : streams_) {  // drop the already re-drawn prefix
+    s.returned.erase(s.returned.begin(), s.returned.begin() + static_cast<std::ptrdiff_t>(s.returned_pos));
+    s.returned_pos = 0;
+  }
+  for (size_t b = pending_pos_; b < pending_.size(); ++b)
+    for (const Example& e : pending_[b].examples) {
+      streams_[e.lang].returned.push_back(e.index);
+      streams_[e.lang].consumed -= 1;
+    }
+  pending_.clear();
+  pending_pos_ = 0;
 }
 
 Batch Batcher::next(const std::vector<double>& p) {
+  // Exact comparison on purpose: a method returns bitwise the same p while its distribution is
+  // unchanged, and any change must take effect at this step.
+  if (pending_pos_ < pending_.size() && !pool_p_.empty() && p != pool_p_) give_back_pending();
   if (pending_pos_ == pending_.size()) refill(p);
   return pending_[pending_pos_++];
 }
@@ -157,14 +196,23 @@ std::vector<int64_t> Batcher::epochs() const {
 }
 
 // Text state: the settings (checked on load, since a changed budget or seed would silently break
-// the bit-for-bit resume), the generator word, each stream's counters and the pending batches.
+// the bit-for-bit resume), the generator word, each stream's counters and given-back examples,
+// the p of the pool and the pending batches.
 std::string Batcher::save_state() const {
   std::ostringstream o;
+  o << std::setprecision(17);  // round-trips every double: pool_p_ must compare equal after a resume
   o << kStateMagic << ' ' << seed_ << ' ' << batch_tokens_ << ' ' << pool_batches_ << ' ' << streams_.size() << ' '
     << rng_ << '\n';
-  for (size_t l = 0; l < streams_.size(); ++l)
-    o << streams_[l].epoch << ' ' << streams_[l].pos << ' ' << streams_[l].consumed << ' '
-      << lengths_.src_len[l].size() << '\n';
+  for (size_t l = 0; l < streams_.size(); ++l) {
+    const Stream& s = streams_[l];
+    o << s.epoch << ' ' << s.pos << ' ' << s.consumed << ' ' << lengths_.src_len[l].size() << ' '
+      << (s.returned.size() - s.returned_pos);
+    for (size_t r = s.returned_pos; r < s.returned.size(); ++r) o << ' ' << s.returned[r];
+    o << '\n';
+  }
+  o << pool_p_.size();
+  for (double x : pool_p_) o << ' ' << x;
+  o << '\n';
   o << (pending_.size() - pending_pos_) << '\n';
   for (size_t b = pending_pos_; b < pending_.size(); ++b) {
     o << pending_[b].padded_tokens << ' ' << pending_[b].examples.size();
@@ -181,7 +229,9 @@ void Batcher::load_state(const std::string& state) {
   uint64_t seed = 0, rng = 0;
   int64_t budget = 0, pool = 0;
   size_t n_langs = 0;
-  if (!(in >> magic >> seed >> budget >> pool >> n_langs >> rng) || magic != kStateMagic) fail("unreadable header");
+  if (!(in >> magic >> seed >> budget >> pool >> n_langs >> rng) || (magic != kStateMagic && magic != kStateMagicV1))
+    fail("unreadable header");
+  const bool v1 = magic == kStateMagicV1;
   if (seed != seed_ || budget != batch_tokens_ || pool != pool_batches_)
     fail("saved with seed/batch_tokens/pool_batches " + std::to_string(seed) + "/" + std::to_string(budget) + "/" +
          std::to_string(pool) + ", resumed with " + std::to_string(seed_) + "/" + std::to_string(batch_tokens_) + "/" +
@@ -195,6 +245,19 @@ void Batcher::load_state(const std::string& state) {
       fail("language " + std::to_string(l) + " had " + std::to_string(n) + " examples, now " +
            std::to_string(lengths_.src_len[l].size()));
     if (streams[l].pos < 0 || streams[l].pos > static_cast<int64_t>(n)) fail("bad stream position");
+    size_t n_returned = 0;
+    if (!v1 && !(in >> n_returned)) fail("truncated streams");
+    streams[l].returned.resize(n_returned);
+    for (auto& idx : streams[l].returned)
+      if (!(in >> idx) || idx < 0 || idx >= static_cast<int64_t>(n)) fail("bad returned example");
+  }
+  std::vector<double> pool_p;
+  if (!v1) {
+    size_t n_p = 0;
+    if (!(in >> n_p) || (n_p != 0 && n_p != n_langs)) fail("bad pool distribution");
+    pool_p.resize(n_p);
+    for (double& x : pool_p)
+      if (!(in >> x)) fail("truncated pool distribution");
   }
   size_t n_pending = 0;
   if (!(in >> n_pending)) fail("truncated pending batches");
@@ -215,6 +278,7 @@ void Batcher::load_state(const std::string& state) {
   for (size_t l = 0; l < streams_.size(); ++l) make_permutation(static_cast<int32_t>(l));
   pending_ = std::move(pending);
   pending_pos_ = 0;
+  pool_p_ = std::move(pool_p);  // empty for a v1 state: its pool is kept whatever p comes next, as v1 did
 }
 
 }  // namespace longtail::train

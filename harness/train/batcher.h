@@ -6,6 +6,13 @@
 // cut into batches whose padded token count (rows × (max src len + max tgt len)) stays within the
 // budget, and the batches are shuffled. All state (RNG, per-language permutation positions and
 // epochs, pending batches) is serialisable so a resumed run continues bit for bit.
+//
+// When p changes (a schedule's switch, a linear schedule every step) the batches still pending
+// were drawn from the old p: they are given back — their examples go to the front of their
+// language's stream, to be drawn first the next time that language is drawn — and the pool is
+// redrawn from the new p. So a switch takes effect at exactly the step it names and no example
+// is skipped. Per-language caps (UniMax's epochs) bound the examples drawn over the run: a
+// language at its cap gets probability 0 from then on.
 #pragma once
 
 #include <cstdint>
@@ -34,8 +41,13 @@ class Batcher {
  public:
   Batcher(ExampleLengths lengths, int64_t batch_tokens, int64_t pool_batches, uint64_t seed);
 
-  // Next batch, refilling the pool from distribution p (over languages) when it is empty.
+  // Next batch, refilling the pool from distribution p (over languages) when it is empty or was
+  // drawn from a different p.
   Batch next(const std::vector<double>& p);
+
+  // Most examples ever drawn per language (empty = none). Not part of the state: the method sets
+  // the same caps again on resume.
+  void set_caps(std::vector<int64_t> caps);
 
   // Examples consumed per language and completed epochs per language (diagnostics).
   std::vector<int64_t> consumed() const;
@@ -51,7 +63,10 @@ class Batcher {
     int64_t pos = 0;              // position in this epoch's permutation
     int64_t consumed = 0;
     std::vector<int64_t> perm;    // permutation of this epoch: a function of (seed, lang, epoch)
+    std::vector<int64_t> returned;  // examples given back by a redrawn pool, drawn first (in order)
+    size_t returned_pos = 0;
   };
+  void give_back_pending();
   void refill(const std::vector<double>& p);
   int32_t draw_language(const std::vector<double>& p);
   int64_t draw_example(int32_t lang);
@@ -64,6 +79,8 @@ class Batcher {
   std::vector<Stream> streams_;
   std::vector<Batch> pending_;    // shuffled batches of the current pool, consumed from pending_pos_
   size_t pending_pos_ = 0;
+  std::vector<double> pool_p_;    // the p the pending pool was drawn from
+  std::vector<int64_t> caps_;
 };
 
 }  // namespace longtail::train

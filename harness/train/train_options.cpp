@@ -20,6 +20,7 @@ const OptionTable& train_options() {
     {"dev_every", OptType::Int, 200, "per-language dev loss every N steps (and at the end)", 1, 1e9},
     {"dev_max_pairs", OptType::Int, 200, "dev pairs per language used for the dev loss", 1, 1e9},
     {"checkpoint_every", OptType::Int, 500, "write a resumable checkpoint every N steps (and at the end)", 1, 1e9},
+    {"lang_grad_every", OptType::Int, 100, "every N steps also measure each language's gradient norm (one extra backward per language; 0 = never)", 0, 1e9},
     {"pool_batches", OptType::Int, 16, "batches drawn at once from the sampler, then length-bucketed", 1, 4096},
     {"device", OptType::String, "auto", "auto (CUDA when available), cpu or cuda", {}, {}, false, {"auto", "cpu", "cuda"}},
     {"precision", OptType::String, "auto", "auto (bf16 autocast on CUDA, fp32 on CPU), fp32 or bf16", {}, {}, false, {"auto", "fp32", "bf16"}},

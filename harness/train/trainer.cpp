@@ -27,6 +27,7 @@
 #include "harness/train/batcher.h"
 #include "harness/train/train_options.h"
 #include "methods/method.h"
+#include "reports/report.h"
 
 namespace longtail::train {
 
@@ -149,28 +150,51 @@ NamedTensors model_tensors(model::Transformer& model) {
   return t;
 }
 
-StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& batch, const torch::Tensor& lang_weights,
-                      double lr, const StepConfig& cfg) {
-  // 1. Per-language losses: Σ over the language's target tokens in the batch.
+LanguageLosses language_losses(model::Transformer& model, const TensorBatch& batch, const StepConfig& cfg) {
   torch::Tensor logits;
   {
     compat::AutocastGuard autocast(batch.src.device().type(), cfg.bf16);
     logits = model->forward(batch.src, batch.tgt_in);
   }
   auto ex = model::label_smoothed_loss(logits, batch.tgt_out, cfg.pad_id, cfg.label_smoothing);
-  auto lang_sum = model::sum_by_language(ex.loss, batch.lang, cfg.n_langs);
-  auto lang_tokens = model::sum_by_language(ex.tokens, batch.lang, cfg.n_langs);
+  return {model::sum_by_language(ex.loss, batch.lang, cfg.n_langs), model::sum_by_language(ex.tokens, batch.lang, cfg.n_langs)};
+}
 
-  // 2. The method combines them: Σ_i w_i L_i / N (w = 1 gives the batch's per-token mean).
-  auto objective = (lang_weights * lang_sum).sum() / lang_tokens.sum();
+torch::Tensor weighted_objective(const LanguageLosses& losses, const torch::Tensor& lang_weights) {
+  return (lang_weights * losses.sum).sum() / losses.tokens.sum();
+}
 
-  // 3. Backward and clip; check before the update so a NaN never reaches the weights.
+StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& batch, const torch::Tensor& lang_weights,
+                      double lr, const StepConfig& cfg, StepHook* hook, StepInputs inputs) {
+  // 1. Per-language losses: Σ over the language's target tokens in the batch.
+  const LanguageLosses losses = language_losses(model, batch, cfg);
+
+  // Diagnostic: each language's own gradient norm, from separate backward passes through the
+  // same graph (autograd::grad does not touch .grad(), so the update below is unchanged).
+  std::vector<double> lang_grad_norm;
+  if (cfg.lang_grad_norms) {
+    for (const auto& g : per_language_gradients(losses, adam.params()))
+      lang_grad_norm.push_back(g.defined() ? g.norm(2).item<double>() : std::nan(""));
+  }
+
+  // 2-3. The method combines them and backpropagates: Σ_i w_i L_i / N (w = 1 gives the batch's
+  //      per-token mean), or the method's own step hook.
   adam.zero_grad();
-  objective.backward();
+  torch::Tensor objective;
+  if (hook) {
+    inputs.losses = &losses;
+    inputs.weights = lang_weights;
+    inputs.params = &adam.params();
+    objective = hook->backward(inputs);
+  } else {
+    objective = weighted_objective(losses, lang_weights);
+    objective.backward();
+  }
+  // Clip; check before the update so a NaN never reaches the weights.
   auto grad_norm = clip_grad_norm(adam.params(), cfg.clip_norm);
   // One device→host copy per step: the objective, the norm and the per-language sums.
   auto host = torch::cat({objective.detach().view({1}).to(torch::kFloat), grad_norm.view({1}).to(torch::kFloat),
-                          lang_sum.detach().to(torch::kFloat), lang_tokens.to(torch::kFloat)})
+                          losses.sum.detach().to(torch::kFloat), losses.tokens.to(torch::kFloat)})
                   .to(torch::kCPU, torch::kDouble);
   auto h = host.accessor<double, 1>();
   StepResult r;
@@ -182,6 +206,7 @@ StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& 
     r.lang_loss_sum.push_back(h[2 + l]);
     r.lang_tokens.push_back(h[2 + cfg.n_langs + l]);
   }
+  r.lang_grad_norm = std::move(lang_grad_norm);
 
   // 4. Update.
   adam.step(lr);
@@ -259,6 +284,7 @@ struct CellConfig {
   std::vector<int64_t> train_pairs;
   uint64_t subsample_seed = 0;
   std::string shards, vocab;
+  std::vector<bool> high_resource;  // the suite's groups (reports::high_resource), per language
 };
 
 CellConfig read_config(const std::string& path) {
@@ -291,6 +317,12 @@ CellConfig read_config(const std::string& path) {
   c.subsample_seed = static_cast<uint64_t>(need_int(data, "subsample_seed", dw));
   c.shards = need_string(data, "shards", dw);
   c.vocab = need_string(data, "vocab", dw);
+  // High/low-resource groups as the report computes them; without "groups": the larger half.
+  json::object grouping = root;
+  if (!grouping.contains("groups")) grouping["groups"] = json::object{{"high_min_pairs", 0}, {"high", json::array{}}, {"low", json::array{}}};
+  if (!data.contains("natural_pairs")) grouping["data"].as_object()["natural_pairs"] = pairs;
+  const auto high = reports::high_resource(grouping);
+  for (const auto& l : c.languages) c.high_resource.push_back(std::find(high.begin(), high.end(), l) != high.end());
   return c;
 }
 
@@ -388,19 +420,54 @@ class MetricsLog {
   std::string path_;
 };
 
-// Per-language train loss accumulated between two log lines; part of the checkpoint so a resume
-// in the middle of a window logs the same averages.
+// Running mean and variance (Welford): exact to serialise, stable for long runs.
+struct Welford {
+  int64_t n = 0;
+  double mean = 0, m2 = 0;
+  void add(double x) {
+    ++n;
+    const double d = x - mean;
+    mean += d / static_cast<double>(n);
+    m2 += d * (x - mean);
+  }
+  double variance() const { return n > 1 ? m2 / static_cast<double>(n - 1) : std::nan(""); }  // sample variance
+  void save(ByteWriter& w) const { w.i64(n), w.f64(mean), w.f64(m2); }
+  void load(ByteReader& r) { n = r.i64(), mean = r.f64(), m2 = r.f64(); }
+};
+
+// What is accumulated between two log lines; part of the checkpoint so a resume in the middle of
+// a window logs the same averages.
 struct LossWindow {
-  std::vector<double> lang_sum, lang_tokens;
-  void reset(size_t n) { lang_sum.assign(n, 0.0), lang_tokens.assign(n, 0.0); }
-  void add(const StepResult& r) {
-    for (size_t l = 0; l < lang_sum.size(); ++l) lang_sum[l] += r.lang_loss_sum[l], lang_tokens[l] += r.lang_tokens[l];
+  std::vector<double> lang_sum, lang_tokens;  // per-language train loss
+  std::vector<double> lang_examples;          // examples trained per language (effective p)
+  std::vector<double> lang_gnorm_sum, lang_gnorm_n;  // per-language gradient norms measured
+  Welford grad_norm;                          // mini-batch gradient norm before clipping
+  void reset(size_t n) {
+    lang_sum.assign(n, 0.0), lang_tokens.assign(n, 0.0), lang_examples.assign(n, 0.0);
+    lang_gnorm_sum.assign(n, 0.0), lang_gnorm_n.assign(n, 0.0);
+    grad_norm = Welford{};
+  }
+  void add(const StepResult& r, const std::vector<int64_t>& examples) {
+    for (size_t l = 0; l < lang_sum.size(); ++l) {
+      lang_sum[l] += r.lang_loss_sum[l], lang_tokens[l] += r.lang_tokens[l];
+      lang_examples[l] += static_cast<double>(examples[l]);
+      if (l < r.lang_grad_norm.size() && std::isfinite(r.lang_grad_norm[l]))
+        lang_gnorm_sum[l] += r.lang_grad_norm[l], lang_gnorm_n[l] += 1;
+    }
+    grad_norm.add(r.grad_norm);
   }
   double loss() const {
     const double t = std::accumulate(lang_tokens.begin(), lang_tokens.end(), 0.0);
     return t > 0 ? std::accumulate(lang_sum.begin(), lang_sum.end(), 0.0) / t : std::nan("");
   }
 };
+
+void save_vec(ByteWriter& w, const std::vector<double>& v) {
+  for (double x : v) w.f64(x);
+}
+void load_vec(ByteReader& r, std::vector<double>& v) {
+  for (double& x : v) x = r.f64();
+}
 
 // Counters that are neither model, optimizer, RNG nor batcher state.
 struct TrainerCounters {
@@ -409,6 +476,26 @@ struct TrainerCounters {
   int64_t tokens = 0;        // non-pad source + target tokens trained on
   double train_loss_final = std::nan("");
   LossWindow window;
+  // Run-level diagnostics (cell.json "diagnostics").
+  std::vector<double> lang_examples;                 // examples trained per language, whole run
+  std::vector<double> lang_gnorm_sum, lang_gnorm_n;  // per-language gradient norms, whole run
+  Welford grad_norm;                                 // all steps
+  double window_var_sum = 0;                         // Σ of the logged windows' variances
+  int64_t window_var_n = 0;
+
+  void reset(size_t n) {
+    window.reset(n);
+    lang_examples.assign(n, 0.0), lang_gnorm_sum.assign(n, 0.0), lang_gnorm_n.assign(n, 0.0);
+  }
+  void add(const StepResult& r, const std::vector<int64_t>& examples) {
+    window.add(r, examples);
+    for (size_t l = 0; l < lang_examples.size(); ++l) {
+      lang_examples[l] += static_cast<double>(examples[l]);
+      if (l < r.lang_grad_norm.size() && std::isfinite(r.lang_grad_norm[l]))
+        lang_gnorm_sum[l] += r.lang_grad_norm[l], lang_gnorm_n[l] += 1;
+    }
+    grad_norm.add(r.grad_norm);
+  }
 
   std::string save() const {
     ByteWriter w;
@@ -418,6 +505,12 @@ struct TrainerCounters {
     w.f64(train_loss_final);
     w.u64(window.lang_sum.size());
     for (size_t l = 0; l < window.lang_sum.size(); ++l) w.f64(window.lang_sum[l]), w.f64(window.lang_tokens[l]);
+    save_vec(w, window.lang_examples), save_vec(w, window.lang_gnorm_sum), save_vec(w, window.lang_gnorm_n);
+    window.grad_norm.save(w);
+    save_vec(w, lang_examples), save_vec(w, lang_gnorm_sum), save_vec(w, lang_gnorm_n);
+    grad_norm.save(w);
+    w.f64(window_var_sum);
+    w.i64(window_var_n);
     return w.data();
   }
   void load(const std::string& s, size_t n_langs) {
@@ -427,8 +520,14 @@ struct TrainerCounters {
     tokens = r.i64();
     train_loss_final = r.f64();
     if (r.u64() != n_langs) throw CheckpointError("checkpoint was written for a different number of languages");
-    window.reset(n_langs);
+    reset(n_langs);
     for (size_t l = 0; l < n_langs; ++l) window.lang_sum[l] = r.f64(), window.lang_tokens[l] = r.f64();
+    load_vec(r, window.lang_examples), load_vec(r, window.lang_gnorm_sum), load_vec(r, window.lang_gnorm_n);
+    window.grad_norm.load(r);
+    load_vec(r, lang_examples), load_vec(r, lang_gnorm_sum), load_vec(r, lang_gnorm_n);
+    grad_norm.load(r);
+    window_var_sum = r.f64();
+    window_var_n = r.i64();
   }
 };
 
@@ -453,6 +552,7 @@ class Cell {
   bool train();
   TensorBatch make_batch(const Batch& batch) const;
   json::object train_record(double lr, double grad_norm);
+  json::object diagnostics() const;
   json::object dev_record();
   std::vector<double> dev_losses();
   void save_checkpoint_now();
@@ -473,6 +573,7 @@ class Cell {
   std::unique_ptr<Adam> adam_;
   std::unique_ptr<Batcher> batcher_;
   std::unique_ptr<methods::Method> method_;
+  std::unique_ptr<StepHook> hook_;  // the method's LibTorch step, when it takes over the update
   MetricsLog metrics_;
   TrainerCounters counters_;
   int64_t step_ = 0;
@@ -545,11 +646,38 @@ void Cell::load_data() {
 
 void Cell::build() {
   const auto n_langs = langs_.size();
+  ExampleLengths lengths;
+  for (const auto& d : langs_) {
+    std::vector<int32_t> s, t;
+    for (int64_t row : d.rows) {
+      Pair p = make_pair(d.train, static_cast<size_t>(row), cfg_.en_to_x, d.tag, vocab_.eos);
+      s.push_back(static_cast<int32_t>(p.src.size()));
+      t.push_back(static_cast<int32_t>(p.tgt.size()));
+    }
+    lengths.src_len.push_back(std::move(s));
+    lengths.tgt_len.push_back(std::move(t));
+  }
+
   methods::TrainingContext ctx;
   ctx.languages = cfg_.languages;
   for (const auto& d : langs_) ctx.train_pairs.push_back(static_cast<int64_t>(d.rows.size()));
   ctx.total_steps = cfg_.train.get_int("steps");
+  for (size_t l = 0; l < n_langs; ++l) {
+    int64_t tokens = 0;
+    for (size_t i = 0; i < lengths.src_len[l].size(); ++i) tokens += lengths.src_len[l][i] + lengths.tgt_len[l][i];
+    ctx.train_tokens.push_back(tokens);
+  }
+  ctx.batch_tokens = cfg_.train.get_int("batch_tokens");
+  ctx.high_resource = cfg_.high_resource;
   method_ = methods::make_method(cfg_.method, cfg_.method_params, ctx, dir_ + "/config.json: $.method");
+  if (method_->takes_over_step()) {
+    const StepHookFactory* factory = find_step_hook(cfg_.method);
+    if (!factory) throw TrainingFailure(cat("method ", cfg_.method, " takes over the optimisation step but no step hook is linked"));
+    hook_ = (*factory)(*method_);
+  }
+  json::array high, low;
+  for (size_t l = 0; l < n_langs; ++l) (cfg_.high_resource[l] ? high : low).emplace_back(cfg_.languages[l]);
+  report["groups"] = json::object{{"high", high}, {"low", low}};
 
   // Initialisation draws from the seeded generator; dropout continues the same stream.
   compat::manual_seed(cfg_.seed);
@@ -565,20 +693,10 @@ void Cell::build() {
   ao.weight_decay = cfg_.train.get_float("weight_decay");
   adam_ = std::make_unique<Adam>(std::move(params), ao);
 
-  ExampleLengths lengths;
-  for (const auto& d : langs_) {
-    std::vector<int32_t> s, t;
-    for (int64_t row : d.rows) {
-      Pair p = make_pair(d.train, static_cast<size_t>(row), cfg_.en_to_x, d.tag, vocab_.eos);
-      s.push_back(static_cast<int32_t>(p.src.size()));
-      t.push_back(static_cast<int32_t>(p.tgt.size()));
-    }
-    lengths.src_len.push_back(std::move(s));
-    lengths.tgt_len.push_back(std::move(t));
-  }
   batcher_ = std::make_unique<Batcher>(std::move(lengths), cfg_.train.get_int("batch_tokens"),
                                        cfg_.train.get_int("pool_batches"), mix64(cfg_.seed ^ 0x62617463686572ULL));
-  counters_.window.reset(n_langs);
+  batcher_->set_caps(method_->example_caps());
+  counters_.reset(n_langs);
   last_dev_.assign(n_langs, std::nan(""));
 
   int64_t n_params = 0;
@@ -611,6 +729,14 @@ bool Cell::resume() {
   for (auto& t : adam_->state()) all.push_back(t);
   load_checkpoint(ckpt, all);
   batcher_->load_state(h.batcher_state);
+  {
+    ByteReader r(h.method_state, "checkpoint method state");
+    const std::string method_state = h.method_state.empty() ? std::string() : r.str();
+    const std::string hook_state = h.method_state.empty() ? std::string() : r.str();
+    method_->load_state(method_state);
+    if (hook_) hook_->load_state(hook_state);
+    else if (!hook_state.empty()) throw CheckpointError(cat(ckpt, ": step hook state but the method has no hook"));
+  }
   counters_.load(h.trainer_state, langs_.size());
   compat::set_rng_state(torch::kCPU, h.cpu_rng);
   if (device_.is_cuda() && !h.cuda_rng.empty()) compat::set_rng_state(torch::kCUDA, h.cuda_rng);
@@ -628,7 +754,13 @@ void Cell::save_checkpoint_now() {
   h.cpu_rng = compat::rng_state(torch::kCPU);
   if (device_.is_cuda()) h.cuda_rng = compat::rng_state(torch::kCUDA);
   h.batcher_state = batcher_->save_state();
-  h.method_state = "";  // the registered methods are stateless; stateful ones serialise here
+  {
+    // The method's state (adaptive weights, dual variables) and its step hook's, as two blobs.
+    ByteWriter w;
+    w.str(method_->save_state());
+    w.str(hook_ ? hook_->save_state() : std::string());
+    h.method_state = w.data();
+  }
   TrainerCounters c = counters_;
   c.elapsed_s = elapsed();
   h.trainer_state = c.save();
@@ -711,8 +843,52 @@ json::object Cell::train_record(double lr, double grad_norm) {
   json::object o{{"step", step_},       {"kind", "train"}, {"loss", number_or_null(counters_.train_loss_final)},
                  {"lang_loss", lang},   {"lr", lr},        {"tokens", counters_.tokens},
                  {"grad_norm", grad_norm}, {"elapsed_s", elapsed()}};
+  // Diagnostics of the window: the spread of the mini-batch gradient norm (Li et al. 2025 compare
+  // its variance across methods), the languages actually trained on, per-language gradient norms
+  // (when measured in the window) and the epochs consumed so far.
+  const double var = win.grad_norm.variance();
+  o["grad_norm_mean"] = number_or_null(win.grad_norm.mean);
+  o["grad_norm_var"] = number_or_null(var);
+  if (std::isfinite(var)) counters_.window_var_sum += var, counters_.window_var_n += 1;
+  const double examples = std::accumulate(win.lang_examples.begin(), win.lang_examples.end(), 0.0);
+  json::object frac, gnorm, epochs;
+  bool measured = false;
+  for (size_t l = 0; l < langs_.size(); ++l) {
+    const auto& code = langs_[l].code;
+    frac[code] = examples > 0 ? win.lang_examples[l] / examples : 0.0;
+    gnorm[code] = win.lang_gnorm_n[l] > 0 ? json::value(win.lang_gnorm_sum[l] / win.lang_gnorm_n[l]) : json::value(nullptr);
+    measured = measured || win.lang_gnorm_n[l] > 0;
+    const double n = static_cast<double>(langs_[l].rows.size());
+    epochs[code] = n > 0 ? counters_.lang_examples[l] / n : 0.0;
+  }
+  o["lang_frac"] = frac;
+  if (measured) o["lang_grad_norm"] = gnorm;
+  o["epochs"] = epochs;
   win.reset(langs_.size());
   return o;
+}
+
+// cell.json "diagnostics": the run's summary of what the train lines log per window.
+json::object Cell::diagnostics() const {
+  const auto& c = counters_;
+  const double examples = std::accumulate(c.lang_examples.begin(), c.lang_examples.end(), 0.0);
+  json::object frac, epochs, gnorm;
+  for (size_t l = 0; l < langs_.size(); ++l) {
+    const auto& code = langs_[l].code;
+    frac[code] = examples > 0 ? c.lang_examples[l] / examples : 0.0;
+    const double n = static_cast<double>(langs_[l].rows.size());
+    epochs[code] = n > 0 ? c.lang_examples[l] / n : 0.0;
+    gnorm[code] = c.lang_gnorm_n[l] > 0 ? json::value(c.lang_gnorm_sum[l] / c.lang_gnorm_n[l]) : json::value(nullptr);
+  }
+  return json::object{
+      {"grad_norm_mean", number_or_null(c.grad_norm.mean)},
+      {"grad_norm_var", number_or_null(c.grad_norm.variance())},
+      {"grad_norm_var_window_mean",
+       c.window_var_n > 0 ? json::value(c.window_var_sum / static_cast<double>(c.window_var_n)) : json::value(nullptr)},
+      {"sampled_fraction", frac},
+      {"epochs", epochs},
+      {"lang_grad_norm_mean", gnorm},
+      {"lang_grad_norm_measurements", c.lang_gnorm_n.empty() ? 0.0 : *std::max_element(c.lang_gnorm_n.begin(), c.lang_gnorm_n.end())}};
 }
 
 // The training loop. Returns false when stopped by --steps-limit.
@@ -729,6 +905,7 @@ bool Cell::train() {
   sc.label_smoothing = cfg_.train.get_float("label_smoothing");
   sc.clip_norm = cfg_.train.get_float("clip_norm");
   sc.bf16 = precision_ == Precision::BF16;
+  const int64_t lang_grad_every = cfg_.train.get_int("lang_grad_every");
 
   Progress progress("train " + cfg_.id, steps, "steps");
   while (step_ < steps) {
@@ -738,21 +915,38 @@ bool Cell::train() {
     if (w.empty()) w.assign(static_cast<size_t>(n_langs), 1.0);
     if (static_cast<int64_t>(p.size()) != n_langs || static_cast<int64_t>(w.size()) != n_langs)
       throw std::logic_error("method " + cfg_.method + " returned a distribution or weights of the wrong size");
-    const TensorBatch tb = make_batch(batcher_->next(p));
+    const Batch batch = batcher_->next(p);
+    std::vector<int64_t> examples(static_cast<size_t>(n_langs), 0);
+    for (const Example& e : batch.examples) ++examples[static_cast<size_t>(e.lang)];
+    const TensorBatch tb = make_batch(batch);
     const auto weights = torch::tensor(w, torch::kFloat).to(device_);
     const double lr = learning_rate(step_ + 1, peak_lr, warmup);
+    sc.lang_grad_norms = lang_grad_every > 0 && (step_ + 1) % lang_grad_every == 0;
+    StepInputs inputs;
+    inputs.step = step_;
+    if (hook_) {
+      inputs.next_batch = [&] { return make_batch(batcher_->next(method_->sampling_distribution(step_))); };
+      inputs.losses_of = [&](const TensorBatch& b) { return language_losses(model_, b, sc); };
+    }
 
     // 2-4. Per-language losses → weighted objective → backward → clip → update.
     const auto t0 = Clock::now();
     StepResult r;
     try {
-      r = train_step(model_, *adam_, tb, weights, lr, sc);
+      r = train_step(model_, *adam_, tb, weights, lr, sc, hook_.get(), inputs);
     } catch (const TrainingFailure& e) {
       throw TrainingFailure(cat("step ", step_ + 1, ": ", e.what()));
     }
     counters_.step_time_s += std::chrono::duration<double>(Clock::now() - t0).count();
     counters_.tokens += tb.tokens;
-    counters_.window.add(r);
+    counters_.add(r, examples);
+    methods::StepFeedback fb;
+    fb.step = step_;
+    fb.examples = examples;
+    fb.loss_sum = r.lang_loss_sum;
+    fb.tokens = r.lang_tokens;
+    fb.grad_norm = r.grad_norm;
+    method_->observe(fb);
     ++step_;
 
     // Logging, evaluation and checkpoints happen after the update of step_.
@@ -852,6 +1046,7 @@ bool Cell::run() {
   report["train_tokens"] = counters_.tokens;
   report["tokens_per_s"] = counters_.step_time_s > 0 ? counters_.tokens / counters_.step_time_s : 0.0;
   report["wall_s"] = elapsed();
+  report["diagnostics"] = diagnostics();
   return true;
 }
 

@@ -4,8 +4,8 @@
 //
 // One step is: sample a batch (language ~ p_t) → per-language losses → the method combines them
 // (Σ_i w_i L_i) → backward → clip → Adam update. The per-language loss tensors stay separate up to
-// the combination so methods that take over the step (per-language gradients, inner loops) can
-// slot in there.
+// the combination so methods that take over the step (per-language gradients, inner loops) slot
+// in there through a StepHook (step_hook.h).
 #pragma once
 
 #include <torch/torch.h>
@@ -18,6 +18,7 @@
 #include "harness/model/compat.h"
 #include "harness/model/transformer.h"
 #include "harness/train/checkpoint.h"
+#include "harness/train/step_hook.h"
 
 namespace longtail::train {
 
@@ -80,18 +81,27 @@ struct StepConfig {
   double label_smoothing = 0.1;
   double clip_norm = 1.0;
   bool bf16 = false;  // autocast region around the forward pass
+  bool lang_grad_norms = false;  // also measure ‖∇(L_i/N_i)‖ per language (one extra backward each)
 };
 
 struct StepResult {
   double loss = 0;       // Σ_i w_i L_i / N: the objective that was minimised
   double grad_norm = 0;  // before clipping
   std::vector<double> lang_loss_sum, lang_tokens;  // per language: smoothed loss sum, target tokens
+  std::vector<double> lang_grad_norm;  // when measured: ‖∇(L_i/N_i)‖, NaN for a language not in the batch
 };
 
+// Forward pass and per-language totals of a batch (sums over target tokens; graph attached).
+LanguageLosses language_losses(model::Transformer& model, const TensorBatch& batch, const StepConfig& cfg);
+
+// The default combination: Σ_i w_i L_i / Σ_i N_i (w = 1 gives the batch's per-token mean).
+torch::Tensor weighted_objective(const LanguageLosses& losses, const torch::Tensor& lang_weights);
+
 // One optimisation step. Throws TrainingFailure (before touching the weights) when the loss or
-// gradient norm is not finite.
+// gradient norm is not finite. A hook, when given, replaces "objective → backward"; `inputs`
+// carries what it may need beyond the batch (step, extra batches).
 StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& batch, const torch::Tensor& lang_weights,
-                      double lr, const StepConfig& cfg);
+                      double lr, const StepConfig& cfg, StepHook* hook = nullptr, StepInputs inputs = {});
 
 // Global L2 norm of all gradients (fp32), then scales them so it is at most max_norm (0 = no clip).
 torch::Tensor clip_grad_norm(const NamedTensors& params, double max_norm);
