@@ -630,7 +630,10 @@ std::string format_results_table(const std::vector<std::string>& systems, const 
                             (bs ? "resampling trials" : "trials");
     const std::string rule(msg.size(), '-');
     out += rule + "\n" + msg + "\n" + rule + "\n";
-    out += " - Each system is pairwise compared to " + (systems.empty() ? std::string() : systems[0]) + ".\n";
+    // baseline_name is the first cell of a column that starts with "Baseline:": the stdin
+    // baseline is named just "Baseline", so sacreBLEU prints "compared to ." there.
+    const bool named = !systems.empty() && systems[0].rfind("Baseline:", 0) == 0;
+    out += " - Each system is pairwise compared to " + (named ? systems[0] : std::string()) + ".\n";
     out += bs ? "   Actual system score / bootstrap estimated true mean / 95% CI are provided for each metric.\n"
               : "   Actual system score is provided for each metric.\n";
     out +=

@@ -326,7 +326,10 @@ ParsedArgs ArgParser::parse(const std::vector<std::string>& args) const {
   if (!extras.empty()) {
     std::string list;
     for (const auto& e : extras) list += (list.empty() ? "" : " ") + e;
-    throw ArgparseError("unrecognized arguments: " + list);
+    std::string valid;
+    for (const auto& spec : specs_)
+      if (!spec.option_strings.empty()) valid += (valid.empty() ? "" : " ") + action_name(spec);
+    throw ArgparseError("unrecognized arguments: " + list + " (valid options: " + valid + ")");
   }
   return result;
 }
