@@ -18,6 +18,7 @@ Usage: diff_cli.py --python VENV/bin/python --longtail BUILD/longtail [--cases N
 """
 import argparse
 import concurrent.futures
+import gzip
 import os
 import random
 import shutil
@@ -176,6 +177,10 @@ def draw_case(rng, corpus, wmt):
         value_opt(rng, args, "--num-refs", "-nr", len(corpus.refs))
     elif mode == "nr":
         mode = "single"
+    if use_refs == refs and rng.random() < 0.06:  # sacreBLEU's smart_open reads .gz files
+        with open(os.path.join(corpus.dir, refs[0]), "rb") as f, gzip.open(os.path.join(corpus.dir, "ref0.txt.gz"), "wb") as g:
+            g.write(f.read())
+        use_refs = ["ref0.txt.gz"] + refs[1:]
     args = use_refs + args
     systems = list(range(nsys_avail))
     if mode in ("single", "ci", "sentence", "nr"):
