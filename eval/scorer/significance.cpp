@@ -283,6 +283,35 @@ ResamplingMetric resampling_metric(const Bleu& bleu) {
   return m;
 }
 
+SegmentStats segment_stats_table(const std::vector<TerStats>& stats) {
+  SegmentStats t;
+  t.num_stats = 2;
+  t.integral = false;  // [int edits, float average length]: NumPy makes the AR arrays float64
+  t.values.reserve(stats.size() * 2);
+  for (const TerStats& s : stats) {
+    t.values.push_back(static_cast<double>(s.edits));
+    t.values.push_back(s.ref_length);
+  }
+  return t;
+}
+
+ResamplingMetric resampling_metric(const Ter& ter) {
+  ResamplingMetric m;
+  m.name = ter.name();
+  m.num_stats = 2;
+  m.score = [](const PyNum* stats) {
+    // TER._compute_score_from_stats, line by line.
+    const NumpyVersion nv = stats[0].numpy();
+    PyNum score;
+    if (stats[1] > PyNum::py_int(0, nv))
+      score = stats[0] / stats[1];
+    else
+      score = PyNum::py_float(stats[0] > PyNum::py_int(0, nv) ? 1.0 : 0.0, nv);
+    return PyNum::py_int(100, nv) * score;
+  };
+  return m;
+}
+
 ResamplingMetric resampling_metric(const Chrf& chrf) {
   const ChrfOptions o = chrf.options();
   const auto order = static_cast<std::size_t>(o.char_order + o.word_order);

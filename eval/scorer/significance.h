@@ -17,8 +17,8 @@
 // and scores them with NumPy scalars, so the numbers also depend on NumPy's type promotion,
 // which changed in NumPy 2 (NEP 50); `NumpyVersion` selects which one to reproduce (default: 2).
 // Metric plug-in: a `ResamplingMetric` (score of a summed statistics row, written with `PyNum`)
-// plus a `SegmentStats` table; `resampling_metric()` / `segment_stats_table()` exist for Bleu and
-// Chrf (see docs/scorer.md for adding TER).
+// plus a `SegmentStats` table; `resampling_metric()` / `segment_stats_table()` exist for Bleu,
+// Chrf and Ter.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +33,7 @@
 #include "eval/scorer/chrf.h"
 #include "eval/scorer/metric.h"
 #include "eval/scorer/numpy_random.h"
+#include "eval/scorer/ter.h"
 
 namespace longtail::eval {
 
@@ -130,6 +131,8 @@ struct SegmentStats {
 SegmentStats segment_stats_table(const std::vector<BleuStats>& stats);
 // [hyp, ref, match] per order per segment.
 SegmentStats segment_stats_table(const std::vector<ChrfStats>& stats);
+// [edits, average reference length] per segment (Python floats: integral = false).
+SegmentStats segment_stats_table(const std::vector<TerStats>& stats);
 
 // What the resampling code needs from a metric: its score name (sacreBLEU's result key), the
 // statistics width, and `_compute_score_from_stats` on a summed row. The row's numbers are Python
@@ -145,6 +148,8 @@ struct ResamplingMetric {
 // BLEU.compute_bleu / CHRF._compute_f_score on PyNum, with the metric's options.
 ResamplingMetric resampling_metric(const Bleu& bleu);
 ResamplingMetric resampling_metric(const Chrf& chrf);
+// TER._compute_score_from_stats on PyNum.
+ResamplingMetric resampling_metric(const Ter& ter);
 
 // ---- single-system confidence interval ----
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/cli/cmd_score.h"
 #include "harness/common/json_util.h"
 #include "harness/grid/executor.h"
 #include "harness/grid/planner.h"
@@ -71,6 +72,19 @@ void add_methods_command(CLI::App& app) {
       if (!s.params.empty()) fmt::print("{}", table_to_text(s.params, "    "));
       fmt::print("\n");
     }
+  });
+}
+
+void add_score_command(CLI::App& app) {
+  // sacreBLEU's flags (-tok, -nr, -pbsn, prefixes, greedy lists) are argparse's, not CLI11's: the
+  // arguments after `score` go untouched to run_score.
+  auto* score = app.add_subcommand("score", "sacreBLEU 2.6.0's command line: BLEU/chrF/TER of system outputs "
+                                            "against references (longtail score -h)");
+  score->prefix_command();
+  score->set_help_flag();
+  score->callback([score] {
+    const int code = run_score(score->remaining(), std::cin, std::cout, std::cerr, ScoreEnvironment::from_process());
+    if (code != 0) throw CLI::RuntimeError(code);
   });
 }
 

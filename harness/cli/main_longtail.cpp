@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   longtail::cli::add_run_command(app);
   longtail::cli::add_report_command(app);
   longtail::cli::add_methods_command(app);
+  longtail::cli::add_score_command(app);
   longtail::data::add_data_command(app);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   try {
