@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "eval/scorer/tokenizer.h"
+#include "eval/scorer/tokenizer_13a.h"
 #include "eval/scorer/unicode.h"
 
 namespace longtail::eval {
@@ -184,8 +185,8 @@ void apply(std::size_t (*pass)(std::string_view, char*), std::string& text, std:
   text.swap(scratch);
 }
 
-// TokenizerRegexp's four passes on `text` (clobbering it), then ' '.join(text.split()).
-std::string run_regexp(std::string& text, std::string& scratch) {
+// TokenizerRegexp's four passes on `text` (the result is left in `text`).
+void run_passes(std::string& text, std::string& scratch) {
   // Passes 2-4 cannot match without a '.', ',' or '-', and no pass creates those characters.
   const bool has_period_or_comma = PeriodCommaScanner(text).next(0) < text.size();
   const bool has_dash = text.find('-') != std::string::npos;
@@ -195,6 +196,11 @@ std::string run_regexp(std::string& text, std::string& scratch) {
     apply(split_before_non_digit, text, scratch);
   }
   if (has_dash) apply(split_dash_after_digit, text, scratch);
+}
+
+// TokenizerRegexp's four passes on `text` (clobbering it), then ' '.join(text.split()).
+std::string run_regexp(std::string& text, std::string& scratch) {
+  run_passes(text, scratch);
   return join_whitespace(text);
 }
 
@@ -205,6 +211,12 @@ std::string Tokenizer13a::tokenize(std::string_view line) const {
   thread_local std::string text, scratch;
   unescape_and_pad(line, text);
   return run_regexp(text, scratch);
+}
+
+std::string_view detail::tokenize_13a_unjoined(std::string_view line, std::string& text, std::string& scratch) {
+  unescape_and_pad(line, text);
+  run_passes(text, scratch);
+  return text;
 }
 
 std::string detail::tokenize_regexp(std::string_view line) {
