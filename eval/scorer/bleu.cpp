@@ -166,7 +166,8 @@ BleuScore Bleu::compute_bleu(const BleuStats& stats, SmoothMethod method, std::o
 class Bleu::Workspace {
  public:
   // Preprocessing buffers.
-  std::string lowered, text, scratch;
+  std::string lowered, text;
+  detail::Tokenize13aBuffers tokenize_13a;
   // Fast path: the current segment's preprocessed references (their words are viewed by `vocab`).
   std::vector<std::string> ref_texts;
   std::vector<std::string_view> tokens;
@@ -228,7 +229,7 @@ std::string_view Bleu::preprocess(Workspace& ws, std::string_view segment) const
   }
   segment = rstrip(segment);
   switch (fast_tokenizer_) {
-    case FastTokenizer::k13a: return detail::tokenize_13a_unjoined(segment, ws.text, ws.scratch);
+    case FastTokenizer::k13a: return detail::tokenize_13a_unjoined(segment, ws.tokenize_13a);
     case FastTokenizer::kNone: return segment;  // split() follows
     case FastTokenizer::kNo: break;
   }
@@ -288,10 +289,9 @@ void Bleu::segment_stats(Workspace& ws, const std::vector<std::string_view>& hyp
   ws.ref_texts.resize(refs.size());
   for (std::size_t k = 0; k < refs.size(); ++k) {
     ws.ref_texts[k].assign(preprocess(ws, refs[k]));
-    ws.tokens.clear();
-    split_whitespace(ws.ref_texts[k], ws.tokens);
-    for (std::string_view token : ws.tokens) ws.ids.push_back(ws.vocab.intern(token));
-    ws.ref_lens.push_back(static_cast<std::int64_t>(ws.tokens.size()));
+    const std::size_t begin = ws.ids.size();
+    for_each_word(ws.ref_texts[k], [&](std::string_view token) { ws.ids.push_back(ws.vocab.intern(token)); });
+    ws.ref_lens.push_back(static_cast<std::int64_t>(ws.ids.size() - begin));
     ws.ref_ends.push_back(ws.ids.size());
   }
   const int bits = ngram::packed_bits(ws.vocab.size(), order);
@@ -307,14 +307,11 @@ void Bleu::segment_stats(Workspace& ws, const std::vector<std::string_view>& hyp
   const std::uint32_t absent = ws.vocab.size() + 1;
   ws.matches.resize(static_cast<std::size_t>(order));
   for (std::size_t s = 0; s < hyps.size(); ++s) {
-    const std::string_view text = preprocess(ws, hyps[s]);
-    ws.tokens.clear();
-    split_whitespace(text, ws.tokens);
     ws.ids.clear();
-    for (std::string_view token : ws.tokens) {
+    for_each_word(preprocess(ws, hyps[s]), [&](std::string_view token) {
       const std::uint32_t id = ws.vocab.find(token);
       ws.ids.push_back(id ? id : absent);
-    }
+    });
     std::fill(ws.matches.begin(), ws.matches.end(), 0);
     ws.table.match_ngrams(ws.ids.data(), ws.ids.size(), order, bits, ws.matches.data());
     BleuStats& st = stats[s];

@@ -184,10 +184,16 @@ inline std::uint64_t hash_bytes(std::string_view s) {
     h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
     h ^= h >> 31;
   }
-  if (i < s.size()) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, s.data() + i, s.size() - i);
-    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+  const std::size_t rest = s.size() - i;  // 0..7 bytes: overlapping fixed-size loads, no memcpy call
+  if (rest >= 4) {
+    std::uint32_t lo, hi;
+    std::memcpy(&lo, s.data() + i, 4);
+    std::memcpy(&hi, s.data() + i + rest - 4, 4);
+    h = (h ^ (static_cast<std::uint64_t>(hi) << 32 | lo)) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+  } else if (rest > 0) {
+    const auto byte = [&](std::size_t k) { return static_cast<std::uint64_t>(static_cast<unsigned char>(s[i + k])); };
+    h = (h ^ (byte(0) | byte(rest / 2) << 8 | byte(rest - 1) << 16)) * 0xBF58476D1CE4E5B9ull;
     h ^= h >> 31;
   }
   return h * 0x94D049BB133111EBull;
