@@ -170,6 +170,11 @@ inline std::int64_t clipped_matches(const Counts& a, const Counts& b) {
 // Bits per symbol for local ids 1..num_symbols plus the "absent" id num_symbols + 1; 0 if an
 // n-gram of max_order such symbols does not fit in 64 bits.
 inline int packed_bits(std::uint32_t num_symbols, int max_order) {
+#ifdef LONGTAIL_SCORER_GENERAL_NGRAMS  // check build: every segment takes the general path
+  (void)num_symbols;
+  (void)max_order;
+  return 0;
+#endif
   const int bits = 64 - __builtin_clzll(static_cast<std::uint64_t>(num_symbols) + 1);  // bit_width
   return static_cast<long>(bits) * max_order <= 64 ? bits : 0;
 }
@@ -239,7 +244,17 @@ class LocalWords {
     std::uint32_t size = 0, hash = 0, id = 0, stamp = 0;
   };
   static bool equal(const Slot& slot, std::string_view word) {
-    return slot.size == word.size() && std::memcmp(slot.data, word.data(), word.size()) == 0;
+    if (slot.size != word.size()) return false;
+    const std::size_t n = word.size();
+    if (n >= 4 && n <= 8) {  // most words: two overlapping 4-byte compares instead of a memcmp call
+      std::uint32_t a0, a1, b0, b1;
+      std::memcpy(&a0, slot.data, 4);
+      std::memcpy(&a1, slot.data + n - 4, 4);
+      std::memcpy(&b0, word.data(), 4);
+      std::memcpy(&b1, word.data() + n - 4, 4);
+      return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    return std::memcmp(slot.data, word.data(), n) == 0;
   }
   void grow() {
     std::vector<Slot> old;
