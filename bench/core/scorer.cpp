@@ -1,7 +1,9 @@
 // Scorer throughput on the 16 WMT17 en-de systems (3004 segments each, one reference), in
 // segments per second: corpus BLEU (13a), chrF2, chrF2++, TER, the 13a tokenizer alone, and the
-// harness facade (BLEU + chrF). Data: $LONGTAIL_WMT17_DIR, default ../shared/data/wmt17-en-de beside the source tree.
-// Figures and the sacreBLEU comparison are in docs/scorer.md.
+// harness facade (BLEU + chrF), one system per call; and BLEU / chrF2 / chrF2++ of all 16 systems
+// in one corpus_score_systems() call (references counted once). Data: $LONGTAIL_WMT17_DIR, default
+// ../shared/data/wmt17-en-de beside the source tree. Figures and the sacreBLEU comparison
+// (bench_scorer_vs_sacrebleu) are in docs/scorer.md.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -92,6 +94,29 @@ void BM_ChrfPlusPlus(benchmark::State& state) {
   run_all_systems(state, [&](const auto& hyps) { return chrf.corpus_score(hyps, refs).score; });
 }
 
+// All systems in one call: each segment's references are preprocessed once.
+template <typename Metric>
+void run_systems_call(benchmark::State& state, const Metric& metric) {
+  const Wmt17& data = wmt17();
+  if (!data.error.empty() || data.systems.empty()) {
+    state.SkipWithError(("WMT17 data unavailable: " + data.error).c_str());
+    return;
+  }
+  const std::vector<std::vector<std::string>> refs{data.reference};
+  for (auto _ : state) benchmark::DoNotOptimize(metric.corpus_score_systems(data.systems, refs));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(data.systems.size() * data.reference.size()));
+}
+
+void BM_BleuSystems(benchmark::State& state) { run_systems_call(state, Bleu()); }
+
+void BM_ChrfSystems(benchmark::State& state) { run_systems_call(state, Chrf()); }
+
+void BM_ChrfPlusPlusSystems(benchmark::State& state) {
+  ChrfOptions opt;
+  opt.word_order = 2;
+  run_systems_call(state, Chrf(opt));
+}
+
 void BM_Ter(benchmark::State& state) {
   const Ter ter;
   const std::vector<std::vector<std::string>> refs{wmt17().reference};
@@ -116,6 +141,9 @@ void BM_ScoreCorpus(benchmark::State& state) {
 BENCHMARK(BM_Bleu)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Chrf)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ChrfPlusPlus)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BleuSystems)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ChrfSystems)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ChrfPlusPlusSystems)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Ter)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Tokenize13a)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScoreCorpus)->Unit(benchmark::kMillisecond);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "eval/scorer/ngram.h"
+#include "eval/scorer/tokenizer_13a.h"
 #include "eval/scorer/unicode.h"
 
 // Scores must equal Python's bit for bit, so no fused multiply-add. Baseline x86-64 has no FMA;
@@ -164,6 +165,20 @@ BleuScore Bleu::compute_bleu(const BleuStats& stats, SmoothMethod method, std::o
 // Per-call scratch space, reused across the segments of a corpus.
 class Bleu::Workspace {
  public:
+  // Preprocessing buffers.
+  std::string lowered, text;
+  detail::Tokenize13aBuffers tokenize_13a;
+  // Fast path: the current segment's preprocessed references (their words are viewed by `vocab`).
+  std::vector<std::string> ref_texts;
+  std::vector<std::string_view> tokens;
+  std::vector<std::uint32_t> ids;
+  std::vector<std::int64_t> ref_lens;
+  std::vector<std::size_t> ref_ends;  // ids[ref_ends[k-1] .. ref_ends[k]) are reference k's
+  std::vector<std::int64_t> matches;
+  ngram::LocalWords vocab;
+  ngram::PackedNgrams table;
+
+  // General path (segment_stats_general).
   void begin_segment(std::size_t num_texts) {
     words.clear();
     ngrams.clear();
@@ -177,9 +192,7 @@ class Bleu::Workspace {
     for (std::string_view token : tokens) symbols.push_back(words.intern(token));
     return symbols;
   }
-
   std::vector<std::string> texts;  // [0] hypothesis, [1..] references, preprocessed
-  std::vector<std::string_view> tokens;
   std::vector<std::uint32_t> symbols;
   std::vector<std::vector<std::uint32_t>> by_order;
   ngram::WordIds words;
@@ -198,6 +211,9 @@ Bleu::Bleu(BleuOptions options) : options_(std::move(options)) {
     throw std::invalid_argument("BLEU with trg_lang '" + options_.trg_lang + "': " + e.what() +
                                 "; choose a tokenizer explicitly");
   }
+  // By type, not name: a tokenizer registered under "13a" by someone else takes the virtual call.
+  if (dynamic_cast<const Tokenizer13a*>(tokenizer_.get())) fast_tokenizer_ = FastTokenizer::k13a;
+  if (dynamic_cast<const TokenizerNone*>(tokenizer_.get())) fast_tokenizer_ = FastTokenizer::kNone;
 }
 
 std::string Bleu::preprocess(std::string_view segment) const {
@@ -206,8 +222,23 @@ std::string Bleu::preprocess(std::string_view segment) const {
   return tokenizer_->tokenize(rstrip(lowered));
 }
 
-BleuStats Bleu::segment_stats(Workspace& ws, std::string_view hyp, const std::vector<std::string_view>& refs) const {
-  if (refs.empty()) throw std::invalid_argument("BLEU needs at least one reference per segment");
+std::string_view Bleu::preprocess(Workspace& ws, std::string_view segment) const {
+  if (options_.lowercase) {
+    ws.lowered = to_lower(segment);
+    segment = ws.lowered;
+  }
+  segment = rstrip(segment);
+  switch (fast_tokenizer_) {
+    case FastTokenizer::k13a: return detail::tokenize_13a_unjoined(segment, ws.tokenize_13a);
+    case FastTokenizer::kNone: return segment;  // split() follows
+    case FastTokenizer::kNo: break;
+  }
+  ws.text = tokenizer_->tokenize(segment);
+  return ws.text;
+}
+
+BleuStats Bleu::segment_stats_general(Workspace& ws, std::string_view hyp,
+                                      const std::vector<std::string_view>& refs) const {
   const int order = options_.max_ngram_order;
   ws.begin_segment(refs.size() + 1);
 
@@ -245,26 +276,107 @@ BleuStats Bleu::segment_stats(Workspace& ws, std::string_view hyp, const std::ve
   return stats;
 }
 
+void Bleu::segment_stats(Workspace& ws, const std::vector<std::string_view>& hyps,
+                         const std::vector<std::string_view>& refs, BleuStats* stats) const {
+  if (refs.empty()) throw std::invalid_argument("BLEU needs at least one reference per segment");
+  const int order = options_.max_ngram_order;
+
+  // References: words -> local ids 1..L, lengths.
+  ws.vocab.clear();
+  ws.ids.clear();
+  ws.ref_lens.clear();
+  ws.ref_ends.clear();
+  ws.ref_texts.resize(refs.size());
+  for (std::size_t k = 0; k < refs.size(); ++k) {
+    ws.ref_texts[k].assign(preprocess(ws, refs[k]));
+    const std::size_t begin = ws.ids.size();
+    for_each_word(ws.ref_texts[k], [&](std::string_view token) { ws.ids.push_back(ws.vocab.intern(token)); });
+    ws.ref_lens.push_back(static_cast<std::int64_t>(ws.ids.size() - begin));
+    ws.ref_ends.push_back(ws.ids.size());
+  }
+  const int bits = ngram::packed_bits(ws.vocab.size(), order);
+  if (bits == 0) {
+    for (std::size_t s = 0; s < hyps.size(); ++s) stats[s] = segment_stats_general(ws, hyps[s], refs);
+    return;
+  }
+  ws.table.reset(ws.ids.size() * static_cast<std::size_t>(order));
+  for (std::size_t k = 0, begin = 0; k < refs.size(); begin = ws.ref_ends[k++])
+    ws.table.add_reference_ngrams(ws.ids.data() + begin, ws.ref_ends[k] - begin, order, bits);
+
+  // Hypotheses: their words that no reference has get the absent id L+1.
+  const std::uint32_t absent = ws.vocab.size() + 1;
+  ws.matches.resize(static_cast<std::size_t>(order));
+  for (std::size_t s = 0; s < hyps.size(); ++s) {
+    ws.ids.clear();
+    for_each_word(preprocess(ws, hyps[s]), [&](std::string_view token) {
+      const std::uint32_t id = ws.vocab.find(token);
+      ws.ids.push_back(id ? id : absent);
+    });
+    std::fill(ws.matches.begin(), ws.matches.end(), 0);
+    ws.table.match_ngrams(ws.ids.data(), ws.ids.size(), order, bits, ws.matches.data());
+    BleuStats& st = stats[s];
+    st.sys_len = static_cast<std::int64_t>(ws.ids.size());
+    st.ref_len = closest_ref_len(st.sys_len, ws.ref_lens);
+    for (int n = 0; n < order; ++n) {
+      st.totals[static_cast<std::size_t>(n)] = ngram::ngram_count(ws.ids.size(), n + 1);
+      st.matches[static_cast<std::size_t>(n)] = ws.matches[static_cast<std::size_t>(n)];
+    }
+  }
+}
+
+template <typename Emit>
+void Bleu::for_each_segment(const std::vector<const std::vector<std::string>*>& systems,
+                            const std::vector<std::vector<std::string>>& ref_streams, Emit&& emit) const {
+  Workspace ws;
+  std::vector<BleuStats> stats(systems.size(), BleuStats(options_.max_ngram_order));
+  ngram::for_each_segment("BLEU", systems, ref_streams,
+                          [&](std::size_t i, const std::vector<std::string_view>& hyps,
+                              const std::vector<std::string_view>& refs) {
+                            segment_stats(ws, hyps, refs, stats.data());
+                            for (std::size_t s = 0; s < systems.size(); ++s) emit(s, i, stats[s]);
+                          });
+}
+
 BleuStats Bleu::segment_stats(std::string_view hyp, const std::vector<std::string_view>& refs) const {
-  return checked_segment_stats<Workspace>(
-      hyp, refs, [this](Workspace& ws, std::string_view h, const std::vector<std::string_view>& r) {
-        return segment_stats(ws, h, r);
-      });
+  check_utf8(hyp, "hypothesis");
+  for (std::size_t k = 0; k < refs.size(); ++k) check_utf8(refs[k], "reference " + std::to_string(k + 1));
+  Workspace ws;
+  BleuStats stats(options_.max_ngram_order);
+  segment_stats(ws, {hyp}, refs, &stats);
+  return stats;
 }
 
 std::vector<BleuStats> Bleu::segment_stats(const std::vector<std::string>& hyps,
                                            const std::vector<std::vector<std::string>>& ref_streams) const {
-  return checked_corpus_segment_stats<Workspace>(
-      "BLEU", hyps, ref_streams, [this](Workspace& ws, std::string_view h, const std::vector<std::string_view>& r) {
-        return segment_stats(ws, h, r);
-      });
+  std::vector<BleuStats> out;
+  out.reserve(hyps.size());
+  for_each_segment({&hyps}, ref_streams, [&](std::size_t, std::size_t, const BleuStats& s) { out.push_back(s); });
+  return out;
 }
 
 BleuStats Bleu::corpus_stats(const std::vector<std::string>& hyps,
                              const std::vector<std::vector<std::string>>& ref_streams) const {
   BleuStats total(options_.max_ngram_order);
-  for (const BleuStats& s : segment_stats(hyps, ref_streams)) total += s;
+  for_each_segment({&hyps}, ref_streams, [&](std::size_t, std::size_t, const BleuStats& s) { total += s; });
   return total;
+}
+
+std::vector<BleuStats> Bleu::corpus_stats_systems(const std::vector<std::vector<std::string>>& systems,
+                                                  const std::vector<std::vector<std::string>>& ref_streams) const {
+  std::vector<const std::vector<std::string>*> pointers;
+  for (const auto& system : systems) pointers.push_back(&system);
+  std::vector<BleuStats> totals(systems.size(), BleuStats(options_.max_ngram_order));
+  for_each_segment(pointers, ref_streams, [&](std::size_t s, std::size_t, const BleuStats& st) { totals[s] += st; });
+  return totals;
+}
+
+std::vector<BleuScore> Bleu::corpus_score_systems(const std::vector<std::vector<std::string>>& systems,
+                                                  const std::vector<std::vector<std::string>>& ref_streams) const {
+  for (const auto& system : systems)
+    if (system.empty()) throw std::invalid_argument("cannot score an empty corpus");
+  std::vector<BleuScore> scores;
+  for (const BleuStats& st : corpus_stats_systems(systems, ref_streams)) scores.push_back(score_from_stats(st));
+  return scores;
 }
 
 BleuScore Bleu::score_from_stats(const BleuStats& stats) const {

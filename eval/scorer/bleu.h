@@ -97,6 +97,15 @@ class Bleu {
   std::vector<BleuStats> segment_stats(const std::vector<std::string>& hyps,
                                        const std::vector<std::vector<std::string>>& ref_streams) const;
 
+  // Several systems against the same references: one BleuStats / BleuScore per system, each equal
+  // to what corpus_stats() / corpus_score() gives for that system alone. Each segment's references
+  // are preprocessed and counted once for all systems (sacreBLEU's CLI caches them the same way
+  // with `references=`). Invalid UTF-8 names the system ("system 2 hypothesis line 7").
+  std::vector<BleuStats> corpus_stats_systems(const std::vector<std::vector<std::string>>& systems,
+                                              const std::vector<std::vector<std::string>>& ref_streams) const;
+  std::vector<BleuScore> corpus_score_systems(const std::vector<std::vector<std::string>>& systems,
+                                              const std::vector<std::vector<std::string>>& ref_streams) const;
+
   BleuScore score_from_stats(const BleuStats& stats) const;
   BleuScore corpus_score(const std::vector<std::string>& hyps,
                          const std::vector<std::vector<std::string>>& ref_streams) const;
@@ -116,10 +125,20 @@ class Bleu {
   class Workspace;
   // lowercase -> rstrip -> tokenize, as BLEU._preprocess_segment.
   std::string preprocess(std::string_view segment) const;
-  BleuStats segment_stats(Workspace& ws, std::string_view hyp, const std::vector<std::string_view>& refs) const;
+  // The same, into the workspace's buffers when the tokenizer allows (13a, none).
+  std::string_view preprocess(Workspace& ws, std::string_view segment) const;
+  // Statistics of one segment for several hypotheses (one per system), into stats[0..hyps.size()).
+  void segment_stats(Workspace& ws, const std::vector<std::string_view>& hyps,
+                     const std::vector<std::string_view>& refs, BleuStats* stats) const;
+  // The general path for segments whose n-grams cannot be packed into 64 bits.
+  BleuStats segment_stats_general(Workspace& ws, std::string_view hyp, const std::vector<std::string_view>& refs) const;
+  template <typename Emit>
+  void for_each_segment(const std::vector<const std::vector<std::string>*>& systems,
+                        const std::vector<std::vector<std::string>>& ref_streams, Emit&& emit) const;
 
   BleuOptions options_;
   std::shared_ptr<const Tokenizer> tokenizer_;
+  enum class FastTokenizer { kNo, k13a, kNone } fast_tokenizer_ = FastTokenizer::kNo;
 };
 
 // The tokenizer sacreBLEU picks for these options (`tokenize`, else by trg_lang, else 13a).

@@ -75,6 +75,14 @@ class Chrf {
   std::vector<ChrfStats> segment_stats(const std::vector<std::string>& hyps,
                                        const std::vector<std::vector<std::string>>& ref_streams) const;
 
+  // Several systems against the same references: one result per system, each equal to
+  // corpus_stats() / corpus_score() of that system alone; each segment's references are counted
+  // once for all systems (as sacreBLEU's CLI caches them with `references=`).
+  std::vector<ChrfStats> corpus_stats_systems(const std::vector<std::vector<std::string>>& systems,
+                                              const std::vector<std::vector<std::string>>& ref_streams) const;
+  std::vector<ChrfScore> corpus_score_systems(const std::vector<std::vector<std::string>>& systems,
+                                              const std::vector<std::vector<std::string>>& ref_streams) const;
+
   // sacreBLEU's _compute_f_score on (summed) statistics, in percent.
   double f_score(const ChrfStats& stats) const;
   ChrfScore score_from_stats(const ChrfStats& stats) const;
@@ -87,7 +95,14 @@ class Chrf {
 
  private:
   class Workspace;
-  ChrfStats segment_stats(Workspace& ws, std::string_view hyp, const std::vector<std::string_view>& refs) const;
+  // Statistics of one segment for several hypotheses (one per system), into stats[0..hyps.size()).
+  void segment_stats(Workspace& ws, const std::vector<std::string_view>& hyps,
+                     const std::vector<std::string_view>& refs, ChrfStats* stats) const;
+  // The general path for segments whose n-grams cannot be packed into 64 bits.
+  ChrfStats segment_stats_general(Workspace& ws, std::string_view hyp, const std::vector<std::string_view>& refs) const;
+  template <typename Emit>
+  void for_each_segment(const std::vector<const std::vector<std::string>*>& systems,
+                        const std::vector<std::vector<std::string>>& ref_streams, Emit&& emit) const;
   std::size_t num_orders() const { return static_cast<std::size_t>(options_.char_order + options_.word_order); }
 
   ChrfOptions options_;

@@ -10,9 +10,13 @@
 // never inside a multi-byte character, and the bytes it adds are copied unchanged).
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
+#include <memory>
+#include <string>
 
 #include "eval/scorer/tokenizer.h"
+#include "eval/scorer/tokenizer_13a.h"
 #include "eval/scorer/unicode.h"
 
 namespace longtail::eval {
@@ -37,6 +41,13 @@ constexpr std::array<bool, 256> make_symbol_table() {
   return table;
 }
 constexpr std::array<bool, 256> kSymbol = make_symbol_table();
+// The symbols pad_symbols() pads: all but the space (see there).
+constexpr std::array<bool, 256> make_padded_table() {
+  std::array<bool, 256> table = kSymbol;
+  table[' '] = false;
+  return table;
+}
+constexpr std::array<bool, 256> kPadded = make_padded_table();
 
 // Python's str.replace(from, to): one left-to-right pass, replacements are not rescanned.
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
@@ -51,13 +62,37 @@ std::string replace_all(std::string_view text, std::string_view from, std::strin
   return out;
 }
 
+// Room for n bytes in `buf` (old contents dropped).
+char* reserve(std::unique_ptr<char[]>& buf, std::size_t& capacity, std::size_t n) {
+  if (capacity < n) {
+    capacity = std::max(n, 2 * capacity);
+    buf.reset(new char[capacity]);
+  }
+  return buf.get();
+}
+
+// Whether `s` has a '<', '\n' or '&' (what unescaping looks for), 8 bytes at a time.
+bool needs_unescaping(std::string_view s) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const auto has_zero_byte = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (has_zero_byte(w ^ (kOnes * '<')) | has_zero_byte(w ^ (kOnes * '\n')) | has_zero_byte(w ^ (kOnes * '&')))
+      return true;
+  }
+  for (; i < s.size(); ++i)
+    if (s[i] == '<' || s[i] == '\n' || s[i] == '&') return true;
+  return false;
+}
+
 // tokenizer_13a.py before the regexes: <skipped>, hyphenated line breaks, newlines, the four
-// entities in this order (so "&amp;lt;" becomes "<"), then the space padding.
-void unescape_and_pad(std::string_view line, std::string& out) {
-  // (std::string_view::find_first_of calls memchr once per byte: a plain loop is much faster.)
-  const bool plain = std::none_of(line.begin(), line.end(), [](char c) { return c == '<' || c == '\n' || c == '&'; });
+// entities in this order (so "&amp;lt;" becomes "<"), then the space padding. Writes into
+// buffers.text and returns the length.
+std::size_t unescape_and_pad(std::string_view line, detail::Tokenize13aBuffers& buffers) {
   std::string replaced;
-  if (!plain) {
+  if (needs_unescaping(line)) {
     std::string s(line);
     if (s.find('<') != std::string::npos) s = replace_all(s, "<skipped>", "");
     if (s.find('\n') != std::string::npos) {
@@ -73,9 +108,11 @@ void unescape_and_pad(std::string_view line, std::string& out) {
     replaced = std::move(s);
     line = replaced;
   }
-  out.assign(1, ' ');
-  out.append(line);
-  out.push_back(' ');
+  char* out = reserve(buffers.text, buffers.text_capacity, line.size() + 2);
+  out[0] = ' ';
+  std::memcpy(out + 1, line.data(), line.size());
+  out[line.size() + 1] = ' ';
+  return line.size() + 2;
 }
 
 // Each pass reads `in` and writes into `out`, which has room for 3 bytes per input byte (the
@@ -86,16 +123,28 @@ void unescape_and_pad(std::string_view line, std::string& out) {
 // length of a run of spaces never changes what they match, and the final split() drops them.
 std::size_t pad_symbols(std::string_view in, char* out) {
   char* w = out;
-  for (char c : in) {
-    if (c != ' ' && kSymbol[static_cast<unsigned char>(c)]) {
-      w[0] = ' ';
-      w[1] = c;
-      w[2] = ' ';
-      w += 3;
+  // Writes all three bytes and advances by 1 or 3: no unpredictable branch per byte.
+  const auto one = [&w](char c) {
+    const bool pad = kPadded[static_cast<unsigned char>(c)];
+    w[0] = pad ? ' ' : c;
+    w[1] = c;
+    w[2] = ' ';
+    w += pad ? 3 : 1;
+  };
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t n = in.size();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {  // most 8-byte blocks have no symbol: copied as they are
+    const bool any = kPadded[p[i]] | kPadded[p[i + 1]] | kPadded[p[i + 2]] | kPadded[p[i + 3]] | kPadded[p[i + 4]] |
+                     kPadded[p[i + 5]] | kPadded[p[i + 6]] | kPadded[p[i + 7]];
+    if (!any) {
+      std::memcpy(w, p + i, 8);
+      w += 8;
     } else {
-      *w++ = c;
+      for (std::size_t k = i; k < i + 8; ++k) one(in[k]);
     }
   }
+  for (; i < n; ++i) one(in[i]);
   return static_cast<std::size_t>(w - out);
 }
 
@@ -177,40 +226,46 @@ std::size_t split_dash_after_digit(std::string_view in, char* out) {
   return static_cast<std::size_t>(std::copy(in.begin() + static_cast<std::ptrdiff_t>(done), in.end(), w) - out);
 }
 
-// Runs one pass from `text` into `scratch` and swaps them.
-void apply(std::size_t (*pass)(std::string_view, char*), std::string& text, std::string& scratch) {
-  scratch.resize(text.size() * 3);
-  scratch.resize(pass(text, scratch.data()));
-  text.swap(scratch);
-}
-
-// TokenizerRegexp's four passes on `text` (clobbering it), then ' '.join(text.split()).
-std::string run_regexp(std::string& text, std::string& scratch) {
+// TokenizerRegexp's four passes on buffers.text[0, len); returns the result (in buffers.text).
+std::string_view run_passes(detail::Tokenize13aBuffers& buffers, std::size_t len) {
+  std::string_view text(buffers.text.get(), len);
+  // Runs one pass into the scratch buffer (3 bytes per input byte at most) and swaps the two.
+  const auto apply = [&](std::size_t (*pass)(std::string_view, char*)) {
+    char* out = reserve(buffers.scratch, buffers.scratch_capacity, 3 * text.size());
+    const std::size_t out_len = pass(text, out);
+    std::swap(buffers.text, buffers.scratch);
+    std::swap(buffers.text_capacity, buffers.scratch_capacity);
+    text = std::string_view(buffers.text.get(), out_len);
+  };
   // Passes 2-4 cannot match without a '.', ',' or '-', and no pass creates those characters.
   const bool has_period_or_comma = PeriodCommaScanner(text).next(0) < text.size();
-  const bool has_dash = text.find('-') != std::string::npos;
-  apply(pad_symbols, text, scratch);
+  const bool has_dash = text.find('-') != std::string_view::npos;
+  apply(pad_symbols);
   if (has_period_or_comma) {
-    apply(split_after_non_digit, text, scratch);
-    apply(split_before_non_digit, text, scratch);
+    apply(split_after_non_digit);
+    apply(split_before_non_digit);
   }
-  if (has_dash) apply(split_dash_after_digit, text, scratch);
-  return join_whitespace(text);
+  if (has_dash) apply(split_dash_after_digit);
+  return text;
 }
 
 }  // namespace
 
 std::string Tokenizer13a::tokenize(std::string_view line) const {
   // Per-thread buffers: the passes then allocate only while a thread sees longer lines.
-  thread_local std::string text, scratch;
-  unescape_and_pad(line, text);
-  return run_regexp(text, scratch);
+  thread_local detail::Tokenize13aBuffers buffers;
+  return join_whitespace(run_passes(buffers, unescape_and_pad(line, buffers)));
+}
+
+std::string_view detail::tokenize_13a_unjoined(std::string_view line, Tokenize13aBuffers& buffers) {
+  return run_passes(buffers, unescape_and_pad(line, buffers));
 }
 
 std::string detail::tokenize_regexp(std::string_view line) {
-  thread_local std::string text, scratch;
-  text.assign(line);
-  return run_regexp(text, scratch);
+  thread_local Tokenize13aBuffers buffers;
+  char* text = reserve(buffers.text, buffers.text_capacity, line.size());
+  if (!line.empty()) std::memcpy(text, line.data(), line.size());
+  return join_whitespace(run_passes(buffers, line.size()));
 }
 
 }  // namespace longtail::eval

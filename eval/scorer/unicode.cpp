@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 namespace longtail::eval {
 namespace {
@@ -102,6 +103,14 @@ std::size_t find_invalid_utf8(std::string_view text) {
   std::size_t i = 0;
   char32_t cp;
   while (i < text.size()) {
+    // Mostly ASCII text: skip 8 bytes at a time while no byte has its high bit set.
+    while (i + 8 <= text.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      if (word & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i == text.size()) break;
     if (byte_at(text, i) < 0x80) {
       ++i;
       continue;
@@ -196,19 +205,7 @@ std::size_t detail::multibyte_space_length_at(std::string_view text, std::size_t
 }
 
 void split_whitespace(std::string_view text, std::vector<std::string_view>& out) {
-  std::size_t i = 0, start = std::string_view::npos;
-  while (i < text.size()) {
-    const std::size_t space = space_length_at(text, i);
-    if (space != 0) {
-      if (start != std::string_view::npos) out.push_back(text.substr(start, i - start));
-      start = std::string_view::npos;
-      i += space;
-    } else {
-      if (start == std::string_view::npos) start = i;
-      ++i;  // continuation bytes are never whitespace, so stepping bytewise is safe
-    }
-  }
-  if (start != std::string_view::npos) out.push_back(text.substr(start));
+  for_each_word(text, [&out](std::string_view word) { out.push_back(word); });
 }
 
 std::vector<std::string_view> split_whitespace(std::string_view text) {
@@ -240,11 +237,21 @@ std::string join_whitespace(std::string_view text) {
 }
 
 std::string_view rstrip(std::string_view text) {
-  std::size_t end = 0, i = 0;  // end: one past the last non-space character
-  while (i < text.size()) {
-    const std::size_t space = space_length_at(text, i);
-    i += space ? space : 1;
-    if (!space) end = i;
+  // From the end: back over the last character's continuation bytes to its first byte and test
+  // that. The same as scanning forward, even for invalid UTF-8: a forward scan reaches every byte
+  // that is not inside an earlier whitespace sequence, and a lead byte never is.
+  std::size_t end = text.size();
+  while (end > 0) {
+    const unsigned char last = byte_at(text, end - 1);
+    if (last < 0x80) {
+      if (!is_python_space(last)) break;
+      --end;
+      continue;
+    }
+    std::size_t start = end - 1;
+    while (start > 0 && end - start < 4 && is_continuation(byte_at(text, start))) --start;
+    if (space_length_at(text, start) != end - start) break;
+    end = start;
   }
   return text.substr(0, end);
 }

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -67,6 +69,9 @@ inline std::size_t space_length_at(std::string_view text, std::size_t pos) {
   if (b < 0x80) return is_python_space(b) ? 1 : 0;
   return (b == 0xC2 || (b >= 0xE1 && b <= 0xE3)) ? detail::multibyte_space_length_at(text, pos) : 0;
 }
+// f(word) for every word of s.split(), in order, as views into `text`.
+template <typename F>
+void for_each_word(std::string_view text, F&& f);
 // s.split(): views into `text`. The overload appends to `out` (not cleared).
 std::vector<std::string_view> split_whitespace(std::string_view text);
 void split_whitespace(std::string_view text, std::vector<std::string_view>& out);
@@ -78,5 +83,34 @@ std::string_view strip(std::string_view text);
 // s.lower(): full lowercase mapping ('İ' -> "i̇", 'ß' unchanged) and Final_Sigma ('ΟΔΟΣ' -> "οδος").
 std::string to_lower(std::string_view text);
 std::u32string to_lower(std::u32string_view text);
+
+template <typename F>
+void for_each_word(std::string_view text, F&& f) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHighs = 0x8080808080808080ull;
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  for (;;) {
+    for (std::size_t len; i < n && (len = space_length_at(text, i)) != 0;) i += len;
+    if (i >= n) return;
+    const std::size_t start = i++;
+    // Inside a word, only a byte below 0x21 or a non-ASCII byte can start whitespace: find the
+    // next such candidate 8 bytes at a time (the lowest flagged byte is always a real one:
+    // borrows only propagate upwards), then check it exactly.
+    for (;;) {
+      for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, text.data() + i, 8);
+        const std::uint64_t candidates = (((w - kOnes * 0x21) & ~w) | w) & kHighs;
+        if (candidates) {
+          i += static_cast<std::size_t>(__builtin_ctzll(candidates)) >> 3;
+          break;
+        }
+      }
+      if (i >= n || space_length_at(text, i) != 0) break;
+      ++i;
+    }
+    f(text.substr(start, i - start));
+  }
+}
 
 }  // namespace longtail::eval
