@@ -475,6 +475,12 @@ CHUNK = 250
 
 
 def _task(task):
+    t0 = time.process_time()
+    kind, key, lo, out = _run_task(task)
+    return kind, key, lo, out, time.process_time() - t0
+
+
+def _run_task(task):
     kind, key, lo, hi = task
     w = _WORK
     if kind == 'cases':
@@ -513,8 +519,9 @@ def expected_results(jobs):
             done = pool.map(_task, tasks, chunksize=1)
     else:
         done = [_task(t) for t in tasks]
-    expected, parts = {}, {}
-    for kind, key, lo, out in done:
+    expected, parts, cpu = {}, {}, {}
+    for kind, key, lo, out, seconds in done:
+        cpu[kind] = cpu.get(kind, 0.0) + seconds
         if kind == 'cases':
             expected.update(out)
         else:
@@ -529,7 +536,7 @@ def expected_results(jobs):
             expected[f'tercom-{key}'] = {'lines': joined}
         else:
             expected['ter-words'] = {'pairs': joined}
-    return expected
+    return expected, cpu
 
 
 def start_cli(cli, batch):
@@ -663,7 +670,7 @@ def main():
     _WORK.update(cases=cases + ter_cases, tok_lines=tok_lines, strings=strings, tercom_options=tercom_options,
                  tercom_lines=tercom_lines, pairs=pairs,
                  lower_all=None if args.no_lower_all else batch[-1]['lines'])
-    expected = expected_results(args.jobs)
+    expected, cpu = expected_results(args.jobs)
     py_time = time.perf_counter() - t0
     results, cli_time = finish_cli(cli)
 
@@ -720,7 +727,8 @@ def main():
                       for m, name in zip(metrics, ('BLEU', 'chrF', 'TER'))))
     total = sum(wrong.values()) + mismatched_checks
     print(f'{total} mismatching ({sum(wrong.values())} cases, {mismatched_checks} tokenizer/lower/word-list '
-          f'checks; sacreBLEU {py_time:.1f} s in {args.jobs} process(es), score_cli {cli_time:.1f} s)')
+          f'checks; sacreBLEU {py_time:.1f} s in {args.jobs} process(es), CPU '
+          + ', '.join(f'{kind} {seconds:.1f} s' for kind, seconds in cpu.items()) + f'; score_cli {cli_time:.1f} s)')
     return 1 if total else 0
 
 
