@@ -29,6 +29,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import regex  # sacreBLEU's intl tokenizer's Unicode tables
@@ -335,8 +336,10 @@ def random_ter_group(rng, num_refs):
         if rng.random() < 0.5:
             return join_tokens(rng, short), [join_tokens(rng, long) for _ in range(num_refs)]
         return join_tokens(rng, long), [join_tokens(rng, short) for _ in range(num_refs)]
+    # Mostly short: lib_ter costs ~1 ms for a pair of <= 12 words, ~30 ms up to 30 and ~0.4 s for
+    # 30-70 words of a tiny vocabulary; 2% long ones keep the 50-position shift limit covered.
     r = rng.random()
-    n = rng.randint(1, 12) if r < 0.45 else rng.randint(1, 30) if r < 0.9 else rng.randint(30, 70)
+    n = rng.randint(1, 12) if r < 0.6 else rng.randint(1, 20) if r < 0.98 else rng.randint(30, 70)
     base = random_ter_tokens(rng, n)
     hyp = move_blocks(rng, mutate(rng, base) if rng.random() < 0.6 else base, rng.randint(0, 4))
     refs = [move_blocks(rng, mutate(rng, base), rng.randint(0, 2)) if k or rng.random() < 0.7 else base
@@ -371,11 +374,28 @@ def random_word_pair(rng):
 # sacreBLEU side
 
 
+_METRICS = {}
+
+
+def metric(cls, opts):
+    """One sacreBLEU metric object per option set: corpus_score() takes the references each time
+    (num_refs is set per call), so reuse is safe and saves building tokenizers per case."""
+    key = (cls.__name__, json.dumps(opts, sort_keys=True))
+    if key not in _METRICS:
+        _METRICS[key] = cls(**opts)
+    return _METRICS[key]
+
+
+def score_once(m, hyps, refs):
+    """What m.corpus_score(hyps, refs) computes, keeping the segment statistics it extracts."""
+    segments = m._extract_corpus_statistics(hyps, refs)
+    return segments, m._aggregate_and_compute(segments)
+
+
 def expected_ter(case):
     hyps, refs, width = case['hyps'], case['refs'], case['width']
-    ter = TER(**case['ter'])
-    segments = ter._extract_corpus_statistics(hyps, refs)
-    t = ter.corpus_score(hyps, refs)
+    ter = metric(TER, case['ter'])
+    segments, t = score_once(ter, hyps, refs)
     sig = ter.get_signature()
     return {'score': t.score, 'num_edits': t.num_edits, 'ref_length': float(t.ref_length),
             'format': t.format(width=width), 'format_sig': t.format(width=width, signature=sig.format()),
@@ -387,13 +407,11 @@ def expected_score(case):
     if 'bleu' not in case:
         return {'ter': expected_ter(case)}
     hyps, refs, width = case['hyps'], case['refs'], case['width']
-    bleu = BLEU(**case['bleu'])
-    segments = bleu._extract_corpus_statistics(hyps, refs)
-    s = bleu.corpus_score(hyps, refs)
+    bleu = metric(BLEU, case['bleu'])
+    segments, s = score_once(bleu, hyps, refs)
     sig = bleu.get_signature().format()
-    chrf = CHRF(**case['chrf'])
-    csegments = chrf._extract_corpus_statistics(hyps, refs)
-    c = chrf.corpus_score(hyps, refs)
+    chrf = metric(CHRF, case['chrf'])
+    csegments, c = score_once(chrf, hyps, refs)
     csig = chrf.get_signature().format()
     return {
         'bleu': {'score': s.score, 'counts': [float(x) for x in s.counts], 'totals': [float(x) for x in s.totals],
@@ -448,17 +466,103 @@ def diff(path, expected, actual, out):
         out.append(f'{path}: {expected!r} != {actual!r}')
 
 
-def run_cli(cli, batch):
-    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False, encoding='utf-8') as fh:
+# ---------------------------------------------------------------------------------------------
+# sacreBLEU's expected results, computed in parallel: the work is split into tasks (chunks of
+# corpora, of lines per tokenizer, of word-list pairs); forked workers read it from _WORK.
+
+_WORK = {}
+CHUNK = 250
+
+
+def _task(task):
+    t0 = time.process_time()
+    kind, key, lo, out = _run_task(task)
+    return kind, key, lo, out, time.process_time() - t0
+
+
+def _run_task(task):
+    kind, key, lo, hi = task
+    w = _WORK
+    if kind == 'cases':
+        return kind, key, lo, [(case['id'], expected_score(case)) for case in w['cases'][lo:hi]]
+    if kind == 'tokenize':
+        tok = {'13a': Tokenizer13a, 'intl': TokenizerV14International, 'zh': TokenizerZh, 'char': TokenizerChar}[key]()
+        return kind, key, lo, [tok(s) for s in w['tok_lines'][key][lo:hi]]
+    if kind == 'lower':
+        return kind, key, lo, [s.lower() for s in w['strings' if key == 'lower' else 'lower_all'][lo:hi]]
+    if kind == 'tercom':
+        tercom = TercomTokenizer(**w['tercom_options'][key])
+        return kind, key, lo, [tercom(s) for s in w['tercom_lines'][key][lo:hi]]
+    if kind == 'pairs':
+        return kind, key, lo, [list(translation_edit_rate(h, r)) for h, r in w['pairs'][lo:hi]]
+    raise ValueError(kind)
+
+
+def _chunks(kind, key, n, size):
+    return [(kind, key, lo, min(n, lo + size)) for lo in range(0, n, size)]
+
+
+def expected_results(jobs):
+    w = _WORK
+    tasks = _chunks('cases', None, len(w['cases']), CHUNK)
+    for name, lines in w['tok_lines'].items():
+        tasks += _chunks('tokenize', name, len(lines), 20 * CHUNK)
+    tasks += _chunks('lower', 'lower', len(w['strings']), 100 * CHUNK)
+    if w['lower_all'] is not None:
+        tasks += _chunks('lower', 'lower-all', len(w['lower_all']), 100 * CHUNK)
+    for k, lines in enumerate(w['tercom_lines']):
+        tasks += _chunks('tercom', k, len(lines), 20 * CHUNK)
+    tasks += _chunks('pairs', None, len(w['pairs']), 50)
+    if jobs > 1:
+        import multiprocessing
+        with multiprocessing.get_context('fork').Pool(jobs) as pool:
+            done = pool.map(_task, tasks, chunksize=1)
+    else:
+        done = [_task(t) for t in tasks]
+    expected, parts, cpu = {}, {}, {}
+    for kind, key, lo, out, seconds in done:
+        cpu[kind] = cpu.get(kind, 0.0) + seconds
+        if kind == 'cases':
+            expected.update(out)
+        else:
+            parts.setdefault((kind, key), []).append((lo, out))
+    for (kind, key), chunks in parts.items():
+        joined = [x for _, out in sorted(chunks, key=lambda c: c[0]) for x in out]
+        if kind == 'tokenize':
+            expected['tokenize-' + key] = {'lines': joined}
+        elif kind == 'lower':
+            expected[key] = {'lines': joined}
+        elif kind == 'tercom':
+            expected[f'tercom-{key}'] = {'lines': joined}
+        else:
+            expected['ter-words'] = {'pairs': joined}
+    return expected, cpu
+
+
+def start_cli(cli, batch):
+    fh = tempfile.NamedTemporaryFile('w', suffix='.json', delete=False, encoding='utf-8')
+    with fh:
         json.dump(batch, fh, ensure_ascii=False)
-        path = fh.name
-    try:
-        t0 = time.perf_counter()
-        proc = subprocess.run([cli, '--batch', path], capture_output=True, text=True, encoding='utf-8', check=True)
-        elapsed = time.perf_counter() - t0
-    finally:
-        os.unlink(path)
-    return [json.loads(line) for line in proc.stdout.split('\n') if line], elapsed  # not splitlines(): U+2028 etc.
+    out = tempfile.TemporaryFile('w+', encoding='utf-8')
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([cli, '--batch', fh.name], stdout=out, text=True, encoding='utf-8')
+    ended = []  # its own run time, not the time until sacreBLEU is done too
+    waiter = threading.Thread(target=lambda: ended.append((proc.wait(), time.perf_counter() - t0)))
+    waiter.start()
+    return proc, fh.name, out, waiter, ended
+
+
+def finish_cli(started):
+    proc, path, out, waiter, ended = started
+    waiter.join()
+    rc, elapsed = ended[0]
+    os.unlink(path)
+    if rc != 0:
+        raise subprocess.CalledProcessError(rc, proc.args)
+    out.seek(0)
+    text = out.read()
+    out.close()
+    return [json.loads(line) for line in text.split('\n') if line], elapsed  # not splitlines(): U+2028 etc.
 
 
 def read_cli_lines(path):
@@ -511,6 +615,7 @@ def main():
     parser.add_argument('--ter-pairs', type=int, default=1000, help='word-list pairs for translation_edit_rate')
     parser.add_argument('--ter-soup', type=int, default=5000, help='strings for the tercom tokenizer only')
     parser.add_argument('--save', help='write the generated cases (JSON) here')
+    parser.add_argument('--jobs', type=int, default=1, help='processes computing sacreBLEU\'s results')
     parser.add_argument('--wmt17-ter', metavar='DIR', help='instead: compare TER on the WMT17 systems in DIR')
     args = parser.parse_args()
     assert sacrebleu.__version__ == '2.6.0', sacrebleu.__version__
@@ -545,9 +650,13 @@ def main():
     for name, lines in tok_lines.items():
         batch.append({'id': 'tokenize-' + name, 'op': 'tokenize', 'tokenizer': name, 'lines': lines})
     batch.append({'id': 'lower', 'op': 'lower', 'lines': strings})
-    tercom_lines = strings + ter_strings + ter_soup + soup[:len(soup) // 10]
+    # Every TER-only string, the tercom soup and some dense 13a strings go through all 16 option sets;
+    # the corpora's strings through 2 each (every corpus is also scored with TER under its own options).
+    tercom_common = ter_strings + ter_soup + soup[:len(soup) // 10]
+    tercom_lines = [tercom_common + strings[k % 8::8] for k in range(16)]
     for k, opts in enumerate(tercom_options):
-        batch.append({'id': f'tercom-{k}', 'op': 'tokenize', 'tokenizer': 'tercom', 'ter': opts, 'lines': tercom_lines})
+        batch.append({'id': f'tercom-{k}', 'op': 'tokenize', 'tokenizer': 'tercom', 'ter': opts,
+                      'lines': tercom_lines[k]})
     batch.append({'id': 'ter-words', 'op': 'ter_words', 'pairs': pairs})
     if not args.no_lower_all:
         batch.append({'id': 'lower-all', 'op': 'lower', 'lines': sigma_contexts()})
@@ -555,35 +664,40 @@ def main():
         with open(args.save, 'w', encoding='utf-8') as fh:
             json.dump(cases, fh, ensure_ascii=False, indent=1)
 
+    # score_cli runs while sacreBLEU computes the expected results in --jobs processes.
+    cli = start_cli(args.cli, batch)
     t0 = time.perf_counter()
-    expected = {case['id']: expected_score(case) for case in cases + ter_cases}
-    tokenizers = {'13a': Tokenizer13a(), 'intl': TokenizerV14International(), 'zh': TokenizerZh(),
-                  'char': TokenizerChar()}
-    for name, lines in tok_lines.items():
-        tok = tokenizers[name]
-        expected['tokenize-' + name] = {'lines': [tok(s) for s in lines]}
-    expected['lower'] = {'lines': [s.lower() for s in strings]}
-    for k, opts in enumerate(tercom_options):
-        tercom = TercomTokenizer(**opts)
-        expected[f'tercom-{k}'] = {'lines': [tercom(s) for s in tercom_lines]}
-    expected['ter-words'] = {'pairs': [list(translation_edit_rate(h, r)) for h, r in pairs]}
-    if not args.no_lower_all:
-        expected['lower-all'] = {'lines': [s.lower() for s in batch[-1]['lines']]}
+    _WORK.update(cases=cases + ter_cases, tok_lines=tok_lines, strings=strings, tercom_options=tercom_options,
+                 tercom_lines=tercom_lines, pairs=pairs,
+                 lower_all=None if args.no_lower_all else batch[-1]['lines'])
+    expected, cpu = expected_results(args.jobs)
     py_time = time.perf_counter() - t0
-    results, cli_time = run_cli(args.cli, batch)
+    results, cli_time = finish_cli(cli)
 
-    mismatched_cases, messages = 0, []
+    # A case = one generated corpus with its own options, scored by one metric: the mixed corpora
+    # are one BLEU, one chrF and one TER case each, the TER-only corpora one TER case each.
+    metrics = ('bleu', 'chrf', 'ter')
+    compared = {m: 0 for m in metrics}
+    wrong = {m: 0 for m in metrics}
+    mismatched_checks, messages = 0, []
     for result in results:
         problems = []
-        if 'error' in result:
-            problems.append(f'error: {result["error"]}')
+        want = expected.get(result.get('id'))
+        if 'error' in result or want is None:
+            problems.append(f'error: {result.get("error", "unexpected result")}')
         else:
-            diff('', expected[result['id']], result, problems)
+            diff('', want, result, problems)
+        for m in metrics:
+            if want is not None and m in want:
+                compared[m] += 1
+                if 'error' in result or any(p.startswith(f'.{m}') for p in problems):
+                    wrong[m] += 1
         if problems:
-            mismatched_cases += 1
-            messages.append((result['id'], problems))
+            if want is None or not any(m in want for m in metrics):
+                mismatched_checks += 1
+            messages.append((result.get('id'), problems))
     if len(results) != len(batch):
-        mismatched_cases += 1
+        mismatched_checks += 1
         messages.append(('batch', [f'{len(results)} results for {len(batch)} cases']))
 
     by_id = {case['id']: case for case in cases + ter_cases}
@@ -602,13 +716,20 @@ def main():
     print(f'BLEU tokenizers of the corpora: {dict(sorted(bleu_toks.items()))}; lines tokenized: '
           + ', '.join(f'{name} {len(lines)}' for name, lines in tok_lines.items())
           + ('' if args.no_tok_all else ' (intl and zh incl. every code point)'))
-    print(f'{args.cases} corpora with BLEU, chrF and TER and {len(ter_cases)} TER-only corpora (seed {args.seed}, '
-          f'{sum(len(c["hyps"]) for c in cases + ter_cases)} segments), '
+    print(f'seed {args.seed}: {args.cases} corpora scored with BLEU, chrF and TER + {len(ter_cases)} TER-only '
+          f'corpora ({sum(len(c["hyps"]) for c in cases + ter_cases)} segments); '
           f'{len(strings)} strings tokenized (13a) and lowercased, {len(soup)} punctuation-dense strings tokenized, '
-          f'{len(tercom_lines)} strings x 16 tercom option sets, {len(pairs)} translation_edit_rate word-list pairs, '
-          f'{lower_all} lower() code-point contexts: '
-          f'{mismatched_cases} mismatching (sacreBLEU {py_time:.1f} s, score_cli {cli_time:.1f} s)')
-    return 1 if mismatched_cases else 0
+          f'{sum(map(len, tercom_lines))} tercom tokenizations (16 option sets), {len(pairs)} '
+          f'translation_edit_rate word-list pairs, {lower_all} lower() code-point contexts')
+    print('cases compared (a case = one generated corpus with its own options, scored by that metric; every '
+          'segment statistic, score, formatted line and signature compared): '
+          + ', '.join(f'{name} {compared[m]} ({wrong[m]} mismatching)'
+                      for m, name in zip(metrics, ('BLEU', 'chrF', 'TER'))))
+    total = sum(wrong.values()) + mismatched_checks
+    print(f'{total} mismatching ({sum(wrong.values())} cases, {mismatched_checks} tokenizer/lower/word-list '
+          f'checks; sacreBLEU {py_time:.1f} s in {args.jobs} process(es), CPU '
+          + ', '.join(f'{kind} {seconds:.1f} s' for kind, seconds in cpu.items()) + f'; score_cli {cli_time:.1f} s)')
+    return 1 if total else 0
 
 
 if __name__ == '__main__':
