@@ -36,21 +36,12 @@ namespace longtail::eval::ngram {
 inline constexpr std::uint32_t kRootA = 0xFFFFFFFFu;
 inline constexpr std::uint32_t kRootB = 0xFFFFFFFEu;
 
-// Open-addressing table; a slot belongs to the current segment iff its stamp matches.
-template <typename Key, typename Hash, typename Equal>
-class Interner {
+// Open-addressing slots (linear probing) for one segment's entries, emptied in O(1) between
+// segments: a slot belongs to the current segment iff its stamp matches. The tables below differ
+// in keys, hashes and probing but share this bookkeeping; Slot has a `stamp` member.
+template <typename Slot>
+class StampedSlots {
  public:
-  std::uint32_t intern(const Key& key) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
-    for (std::size_t i = index(Hash{}(key));; i = (i + 1) & mask_) {
-      Slot& slot = slots_[i];
-      if (slot.stamp != stamp_) {
-        slot = Slot{key, size_, stamp_};
-        return size_++;
-      }
-      if (Equal{}(slot.key, key)) return slot.id;
-    }
-  }
   std::uint32_t size() const { return size_; }
   void clear() {
     size_ = 0;
@@ -60,23 +51,22 @@ class Interner {
     }
   }
 
- private:
-  struct Slot {  // no stored hash: keeps (prefix, symbol) slots at 16 bytes, cache-friendly
-    Key key{};
-    std::uint32_t id = 0;
-    std::uint32_t stamp = 0;
-  };
-  std::size_t index(std::uint64_t h) const { return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> shift_); }
-  void grow() {
+ protected:
+  // One more entry would take the load over 1/2.
+  bool full() const { return (size_ + 1) * 2 > slots_.size(); }
+  // Doubles the table (the first one gets `initial` slots) and re-inserts the current entries,
+  // each probing from home(slot), which sees the new shift_.
+  template <typename Home>
+  void grow_slots(std::size_t initial, Home home) {
     std::vector<Slot> old;
     old.swap(slots_);
-    const std::size_t capacity = old.empty() ? 256 : old.size() * 2;
+    const std::size_t capacity = old.empty() ? initial : old.size() * 2;
     slots_.assign(capacity, Slot{});
     mask_ = capacity - 1;
     shift_ = 64 - static_cast<int>(__builtin_ctzll(capacity));
     for (const Slot& slot : old) {
       if (slot.stamp != stamp_) continue;
-      std::size_t i = index(Hash{}(slot.key));
+      std::size_t i = home(slot);
       while (slots_[i].stamp == stamp_) i = (i + 1) & mask_;
       slots_[i] = slot;
     }
@@ -84,8 +74,53 @@ class Interner {
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   int shift_ = 64;
-  std::uint32_t size_ = 0;
-  std::uint32_t stamp_ = 1;
+  std::uint32_t size_ = 0, stamp_ = 1;
+};
+
+namespace detail {
+template <typename Key>
+struct KeySlot {  // no stored hash: keeps (prefix, symbol) slots at 16 bytes, cache-friendly
+  Key key{};
+  std::uint32_t id = 0;
+  std::uint32_t stamp = 0;
+};
+}  // namespace detail
+
+// Key -> id 0..size()-1 in first-seen order, within one segment.
+template <typename Key, typename Hash, typename Equal, std::size_t kInitialSlots = 256>
+class Interner : public StampedSlots<detail::KeySlot<Key>> {
+  using Slot = detail::KeySlot<Key>;
+  using Base = StampedSlots<Slot>;
+  using Base::mask_, Base::shift_, Base::size_, Base::slots_, Base::stamp_;
+
+ public:
+  static constexpr std::uint32_t kAbsent = 0xFFFFFFFFu;
+  std::uint32_t intern(const Key& key) {
+    if (this->full()) grow();
+    for (std::size_t i = index(Hash{}(key));; i = (i + 1) & mask_) {
+      Slot& slot = slots_[i];
+      if (slot.stamp != stamp_) {
+        slot = Slot{key, size_, stamp_};
+        return size_++;
+      }
+      if (Equal{}(slot.key, key)) return slot.id;
+    }
+  }
+  // The id of `key`, or kAbsent.
+  std::uint32_t find(const Key& key) const {
+    if (size_ == 0) return kAbsent;
+    for (std::size_t i = index(Hash{}(key));; i = (i + 1) & mask_) {
+      const Slot& slot = slots_[i];
+      if (slot.stamp != stamp_) return kAbsent;
+      if (Equal{}(slot.key, key)) return slot.id;
+    }
+  }
+
+ private:
+  std::size_t index(std::uint64_t h) const { return static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> shift_); }
+  void grow() {
+    this->grow_slots(kInitialSlots, [this](const Slot& slot) { return index(Hash{}(slot.key)); });
+  }
 };
 
 struct PairHash {
@@ -204,20 +239,19 @@ inline std::uint64_t hash_bytes(std::string_view s) {
   return h * 0x94D049BB133111EBull;
 }
 
+namespace detail {
+struct WordSlot {
+  const char* data = nullptr;
+  std::uint32_t size = 0, hash = 0, id = 0, stamp = 0;
+};
+}  // namespace detail
+
 // Word -> local id 1..size() for one segment's references; find() gives 0 for other words. The
 // views must stay valid until clear().
-class LocalWords {
+class LocalWords : public StampedSlots<detail::WordSlot> {
  public:
-  void clear() {
-    size_ = 0;
-    if (++stamp_ == 0) {
-      for (Slot& slot : slots_) slot.stamp = 0;
-      stamp_ = 1;
-    }
-  }
-  std::uint32_t size() const { return size_; }
   std::uint32_t intern(std::string_view word) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
+    if (full()) grow();
     const std::uint64_t h = hash_bytes(word);
     for (std::size_t i = h >> shift_;; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];
@@ -239,10 +273,7 @@ class LocalWords {
   }
 
  private:
-  struct Slot {
-    const char* data = nullptr;
-    std::uint32_t size = 0, hash = 0, id = 0, stamp = 0;
-  };
+  using Slot = detail::WordSlot;
   static bool equal(const Slot& slot, std::string_view word) {
     if (slot.size != word.size()) return false;
     const std::size_t n = word.size();
@@ -257,23 +288,8 @@ class LocalWords {
     return std::memcmp(slot.data, word.data(), n) == 0;
   }
   void grow() {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    const std::size_t capacity = old.empty() ? 256 : old.size() * 2;
-    slots_.assign(capacity, Slot{});
-    mask_ = capacity - 1;
-    shift_ = 64 - static_cast<int>(__builtin_ctzll(capacity));
-    for (const Slot& slot : old) {
-      if (slot.stamp != stamp_) continue;
-      std::size_t i = hash_bytes(std::string_view(slot.data, slot.size)) >> shift_;
-      while (slots_[i].stamp == stamp_) i = (i + 1) & mask_;
-      slots_[i] = slot;
-    }
+    grow_slots(256, [this](const Slot& slot) { return hash_bytes(std::string_view(slot.data, slot.size)) >> shift_; });
   }
-  std::vector<Slot> slots_;
-  std::size_t mask_ = 0;
-  int shift_ = 64;
-  std::uint32_t size_ = 0, stamp_ = 1;
 };
 
 // Code point -> local id 1..size() for one segment's references; find() gives 0 for others.
@@ -304,68 +320,16 @@ class LocalChars {
   std::uint32_t find(char32_t cp) const {
     if (cp < kLow) return low_[cp];
     const std::uint32_t id = high_.find(cp);
-    return id == kNone ? 0 : high_ids_[id];
+    return id == HighMap::kAbsent ? 0 : high_ids_[id];
   }
 
  private:
   static constexpr char32_t kLow = 0x800;
-  static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
-  // Open addressing keyed by code point, emptied in O(1) per segment.
-  class HighMap {
-   public:
-    void clear() {
-      size_ = 0;
-      if (++stamp_ == 0) {
-        for (Slot& slot : slots_) slot.stamp = 0;
-        stamp_ = 1;
-      }
-    }
-    // 0-based id in first-seen order.
-    std::uint32_t intern(char32_t cp) {
-      if ((size_ + 1) * 2 > slots_.size()) grow();
-      for (std::size_t i = index(cp);; i = (i + 1) & mask_) {
-        Slot& slot = slots_[i];
-        if (slot.stamp != stamp_) {
-          slot = Slot{cp, size_, stamp_};
-          return size_++;
-        }
-        if (slot.cp == cp) return slot.id;
-      }
-    }
-    std::uint32_t find(char32_t cp) const {
-      if (size_ == 0) return kNone;
-      for (std::size_t i = index(cp);; i = (i + 1) & mask_) {
-        const Slot& slot = slots_[i];
-        if (slot.stamp != stamp_) return kNone;
-        if (slot.cp == cp) return slot.id;
-      }
-    }
-
-   private:
-    struct Slot {
-      char32_t cp = 0;
-      std::uint32_t id = 0, stamp = 0;
-    };
-    std::size_t index(char32_t cp) const { return static_cast<std::size_t>((cp * 0x9E3779B97F4A7C15ull) >> shift_); }
-    void grow() {
-      std::vector<Slot> old;
-      old.swap(slots_);
-      const std::size_t capacity = old.empty() ? 64 : old.size() * 2;
-      slots_.assign(capacity, Slot{});
-      mask_ = capacity - 1;
-      shift_ = 64 - static_cast<int>(__builtin_ctzll(capacity));
-      for (const Slot& slot : old) {
-        if (slot.stamp != stamp_) continue;
-        std::size_t i = index(slot.cp);
-        while (slots_[i].stamp == stamp_) i = (i + 1) & mask_;
-        slots_[i] = slot;
-      }
-    }
-    std::vector<Slot> slots_;
-    std::size_t mask_ = 0;
-    int shift_ = 64;
-    std::uint32_t size_ = 0, stamp_ = 1;
+  struct CodePointHash {
+    std::uint64_t operator()(char32_t cp) const { return cp; }  // Interner multiplies it out
   };
+  // Code point -> 0-based id in first-seen order.
+  using HighMap = Interner<char32_t, CodePointHash, std::equal_to<>, 64>;
   std::vector<std::uint32_t> low_ = std::vector<std::uint32_t>(kLow, 0);
   std::vector<char32_t> low_used_;
   HighMap high_;
@@ -437,29 +401,21 @@ class PackedNgrams {
   // Adds every n-gram of `ids` (orders 1..max_order) as a reference.
   void add_reference_ngrams(const std::uint32_t* ids, std::size_t len, int max_order, int bits) {
     begin_text();
-    for (std::size_t i = 0; i < len; ++i) {
-      std::uint64_t key = 0;
-      const std::size_t end = std::min(len, i + static_cast<std::size_t>(max_order));
-      for (std::size_t j = i; j < end; ++j) {
-        key = key << bits | ids[j];
-        add_reference(key);
-      }
-    }
+    for_each_key(ids, len, max_order, bits, [this](std::uint64_t key, std::size_t) {
+      add_reference(key);
+      return true;
+    });
   }
   // Clipped matches of the n-grams of `ids` per order, added to matches[0..max_order).
   template <typename Int>
   void match_ngrams(const std::uint32_t* ids, std::size_t len, int max_order, int bits, Int* matches) {
     begin_text();
-    for (std::size_t i = 0; i < len; ++i) {
-      std::uint64_t key = 0;
-      const std::size_t end = std::min(len, i + static_cast<std::size_t>(max_order));
-      for (std::size_t j = i; j < end; ++j) {
-        key = key << bits | ids[j];
-        const int m = match(key);
-        if (m < 0) break;  // longer n-grams from i are absent too
-        matches[j - i] += m;
-      }
-    }
+    for_each_key(ids, len, max_order, bits, [this, matches](std::uint64_t key, std::size_t order) {
+      const int m = match(key);
+      if (m < 0) return false;  // longer n-grams from this start are absent too
+      matches[order] += m;
+      return true;
+    });
   }
 
  private:
@@ -467,6 +423,19 @@ class PackedNgrams {
     std::uint64_t key = 0;
     std::uint32_t stamp = 0, max = 0, gen = 0, count = 0;
   };
+  // visit(key, n - 1) for the packed key of every n-gram of `ids` (n = 1..max_order), by start
+  // position, shortest first; visit returns false to skip the longer ones from that start.
+  template <typename Visit>
+  static void for_each_key(const std::uint32_t* ids, std::size_t len, int max_order, int bits, Visit visit) {
+    for (std::size_t i = 0; i < len; ++i) {
+      std::uint64_t key = 0;
+      const std::size_t end = std::min(len, i + static_cast<std::size_t>(max_order));
+      for (std::size_t j = i; j < end; ++j) {
+        key = key << bits | ids[j];
+        if (!visit(key, j - i)) break;
+      }
+    }
+  }
   std::size_t index(std::uint64_t key) const { return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_); }
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
