@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "eval/scorer/python_number.h"
 #include "eval/scorer/unicode.h"
 
 namespace longtail::eval {
@@ -242,65 +243,11 @@ bool python_int_ok(const U32& raw) {
   const U32 s = py_strip(raw);
   std::size_t i = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-  if (i >= s.size() || !is_digit(s[i])) return false;
-  for (; i < s.size(); ++i) {
-    if (is_digit(s[i])) continue;
-    if (s[i] == '_' && i + 1 < s.size() && is_digit(s[i + 1])) continue;
-    return false;
-  }
-  return true;
-}
-
-// digitpart (digit ("_"? digit)*) starting at i; returns the end or npos.
-std::size_t scan_digitpart(const U32& s, std::size_t i) {
-  if (i >= s.size() || !is_digit(s[i])) return U32::npos;
-  ++i;
-  while (i < s.size()) {
-    if (is_digit(s[i]))
-      ++i;
-    else if (s[i] == '_' && i + 1 < s.size() && is_digit(s[i + 1]))
-      i += 2;
-    else
-      break;
-  }
-  return i;
+  return python_number::scan_digitpart(s, i) == s.size();
 }
 
 // Python float(s): the value, or nullopt if float() raises ValueError.
-std::optional<double> python_float(const U32& raw) {
-  const U32 s = py_strip(raw);
-  std::size_t i = 0;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-  const bool negative = !s.empty() && s[0] == '-';
-  const U32 word = ascii_lower(s.substr(i));
-  if (word == U"inf" || word == U"infinity") return negative ? -HUGE_VAL : HUGE_VAL;
-  if (word == U"nan") return std::nan("");
-  std::size_t j = scan_digitpart(s, i);
-  bool mantissa = j != U32::npos;
-  if (!mantissa) j = i;
-  if (j < s.size() && s[j] == '.') {
-    const std::size_t k = scan_digitpart(s, j + 1);
-    if (k != U32::npos) {
-      j = k;
-      mantissa = true;
-    } else {
-      ++j;
-    }
-  }
-  if (!mantissa) return std::nullopt;
-  if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
-    std::size_t k = j + 1;
-    if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
-    k = scan_digitpart(s, k);
-    if (k == U32::npos) return std::nullopt;
-    j = k;
-  }
-  if (j != s.size()) return std::nullopt;
-  std::string ascii;
-  for (const char32_t c : s)
-    if (c != '_') ascii += static_cast<char>(c);
-  return std::strtod(ascii.c_str(), nullptr);
-}
+std::optional<double> python_float(const U32& raw) { return python_number::parse_float(py_strip(raw)); }
 
 // tabulate's _isnumber on a str.
 bool tab_isnumber(const U32& s) {

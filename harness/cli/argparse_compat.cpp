@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstdlib>
 #include <set>
+
+#include "eval/scorer/python_number.h"
 
 namespace longtail::cli {
 
@@ -22,21 +23,6 @@ std::string strip_ascii(const std::string& s) {
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// digit ("_"? digit)* from i; returns the end or npos.
-std::size_t scan_digits(const std::string& s, std::size_t i) {
-  if (i >= s.size() || !is_digit(s[i])) return std::string::npos;
-  ++i;
-  while (i < s.size()) {
-    if (is_digit(s[i]))
-      ++i;
-    else if (s[i] == '_' && i + 1 < s.size() && is_digit(s[i + 1]))
-      i += 2;
-    else
-      break;
-  }
-  return i;
-}
 
 std::string without_underscores(const std::string& s) {
   std::string out;
@@ -80,7 +66,7 @@ std::optional<long long> parse_python_int(const std::string& text) {
   const std::string s = strip_ascii(text);
   std::size_t i = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-  if (scan_digits(s, i) != s.size()) return std::nullopt;
+  if (eval::python_number::scan_digitpart(s, i) != s.size()) return std::nullopt;
   errno = 0;
   const long long v = std::strtoll(without_underscores(s).c_str(), nullptr, 10);
   if (errno == ERANGE) return std::nullopt;
@@ -88,36 +74,7 @@ std::optional<long long> parse_python_int(const std::string& text) {
 }
 
 std::optional<double> parse_python_float_arg(const std::string& text) {
-  const std::string s = strip_ascii(text);
-  std::size_t i = 0;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-  std::string word = s.substr(i);
-  std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
-  const bool negative = !s.empty() && s[0] == '-';
-  if (word == "inf" || word == "infinity") return negative ? -HUGE_VAL : HUGE_VAL;
-  if (word == "nan") return std::nan("");
-  std::size_t j = scan_digits(s, i);
-  bool mantissa = j != std::string::npos;
-  if (!mantissa) j = i;
-  if (j < s.size() && s[j] == '.') {
-    const std::size_t k = scan_digits(s, j + 1);
-    if (k != std::string::npos) {
-      j = k;
-      mantissa = true;
-    } else {
-      ++j;
-    }
-  }
-  if (!mantissa) return std::nullopt;
-  if (j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
-    std::size_t k = j + 1;
-    if (k < s.size() && (s[k] == '+' || s[k] == '-')) ++k;
-    k = scan_digits(s, k);
-    if (k == std::string::npos) return std::nullopt;
-    j = k;
-  }
-  if (j != s.size()) return std::nullopt;
-  return std::strtod(without_underscores(s).c_str(), nullptr);
+  return eval::python_number::parse_float(strip_ascii(text));
 }
 
 ParsedArgs ArgParser::parse(const std::vector<std::string>& args) const {
