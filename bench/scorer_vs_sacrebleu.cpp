@@ -37,11 +37,11 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/wmt17.h"
 #include "eval/scorer/bleu.h"
 #include "eval/scorer/chrf.h"
 #include "eval/scorer/ter.h"
@@ -51,43 +51,7 @@ namespace {
 
 using namespace longtail::eval;
 
-struct Input {
-  std::vector<std::string> names;
-  std::vector<std::vector<std::string>> systems;
-  std::vector<std::string> reference;
-  std::size_t bytes = 0;  // size of the files
-};
-
-// As the sacreBLEU CLI reads a file: split on \n only, rstrip() each line.
-std::vector<std::string> read_lines(const std::string& path, std::size_t& bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string data = buf.str();
-  bytes += data.size();
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < data.size();) {
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) end = data.size();
-    lines.emplace_back(rstrip(std::string_view(data).substr(start, end - start)));
-    start = end + 1;
-  }
-  return lines;
-}
-
-Input read_input(const std::string& dir) {
-  Input input;
-  input.reference = read_lines(dir + "/reference.txt", input.bytes);
-  std::ifstream order(dir + "/ORDER.txt");
-  if (!order) throw std::runtime_error("cannot open " + dir + "/ORDER.txt");
-  for (std::string name; std::getline(order, name);) {
-    if (name.empty() || name == "reference") continue;
-    input.names.push_back(name);
-    input.systems.push_back(read_lines(dir + "/" + name + ".txt", input.bytes));
-  }
-  return input;
-}
+using Input = longtail::bench::Wmt17;
 
 // The 16 corpus scores of one metric, computed as the bench times them.
 using Job = std::function<std::vector<double>(const Input&)>;
@@ -161,7 +125,7 @@ Memory measure_memory(const std::string& dir, const Job& job) {
     close(fds[0]);
     long r[3] = {status_kb("VmRSS"), -1, -1};
     {
-      const Input input = read_input(dir);
+      const Input input = longtail::bench::read_wmt17(dir);
       r[1] = status_kb("VmRSS");
       volatile double sink = job(input)[0];
       (void)sink;
@@ -296,7 +260,7 @@ int main(int argc, char** argv) {
 
   Input input;
   try {
-    input = read_input(dir);
+    input = longtail::bench::read_wmt17(dir);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "WMT17 data unavailable: %s\n", e.what());
     return 2;

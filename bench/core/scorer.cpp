@@ -7,11 +7,10 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/wmt17.h"
 #include "eval/scorer/scorer.h"
 #include "eval/scorer/ter.h"
 #include "eval/scorer/unicode.h"
@@ -20,43 +19,20 @@ namespace {
 
 using namespace longtail::eval;
 
-struct Wmt17 {
-  std::vector<std::vector<std::string>> systems;
-  std::vector<std::string> reference;
+// The data, or why it could not be read (the benchmarks then report it and skip).
+struct Wmt17 : longtail::bench::Wmt17 {
   std::string error;
 };
 
-// As the sacreBLEU CLI reads a file: split on \n only, rstrip() each line.
-std::vector<std::string> read_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string data = buf.str();
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < data.size();) {
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) end = data.size();
-    lines.emplace_back(rstrip(std::string_view(data).substr(start, end - start)));
-    start = end + 1;
-  }
-  return lines;
-}
-
 const Wmt17& wmt17() {
-  static const Wmt17 data = [] {
-    Wmt17 d;
+  static const Wmt17 data = []() -> Wmt17 {
     const char* env = std::getenv("LONGTAIL_WMT17_DIR");
     const std::string dir = env ? env : LONGTAIL_WMT17_DEFAULT;
     try {
-      d.reference = read_lines(dir + "/reference.txt");
-      std::ifstream order(dir + "/ORDER.txt");
-      for (std::string name; std::getline(order, name);)
-        if (!name.empty() && name != "reference") d.systems.push_back(read_lines(dir + "/" + name + ".txt"));
+      return {longtail::bench::read_wmt17(dir), ""};
     } catch (const std::exception& e) {
-      d.error = e.what();
+      return {{}, e.what()};
     }
-    return d;
   }();
   return data;
 }
