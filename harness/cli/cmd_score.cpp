@@ -49,13 +49,16 @@ ArgParser make_parser() {
   using K = ArgSpec::Kind;
   using T = ArgSpec::Type;
   ArgParser p;
-  const auto flag = [&p](std::string dest, std::vector<std::string> names, std::string help, int mutex = -1) {
+  // kind: -h and -V are flags that act when reached (argparse's help and version actions).
+  const auto flag = [&p](std::string dest, std::vector<std::string> names, std::string help, int mutex = -1,
+                         K kind = K::kStore) {
     ArgSpec s;
     s.dest = std::move(dest);
     s.option_strings = std::move(names);
     s.nargs = Nargs::kFlag;
     s.help = std::move(help);
     s.mutex_group = mutex;
+    s.kind = kind;
     p.add(std::move(s));
   };
   const auto value = [&p](std::string dest, std::vector<std::string> names, std::string help, T type = T::kString,
@@ -70,13 +73,7 @@ ArgParser make_parser() {
     s.metavar = std::move(metavar);
     p.add(std::move(s));
   };
-  ArgSpec help;
-  help.dest = "help";
-  help.option_strings = {"-h", "--help"};
-  help.nargs = Nargs::kFlag;
-  help.kind = K::kHelp;
-  help.help = "show this help message and exit";
-  p.add(help);
+  flag("help", {"-h", "--help"}, "show this help message and exit", -1, K::kHelp);
   flag("citation", {"--citation", "--cite"}, "(test sets are not available: use local files)");
   flag("list", {"--list"}, "(test sets are not available: use local files)");
   value("test_set", {"--test-set", "-t"}, "(test sets are not available: use local files)");
@@ -88,11 +85,7 @@ ArgParser make_parser() {
   value("echo", {"--echo"}, "(test sets are not available: use local files)", T::kString, {}, Nargs::kOneOrMore);
   value("input", {"--input", "-i"}, "system output file(s) (default: standard input, tab-separated systems)",
         T::kString, {}, Nargs::kZeroOrMore);
-  ArgSpec refs;
-  refs.dest = "refs";
-  refs.nargs = Nargs::kZeroOrMore;
-  refs.help = "reference files; give them before -i/--input";
-  p.add(refs);
+  value("refs", {}, "reference files; give them before -i/--input", T::kString, {}, Nargs::kZeroOrMore);
   value("num_refs", {"--num-refs", "-nr"}, "references per line of ONE reference file, tab-separated (default: 1)",
         T::kInt);
   value("encoding", {"--encoding", "-e"}, "text encoding of the files (default: utf-8; the only one supported)");
@@ -135,13 +128,7 @@ ArgParser make_parser() {
   flag("no_color", {"--no-color", "-nc"}, "no terminal colours");
   value("format", {"--format", "-f"}, "output format (default: json; SACREBLEU_FORMAT overrides)", T::kString,
         {"json", "text", "latex"});
-  ArgSpec version;
-  version.dest = "version";
-  version.option_strings = {"--version", "-V"};
-  version.nargs = Nargs::kFlag;
-  version.kind = K::kVersion;
-  version.help = "print the sacreBLEU version reproduced and exit";
-  p.add(version);
+  flag("version", {"--version", "-V"}, "print the sacreBLEU version reproduced and exit", -1, K::kVersion);
   return p;
 }
 
