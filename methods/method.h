@@ -37,6 +37,9 @@ struct TrainingContext {
   std::vector<bool> high_resource;
   // JSON path of the method's params object, for errors found when building (set by make_method).
   std::string params_path;
+  // The cell's seed, for methods that draw their own random choices (Sequential Reptile's
+  // per-step language); 0 where unknown (the driver).
+  uint64_t seed = 0;
 };
 
 // What the trainer tells a method after the update of step `step`.
@@ -68,6 +71,9 @@ class Method {
   virtual void load_state(const std::string& state);
   // True when a LibTorch step hook of the same name replaces "objective → backward".
   virtual bool takes_over_step() const { return false; }
+  // The method's own figures (CATS's α and λ_c): logged under "method" on every train line of
+  // metrics.jsonl and, at the end, in cell.json's diagnostics. Empty = nothing to log.
+  virtual boost::json::object metrics() const { return {}; }
 };
 
 // A method whose language distribution stays the same for the whole run (plain cross-entropy):

@@ -12,6 +12,12 @@
 // per-language gradient norms: GradNorm; curvature-aware scaling: CATS) and the trainer keeps
 // clipping, the NaN guard, the optimizer and the checkpoint. A hook that needs more than one
 // batch per update (Sequential Reptile's inner loop) draws them through StepInputs::next_batch.
+//
+// Two further, optional capabilities: apply_update() lets a hook apply the (clipped, checked)
+// update itself instead of the trainer's Adam step — Sequential Reptile's inner AdamW step plus its
+// outer interpolation θ ← θ + η(φ_K − θ) — and state_tensors() puts tensors of the hook (Reptile's
+// anchor θ) into the checkpoint beside the model and Adam state, so a resume is bit-exact.
+// StepInputs::dev_losses gives a hook held-out per-language losses (CATS's meta-objective).
 #pragma once
 
 #include <torch/torch.h>
@@ -30,6 +36,7 @@ class Method;
 namespace longtail::train {
 
 struct TensorBatch;
+class Adam;
 
 // Per-language totals of one batch: loss sums (attached to the graph) and target tokens, [L] each.
 struct LanguageLosses {
@@ -44,6 +51,10 @@ struct StepInputs {
   const NamedTensors* params = nullptr;    // what the optimizer updates; their .grad() is empty on entry
   std::function<TensorBatch()> next_batch;  // another batch from the sampler (for inner loops)
   std::function<LanguageLosses(const TensorBatch&)> losses_of;  // forward + per-language losses
+  // Forward of a fixed batch of language `lang`'s dev pairs (the first that fit train.batch_tokens),
+  // without dropout or label smoothing; graph attached; [L] totals with only `lang` non-zero.
+  std::function<LanguageLosses(int64_t lang)> dev_losses;
+  int64_t total_steps = 0;  // the step budget (0 = unknown)
 };
 
 class StepHook {
@@ -57,6 +68,14 @@ class StepHook {
   virtual void load_state(const std::string& state) {
     if (!state.empty()) throw std::runtime_error("step hook state given to a stateless hook");
   }
+  // Called after clipping and the finiteness check in place of adam.step(lr). Returns true when
+  // the hook applied the update itself (it may still call adam.step, e.g. with another lr, and
+  // then move the parameters further); false (the default) lets the trainer step Adam.
+  virtual bool apply_update(Adam& /*adam*/, double /*lr*/, const StepInputs& /*in*/) { return false; }
+  // Tensors the checkpoint saves and restores in place (names "hook.<...>", unique), allocated
+  // for `params` (the optimizer's parameters). Called once before training or resuming; the
+  // returned tensors must stay the hook's live state.
+  virtual NamedTensors state_tensors(const NamedTensors& /*params*/) { return {}; }
 };
 
 using StepHookFactory = std::function<std::unique_ptr<StepHook>(methods::Method& method)>;

@@ -208,8 +208,8 @@ StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& 
   }
   r.lang_grad_norm = std::move(lang_grad_norm);
 
-  // 4. Update.
-  adam.step(lr);
+  // 4. Update: Adam, or the hook's own update (Sequential Reptile's inner step + outer step).
+  if (!hook || !hook->apply_update(adam, lr, inputs)) adam.step(lr);
   return r;
 }
 
@@ -551,6 +551,7 @@ class Cell {
   bool resume();
   bool train();
   TensorBatch make_batch(const Batch& batch) const;
+  LanguageLosses dev_batch_losses(int64_t lang, const StepConfig& sc);
   json::object train_record(double lr, double grad_norm);
   json::object diagnostics() const;
   json::object dev_record();
@@ -574,6 +575,8 @@ class Cell {
   std::unique_ptr<Batcher> batcher_;
   std::unique_ptr<methods::Method> method_;
   std::unique_ptr<StepHook> hook_;  // the method's LibTorch step, when it takes over the update
+  NamedTensors hook_tensors_;       // the hook's checkpointed tensors (state_tensors())
+  std::vector<TensorBatch> dev_batches_;  // per language, built on first use (dev_batch_losses)
   MetricsLog metrics_;
   TrainerCounters counters_;
   int64_t step_ = 0;
@@ -669,6 +672,7 @@ void Cell::build() {
   }
   ctx.batch_tokens = cfg_.train.get_int("batch_tokens");
   ctx.high_resource = cfg_.high_resource;
+  ctx.seed = cfg_.seed;
   method_ = methods::make_method(cfg_.method, cfg_.method_params, ctx, dir_ + "/config.json: $.method");
   if (method_->takes_over_step()) {
     const StepHookFactory* factory = find_step_hook(cfg_.method);
@@ -692,6 +696,7 @@ void Cell::build() {
   ao.eps = cfg_.train.get_float("adam_eps");
   ao.weight_decay = cfg_.train.get_float("weight_decay");
   adam_ = std::make_unique<Adam>(std::move(params), ao);
+  if (hook_) hook_tensors_ = hook_->state_tensors(adam_->params());
 
   batcher_ = std::make_unique<Batcher>(std::move(lengths), cfg_.train.get_int("batch_tokens"),
                                        cfg_.train.get_int("pool_batches"), mix64(cfg_.seed ^ 0x62617463686572ULL));
@@ -727,6 +732,7 @@ bool Cell::resume() {
     throw CheckpointError(cat(ckpt, " was written for ", h.model_signature, ", config.json now says ", expected));
   NamedTensors all = model_tensors(model_);
   for (auto& t : adam_->state()) all.push_back(t);
+  for (auto& t : hook_tensors_) all.push_back(t);
   load_checkpoint(ckpt, all);
   batcher_->load_state(h.batcher_state);
   {
@@ -767,6 +773,7 @@ void Cell::save_checkpoint_now() {
   h.model_signature = model_signature(cfg_.model, vocab_.size);
   NamedTensors all = model_tensors(model_);
   for (auto& t : adam_->state()) all.push_back(t);
+  for (auto& t : hook_tensors_) all.push_back(t);
   make_dirs(dir_ + "/ckpt");
   save_checkpoint(dir_ + "/ckpt/checkpoint.bin", h, all);
 }
@@ -817,6 +824,33 @@ json::object Cell::dev_record() {
   return json::object{{"step", step_}, {"kind", "dev"}, {"lang_loss", lang}};
 }
 
+// A hook's held-out losses of one language: the first dev pairs whose padded batch fits
+// train.batch_tokens (at least one), fixed for the run; no dropout, no label smoothing.
+LanguageLosses Cell::dev_batch_losses(int64_t lang, const StepConfig& sc) {
+  if (dev_batches_.empty()) {
+    const int64_t budget = cfg_.train.get_int("batch_tokens");
+    for (size_t l = 0; l < langs_.size(); ++l) {
+      std::vector<const Pair*> rows;
+      size_t max_s = 0, max_t = 0;
+      for (const Pair& p : langs_[l].dev) {
+        const size_t s = std::max(max_s, p.src.size()), t = std::max(max_t, p.tgt.size());
+        if (!rows.empty() && static_cast<int64_t>((rows.size() + 1) * (s + t)) > budget) break;
+        max_s = s, max_t = t;
+        rows.push_back(&p);
+      }
+      if (rows.empty()) throw TrainingFailure(cat("method ", cfg_.method, " needs dev pairs, but ", langs_[l].code, " has none"));
+      dev_batches_.push_back(collate(rows, std::vector<int64_t>(rows.size(), static_cast<int64_t>(l)), vocab_, device_));
+    }
+  }
+  StepConfig dev = sc;
+  dev.label_smoothing = 0.0;
+  dev.lang_grad_norms = false;
+  model_->eval();
+  LanguageLosses out = language_losses(model_, dev_batches_.at(static_cast<size_t>(lang)), dev);
+  model_->train();
+  return out;
+}
+
 // Token tensors of a batch of the batcher (example = language + index into its training rows).
 TensorBatch Cell::make_batch(const Batch& batch) const {
   std::vector<Pair> pairs;
@@ -864,6 +898,7 @@ json::object Cell::train_record(double lr, double grad_norm) {
   o["lang_frac"] = frac;
   if (measured) o["lang_grad_norm"] = gnorm;
   o["epochs"] = epochs;
+  if (auto m = method_->metrics(); !m.empty()) o["method"] = std::move(m);
   win.reset(langs_.size());
   return o;
 }
@@ -880,7 +915,7 @@ json::object Cell::diagnostics() const {
     epochs[code] = n > 0 ? c.lang_examples[l] / n : 0.0;
     gnorm[code] = c.lang_gnorm_n[l] > 0 ? json::value(c.lang_gnorm_sum[l] / c.lang_gnorm_n[l]) : json::value(nullptr);
   }
-  return json::object{
+  json::object d{
       {"grad_norm_mean", number_or_null(c.grad_norm.mean)},
       {"grad_norm_var", number_or_null(c.grad_norm.variance())},
       {"grad_norm_var_window_mean",
@@ -889,6 +924,8 @@ json::object Cell::diagnostics() const {
       {"epochs", epochs},
       {"lang_grad_norm_mean", gnorm},
       {"lang_grad_norm_measurements", c.lang_gnorm_n.empty() ? 0.0 : *std::max_element(c.lang_gnorm_n.begin(), c.lang_gnorm_n.end())}};
+  if (auto m = method_->metrics(); !m.empty()) d["method"] = std::move(m);  // its figures at the end of the run
+  return d;
 }
 
 // The training loop. Returns false when stopped by --steps-limit.
@@ -927,6 +964,8 @@ bool Cell::train() {
     if (hook_) {
       inputs.next_batch = [&] { return make_batch(batcher_->next(method_->sampling_distribution(step_))); };
       inputs.losses_of = [&](const TensorBatch& b) { return language_losses(model_, b, sc); };
+      inputs.dev_losses = [&](int64_t lang) { return dev_batch_losses(lang, sc); };
+      inputs.total_steps = steps;
     }
 
     // 2-4. Per-language losses → weighted objective → backward → clip → update.

@@ -1,0 +1,296 @@
+// CATS, Curvature-Aware Task Scaling (Li & Gong 2021, "Robust Optimization for Multilingual
+// Translation with Imbalanced Data", NeurIPS, arXiv:2104.07639). Per-language weights α on the
+// simplex and a curvature multiplier λ_c ≥ 0 solve, every K steps after a warm-up,
+//   min_α Σ_n α_n L_n   s.t.  ‖Σ_n α_n g_n‖² ≤ ε     (L_n, g_n: language n's dev loss and gradient)
+// by one primal step on α and one dual ascent step on λ_c of the Lagrangian
+//   𝓛(α, λ_c) = Σ_n α_n L_n + λ_c (‖Σ_n α_n g_n‖² − ε)
+// (the pure update is methods/cats.h); between updates the model trains on Σ_n α_n L_n.
+//
+// No author code exists. The structure (α, λ_c, the squared norm of the α-weighted gradient, a
+// periodic update on validation losses and gradients) is where two independent third-party
+// implementations agree; the defaults are theirs or ours (methods/README.md, docs/training.md).
+//
+// Objective between updates: languages are sampled from p = p(·;τ) (τ = 1: proportional) and the
+// loss weights are w_n = α_n / p_n, so the trainer's Σ_n w_n L_n / N (N: the batch's target tokens)
+// estimates Σ_n α_n L̄_n (L̄_n: language n's per-token loss) whatever τ is — exactly when the
+// languages' mean target lengths are equal, approximately otherwise (as for scalarization).
+//
+// Dev losses and gradients: one fixed batch per language of its dev pairs (StepInputs::dev_losses:
+// the first dev pairs that fit train.batch_tokens), without dropout or label smoothing. Cost: L
+// extra forward/backward passes of one batch every K steps, i.e. L/K of a plain step amortised,
+// and L flat fp32 gradients (L × parameters × 4 bytes) held during the update.
+#include "methods/cats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+
+#include "methods/method.h"
+
+namespace longtail::methods {
+
+namespace cats {
+
+State initial_state(size_t n, Simplex simplex) {
+  State s;
+  s.alpha.assign(n, n > 0 ? 1.0 / static_cast<double>(n) : 0.0);
+  if (simplex == Simplex::Softmax) s.logits.assign(n, 0.0);
+  return s;
+}
+
+double curvature(const std::vector<double>& alpha, const std::vector<double>& gram) {
+  const size_t n = alpha.size();
+  if (gram.size() != n * n) throw std::invalid_argument("cats::curvature: the Gram matrix is not L×L");
+  double c = 0;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t j = 0; j < n; ++j) c += alpha[i] * gram[i * n + j] * alpha[j];
+  return c;
+}
+
+std::vector<double> project_to_simplex(const std::vector<double>& v, double floor) {
+  const size_t n = v.size();
+  const double mass = 1.0 - static_cast<double>(n) * floor;
+  if (n == 0) return {};
+  if (mass < 0) throw std::invalid_argument("project_to_simplex: the floor leaves no mass");
+  std::vector<double> u(n);
+  for (size_t i = 0; i < n; ++i) u[i] = v[i] - floor;
+  std::vector<double> sorted = u;
+  std::sort(sorted.begin(), sorted.end(), std::greater<double>());
+  // θ = (Σ_{i≤ρ} u_(i) − mass) / ρ for the largest ρ with u_(ρ) > θ.
+  double cumulative = 0, theta = 0;
+  for (size_t i = 0; i < n; ++i) {
+    cumulative += sorted[i];
+    const double t = (cumulative - mass) / static_cast<double>(i + 1);
+    if (sorted[i] - t > 0) theta = t;
+  }
+  std::vector<double> out(n);
+  for (size_t i = 0; i < n; ++i) out[i] = std::max(u[i] - theta, 0.0) + floor;
+  return out;
+}
+
+double update(State& s, const std::vector<double>& losses, const std::vector<double>& gram, const UpdateConfig& cfg) {
+  const size_t n = s.alpha.size();
+  if (losses.size() != n) throw std::invalid_argument("cats::update: one loss per language expected");
+  const double c = curvature(s.alpha, gram);
+  std::vector<double> grad(n);  // ∇_α 𝓛 = ℓ + 2λ G α
+  for (size_t i = 0; i < n; ++i) {
+    double ga = 0;
+    for (size_t j = 0; j < n; ++j) ga += gram[i * n + j] * s.alpha[j];
+    grad[i] = losses[i] + 2.0 * s.lambda * ga;
+  }
+  if (cfg.simplex == Simplex::Softmax) {
+    if (s.logits.size() != n) throw std::invalid_argument("cats::update: softmax state without logits");
+    double mean = 0;  // αᵀ∇: softmax's Jacobian diag(α) − ααᵀ applied to ∇
+    for (size_t i = 0; i < n; ++i) mean += s.alpha[i] * grad[i];
+    for (size_t i = 0; i < n; ++i) s.logits[i] -= cfg.eta_alpha * s.alpha[i] * (grad[i] - mean);
+    const double top = *std::max_element(s.logits.begin(), s.logits.end());
+    double z = 0;
+    for (size_t i = 0; i < n; ++i) z += (s.alpha[i] = std::exp(s.logits[i] - top));
+    for (double& a : s.alpha) a /= z;
+  } else {
+    std::vector<double> moved(n);
+    for (size_t i = 0; i < n; ++i) moved[i] = s.alpha[i] - cfg.eta_alpha * grad[i];
+    s.alpha = project_to_simplex(moved, cfg.alpha_min);
+  }
+  s.lambda = std::max(0.0, s.lambda + cfg.eta_lambda * (c - cfg.epsilon));
+  return c;
+}
+
+}  // namespace cats
+
+namespace {
+
+namespace json = boost::json;
+
+// Exact text form of a double (hexadecimal), so the checkpointed state round-trips bit for bit.
+std::string hex(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", x);
+  return buf;
+}
+double unhex(std::istream& in) {
+  std::string s;
+  if (!(in >> s)) throw std::runtime_error("cats: truncated method state");
+  return std::strtod(s.c_str(), nullptr);
+}
+
+class Cats : public Method {
+ public:
+  Cats(const TrainingContext& ctx, double tau, int64_t interval, int64_t warmup, cats::UpdateConfig cfg)
+      : languages_(ctx.languages),
+        p_(temperature_distribution(ctx.train_pairs, tau)),
+        interval_(interval),
+        warmup_(warmup),
+        cfg_(cfg),
+        state_(cats::initial_state(ctx.languages.size(), cfg.simplex)) {}
+
+  std::vector<double> sampling_distribution(int64_t) const override { return p_; }
+  // w_n = α_n / p_n: the batch objective Σ w_n L_n / N estimates Σ α_n L̄_n (see the top).
+  std::vector<double> loss_weights(int64_t) const override {
+    std::vector<double> w(p_.size(), 0.0);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = p_[i] > 0 ? state_.alpha[i] / p_[i] : 0.0;
+    return w;
+  }
+  bool takes_over_step() const override { return true; }
+
+  // The meta-update runs at the start of steps warmup, warmup + K, warmup + 2K, ...
+  bool update_due(int64_t step) const { return step >= warmup_ && (step - warmup_) % interval_ == 0; }
+  void meta_update(const std::vector<double>& losses, const std::vector<double>& gram) {
+    const double c = cats::update(state_, losses, gram, cfg_);
+    ++updates_;
+    curvature_last_ = c;
+    curvature_sum_ += c;
+  }
+  size_t n_langs() const { return p_.size(); }
+  const cats::State& state() const { return state_; }
+
+  std::string save_state() const override {
+    std::ostringstream o;
+    o << updates_ << ' ' << hex(curvature_last_) << ' ' << hex(curvature_sum_) << ' ' << hex(state_.lambda);
+    for (double a : state_.alpha) o << ' ' << hex(a);
+    for (double z : state_.logits) o << ' ' << hex(z);
+    return o.str();
+  }
+  void load_state(const std::string& s) override {
+    if (s.empty()) return;  // a checkpoint from before the first step
+    std::istringstream in(s);
+    if (!(in >> updates_)) throw std::runtime_error("cats: malformed method state");
+    curvature_last_ = unhex(in);
+    curvature_sum_ = unhex(in);
+    state_.lambda = unhex(in);
+    for (double& a : state_.alpha) a = unhex(in);
+    for (double& z : state_.logits) z = unhex(in);
+  }
+
+  json::object metrics() const override {
+    json::object alpha;
+    for (size_t i = 0; i < languages_.size(); ++i) alpha[languages_[i]] = state_.alpha[i];
+    auto number = [](double x) { return std::isfinite(x) ? json::value(x) : json::value(nullptr); };
+    return json::object{{"alpha", alpha},
+                        {"lambda_c", state_.lambda},
+                        {"curvature", updates_ > 0 ? number(curvature_last_) : json::value(nullptr)},
+                        {"curvature_mean", updates_ > 0 ? number(curvature_sum_ / static_cast<double>(updates_)) : json::value(nullptr)},
+                        {"updates", updates_}};
+  }
+
+ private:
+  std::vector<std::string> languages_;
+  std::vector<double> p_;
+  int64_t interval_, warmup_;
+  cats::UpdateConfig cfg_;
+  cats::State state_;
+  int64_t updates_ = 0;
+  double curvature_last_ = 0, curvature_sum_ = 0;
+};
+
+int64_t warmup_step(const Options& o, int64_t total_steps) {
+  return step_of(o.get_int("warmup_steps"), o.get_float("warmup_fraction"), total_steps);
+}
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "cats",
+    "Li & Gong 2021, Robust Optimization for Multilingual Translation with Imbalanced Data, NeurIPS, arXiv:2104.07639 "
+    "(update reconstructed from third-party code)",
+    "every K steps after the warm-up: α ← Π_Δ(α − η_α ∇_α 𝓛), λ_c ← max(0, λ_c + η_λ(‖Σα_n g_n‖² − ε)), "
+    "𝓛 = Σα_n L_n + λ_c(‖Σα_n g_n‖² − ε) on dev losses/gradients; train on Σ α_n L_n (w_n = α_n/p_n)",
+    {{"interval", OptType::Int, 100, "K: steps between α/λ_c updates (third-party: 100)", 1, 1e12},
+     {"warmup_fraction", OptType::Float, 0.1, "first update at ⌊f·train.steps⌋ (used when warmup_steps is 0; our choice)", 0.0, 1.0},
+     {"warmup_steps", OptType::Int, 0, "first update at this step (0 = use warmup_fraction); at most train.steps", 0, 1e12},
+     {"epsilon", OptType::Float, 1e-3, "ε: curvature budget of ‖Σ α_n g_n‖² ≤ ε (third-party: 1e-3)", 0.0, 1e12},
+     {"lr_alpha", OptType::Float, 1e-2, "η_α: primal step on α (third-party: 1e-2 with softmax; 1e-5 with penalties)", 0.0, 1e6},
+     {"lr_lambda", OptType::Float, 1e-2, "η_λ: dual ascent step on λ_c (third-party: 1e-2); 0 keeps λ_c = 0", 0.0, 1e6},
+     {"simplex", OptType::String, "softmax", "α parameterisation: softmax (α = softmax(z)) or projection onto the simplex", {}, {}, false,
+      {"softmax", "projection"}},
+     {"alpha_min", OptType::Float, 0.0, "projection only: lower bound on every α_n (needs languages × alpha_min < 1)", 0.0, 1.0},
+     {"tau", OptType::Float, 1.0, "sampling temperature τ of p = p(·;τ); the weights α_n/p_n keep the objective Σ α_n L_n", 0.0, 1e6, true}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      cats::UpdateConfig cfg;
+      cfg.eta_alpha = o.get_float("lr_alpha");
+      cfg.eta_lambda = o.get_float("lr_lambda");
+      cfg.epsilon = o.get_float("epsilon");
+      cfg.simplex = o.get_string("simplex") == "projection" ? cats::Simplex::Projection : cats::Simplex::Softmax;
+      cfg.alpha_min = o.get_float("alpha_min");
+      if (cfg.alpha_min * static_cast<double>(ctx.languages.size()) >= 1.0)
+        throw ConfigError(ctx.params_path + ".alpha_min", "languages × alpha_min must be < 1, got " +
+                                                              std::to_string(ctx.languages.size()) + " × " + std::to_string(cfg.alpha_min));
+      return std::make_unique<Cats>(ctx, o.get_float("tau"), o.get_int("interval"), warmup_step(o, ctx.total_steps), cfg);
+    },
+    [](const Options& o, const SuiteFacts& facts, const std::string& where) {
+      check_within_budget(o.get_int("warmup_steps"), facts.total_steps, where, "warmup_steps");
+      const double floor = o.get_float("alpha_min");
+      if (floor > 0 && o.get_string("simplex") != "projection")
+        throw ConfigError(where + ".alpha_min", "only used with \"simplex\": \"projection\" (softmax keeps every α_n > 0)");
+      if (!facts.languages.empty() && floor * static_cast<double>(facts.languages.size()) >= 1.0)
+        throw ConfigError(where + ".alpha_min", "languages × alpha_min must be < 1 (" + std::to_string(facts.languages.size()) +
+                                                    " languages)");
+    }});
+
+}  // namespace
+}  // namespace longtail::methods
+
+// ---- LibTorch step hook (compiled into longtail_method_hooks only) -------------------------------
+#ifdef LONGTAIL_METHOD_HOOKS
+#include <torch/torch.h>
+
+#include "harness/train/step_hook.h"
+#include "harness/train/trainer.h"
+
+namespace longtail::methods {
+namespace {
+
+// At an update step: per-language dev losses and gradients → Gram matrix → cats::update; then
+// every step: backward of Σ_n w_n L_n / N with the current α (the trainer clips and steps Adam).
+class CatsHook : public train::StepHook {
+ public:
+  explicit CatsHook(Cats& method) : m_(method) {}
+
+  torch::Tensor backward(const train::StepInputs& in) override {
+    if (m_.update_due(in.step)) meta_update(in);
+    const auto w = m_.loss_weights(in.step);
+    const auto weights = torch::tensor(w, torch::kFloat).to(in.losses->sum.device());
+    auto objective = train::weighted_objective(*in.losses, weights);
+    objective.backward();
+    return objective.detach();
+  }
+
+ private:
+  void meta_update(const train::StepInputs& in) {
+    if (!in.dev_losses) throw std::logic_error("cats: the trainer gave no dev losses (StepInputs::dev_losses)");
+    const auto n = static_cast<int64_t>(m_.n_langs());
+    std::vector<torch::Tensor> grads;
+    std::vector<torch::Tensor> loss;
+    for (int64_t l = 0; l < n; ++l) {
+      const train::LanguageLosses dev = in.dev_losses(l);
+      auto g = train::per_language_gradients(dev, *in.params).at(static_cast<size_t>(l));
+      if (!g.defined()) throw std::runtime_error("cats: a dev batch without target tokens");
+      loss.push_back((dev.sum[l] / dev.tokens[l]).detach().to(torch::kFloat).view({1}));
+      grads.push_back(std::move(g));
+    }
+    // G_ij = ⟨g_i, g_j⟩ by pairwise dot products (no L × P stacked copy); one host copy for all.
+    std::vector<torch::Tensor> upper;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = i; j < n; ++j) upper.push_back(torch::dot(grads[i], grads[j]).view({1}));
+    auto host = torch::cat({torch::cat(loss), torch::cat(upper)}).to(torch::kCPU, torch::kDouble);
+    auto h = host.accessor<double, 1>();
+    std::vector<double> losses(static_cast<size_t>(n)), gram(static_cast<size_t>(n * n));
+    for (int64_t l = 0; l < n; ++l) losses[static_cast<size_t>(l)] = h[l];
+    int64_t k = n;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = i; j < n; ++j) gram[static_cast<size_t>(i * n + j)] = gram[static_cast<size_t>(j * n + i)] = h[k++];
+    for (int64_t i = 0; i < host.numel(); ++i)
+      if (!std::isfinite(h[i])) throw train::TrainingFailure("cats: non-finite dev loss or gradient at the α update");
+    m_.meta_update(losses, gram);
+  }
+
+  Cats& m_;
+};
+
+LONGTAIL_REGISTER_STEP_HOOK("cats", [](Method& m) { return std::make_unique<CatsHook>(dynamic_cast<Cats&>(m)); });
+
+}  // namespace
+}  // namespace longtail::methods
+#endif  // LONGTAIL_METHOD_HOOKS

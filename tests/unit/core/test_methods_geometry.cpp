@@ -1,0 +1,246 @@
+// The gradient-geometry family's LibTorch-free parts: CATS's primal-dual update of (α, λ_c) on
+// two quadratic tasks of known curvature, its simplex handling and state; Sequential Reptile's
+// per-step language draw; suite-level validation of both.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "harness/grid/suite.h"
+#include "methods/cats.h"
+#include "methods/method.h"
+
+using namespace longtail;
+using namespace longtail::methods;
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+TrainingContext context(std::vector<int64_t> sizes, int64_t steps, uint64_t seed = 0) {
+  TrainingContext c;
+  for (size_t i = 0; i < sizes.size(); ++i) c.languages.push_back("l" + std::to_string(i));
+  c.train_pairs = std::move(sizes);
+  c.total_steps = steps;
+  c.seed = seed;
+  return c;
+}
+
+// Two quadratic tasks L_n(θ) = ½ h_n ‖θ − c_n‖² in R², c_1 = (r_1, 0), c_2 = (0, r_2), read at
+// θ = 0: ℓ_n = ½ h_n r_n², g_1 = (−h_1 r_1, 0), g_2 = (0, −h_2 r_2) (orthogonal), so
+// G = diag(h_1² r_1², h_2² r_2²). Task 1 is the sharp one (h_1 = 2 > h_2 = 1/2.2); by default
+// ℓ = (1, 1.1) and G = diag(4, 1).
+struct Toy {
+  double h1 = 2, r1 = 1, h2 = 1 / 2.2, r2 = 2.2;
+  std::vector<double> losses() const { return {0.5 * h1 * r1 * r1, 0.5 * h2 * r2 * r2}; }
+  std::vector<double> gram() const { return {h1 * h1 * r1 * r1, 0, 0, h2 * h2 * r2 * r2}; }
+};
+
+double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
+
+std::string write_suite(const std::string& name, const std::string& methods, int steps = 100) {
+  fs::path dir = fs::temp_directory_path() / "longtail-test-geometry-suites";
+  fs::create_directories(dir);
+  fs::path p = dir / name;
+  std::ofstream(p) << R"({"datasets": [{"source": "gettext", "languages": ["fr", "de", "kk"]}], "methods": )" << methods
+                   << R"(, "train": {"steps": )" << steps << "}}";
+  return p.string();
+}
+
+std::string suite_error(const std::string& file) {
+  try {
+    grid::load_suite(file);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("cats: the primal-dual update converges to the KKT point of the curvature-constrained problem", "[methods][cats]") {
+  // min_a a ℓ_1 + (1−a) ℓ_2  s.t.  a² A + (1−a)² B ≤ ε  (A = ‖g_1‖², B = ‖g_2‖²). Task 1 has the
+  // lower loss, so without the constraint all weight would go to it; the constraint caps it where
+  // the curvature proxy reaches ε: a* = (B + √(B² − (A+B)(B−ε))) / (A+B), λ* = (ℓ_2 − ℓ_1) / c'(a*).
+  const Toy toy;
+  const auto l = toy.losses(), G = toy.gram();
+  const double A = G[0], B = G[3], eps = 1.5;
+  REQUIRE(l[0] < l[1]);
+  REQUIRE(A * B / (A + B) < eps);  // feasible
+  REQUIRE(A > eps);                // a = 1 is not
+  const double a_star = (B + std::sqrt(B * B - (A + B) * (B - eps))) / (A + B);
+  const double lambda_star = (l[1] - l[0]) / (2 * a_star * A - 2 * (1 - a_star) * B);
+
+  for (auto simplex : {cats::Simplex::Softmax, cats::Simplex::Projection}) {
+    INFO((simplex == cats::Simplex::Softmax ? "softmax" : "projection"));
+    cats::UpdateConfig cfg;
+    cfg.eta_alpha = 0.1, cfg.eta_lambda = 0.01, cfg.epsilon = eps, cfg.simplex = simplex;
+    auto s = cats::initial_state(2, simplex);
+    CHECK(s.alpha[0] == 0.5);
+    CHECK(s.lambda == 0);
+    double min_lambda = 0;
+    for (int it = 0; it < 20000; ++it) {
+      cats::update(s, l, G, cfg);
+      CHECK(sum(s.alpha) == Approx(1.0).epsilon(1e-12));
+      min_lambda = std::min(min_lambda, s.lambda);
+      if (s.alpha[0] < 0 || s.alpha[1] < 0) FAIL("α left the simplex");
+    }
+    CHECK(min_lambda == 0);  // never negative
+    CHECK(s.alpha[0] == Approx(a_star).epsilon(1e-6));
+    CHECK(s.lambda == Approx(lambda_star).epsilon(1e-4));
+    CHECK(cats::curvature(s.alpha, G) == Approx(eps).epsilon(1e-6));  // the constraint is active
+  }
+}
+
+TEST_CASE("cats: weight moves to the low-curvature task under the constraint, to the low-loss task without", "[methods][cats]") {
+  // Equal losses (ℓ_1 = ℓ_2) at a point where the sharp task's gradient is larger (same loss,
+  // higher curvature ⇒ larger gradient: ‖g_n‖² = 2 h_n ℓ_n).
+  Toy toy;
+  toy.r1 = 0.5;
+  toy.r2 = std::sqrt(toy.h1 / toy.h2) * toy.r1;
+  const auto l = toy.losses(), G = toy.gram();
+  REQUIRE(l[0] == Approx(l[1]));
+  REQUIRE(G[0] > G[3]);
+  cats::UpdateConfig cfg;
+  cfg.epsilon = 0.0;
+  auto s = cats::initial_state(2, cats::Simplex::Softmax);
+  s.lambda = 1.0;  // the curvature term matters
+  cats::update(s, l, G, cfg);
+  CHECK(s.alpha[1] > s.alpha[0]);  // flat task up
+  CHECK(s.lambda > 1.0);           // the constraint is violated: λ_c ascends
+
+  // λ_c = 0 and kept there (η_λ = 0): the objective is linear in α and α moves to the lower loss,
+  // here the sharp task.
+  const Toy lower;  // ℓ_1 < ℓ_2
+  for (auto simplex : {cats::Simplex::Softmax, cats::Simplex::Projection}) {
+    cats::UpdateConfig c0;
+    c0.eta_lambda = 0.0, c0.eta_alpha = 0.5, c0.simplex = simplex;
+    auto t = cats::initial_state(2, simplex);
+    for (int i = 0; i < 1000; ++i) cats::update(t, lower.losses(), lower.gram(), c0);
+    CHECK(t.lambda == 0);
+    CHECK(t.alpha[0] > 0.9);
+  }
+
+  // A slack constraint keeps λ_c at 0 (projected ascent never goes negative).
+  cats::UpdateConfig slack;
+  slack.epsilon = 1e9;
+  slack.simplex = cats::Simplex::Projection;
+  auto u = cats::initial_state(2, cats::Simplex::Projection);
+  cats::update(u, l, G, slack);
+  CHECK(u.lambda == 0);
+}
+
+TEST_CASE("cats: projection onto the simplex with a floor", "[methods][cats]") {
+  auto p = cats::project_to_simplex({0.5, 0.5, 0.5});
+  for (double x : p) CHECK(x == Approx(1.0 / 3));
+  p = cats::project_to_simplex({2.0, 0.0, -1.0});
+  CHECK(p == std::vector<double>{1.0, 0.0, 0.0});
+  p = cats::project_to_simplex({0.6, 0.5, -3.0});
+  CHECK(p[0] == Approx(0.55));
+  CHECK(p[1] == Approx(0.45));
+  CHECK(p[2] == 0.0);
+  p = cats::project_to_simplex({2.0, 0.0, -1.0}, 0.1);
+  CHECK(sum(p) == Approx(1.0));
+  CHECK(p[0] == Approx(0.8));
+  CHECK(p[2] == Approx(0.1));
+  CHECK_THROWS(cats::project_to_simplex({1, 2, 3}, 0.5));
+}
+
+TEST_CASE("cats: the method trains on Σ α_n L_n through w_n = α_n / p_n; its state round-trips exactly", "[methods][cats]") {
+  const auto ctx = context({1000, 100, 10}, 1000);
+  auto m = make_method("cats", {{"tau", 1.0}}, ctx);
+  CHECK(m->takes_over_step());
+  const auto p = m->sampling_distribution(0);
+  CHECK(p[0] == Approx(1000.0 / 1110));
+  const auto w = m->loss_weights(0);
+  for (size_t i = 0; i < 3; ++i) CHECK(w[i] * p[i] == Approx(1.0 / 3));  // α uniform at the start
+  const auto metrics = m->metrics();
+  CHECK(metrics.at("lambda_c").to_number<double>() == 0);
+  CHECK(metrics.at("alpha").at("l2").to_number<double>() == Approx(1.0 / 3));
+  CHECK(metrics.at("curvature").is_null());
+  CHECK(metrics.at("updates").to_number<int64_t>() == 0);
+
+  // State: a method restored from another's state gives the same weights and metrics, bit for bit.
+  auto m2 = make_method("cats", {}, ctx);
+  const std::string fake = "3 0x1.8p+0 0x1.2p+2 0x1.999999999999ap-4 0x1.5555555555555p-2 0x1p-1 0x1.5555555555555p-3 0x1p-3 -0x1p-2 0x0p+0";
+  m2->load_state(fake);
+  CHECK(m2->save_state() == fake);
+  CHECK(m2->metrics().at("lambda_c").to_number<double>() == 0.1);
+  CHECK(m2->metrics().at("curvature_mean").to_number<double>() == Approx(4.5 / 3));
+  CHECK_THROWS(m2->load_state("3 0x1p+0"));
+
+  const auto* spec = find_method("cats");
+  REQUIRE(spec != nullptr);
+  CHECK_FALSE(spec->paper.empty());
+}
+
+TEST_CASE("sequential_reptile: one language per inner step, drawn from q by the step", "[methods][reptile]") {
+  const auto ctx = context({1000, 300, 100, 0}, 10000, 42);
+  auto m = make_method("sequential_reptile", {{"tau", 1.0}, {"inner_steps", 10}}, ctx);
+  CHECK(m->takes_over_step());
+  CHECK(m->save_state().empty());  // a pure function of the step
+  const auto q = temperature_distribution(ctx.train_pairs, 1.0);
+  std::vector<double> count(4, 0.0);
+  const int n = 20000;
+  for (int t = 0; t < n; ++t) {
+    const auto p = m->sampling_distribution(t);
+    CHECK(sum(p) == 1.0);
+    size_t hot = 0;
+    for (size_t i = 0; i < p.size(); ++i)
+      if (p[i] == 1.0) hot = i;
+    if (p[hot] != 1.0) FAIL("not one-hot at step " << t);
+    count[hot] += 1;
+  }
+  CHECK(count[3] == 0);  // an empty language is never drawn
+  double chi2 = 0;
+  for (size_t i = 0; i < 3; ++i) chi2 += (count[i] - n * q[i]) * (count[i] - n * q[i]) / (n * q[i]);
+  CHECK(chi2 < 13.8);  // χ²(2) at p = 0.001
+  // The same (seed, step) draws the same language; another seed another sequence.
+  auto same = make_method("sequential_reptile", {{"inner_steps", 10}}, ctx);
+  auto other = make_method("sequential_reptile", {{"inner_steps", 10}}, context({1000, 300, 100, 0}, 10000, 43));
+  int differ = 0;
+  for (int t = 0; t < 200; ++t) {
+    CHECK(same->sampling_distribution(t) == m->sampling_distribution(t));
+    differ += other->sampling_distribution(t) != m->sampling_distribution(t);
+  }
+  CHECK(differ > 50);
+  // Mixed batches: every example from q.
+  auto mixed = make_method("sequential_reptile", {{"single_language", false}, {"inner_steps", 10}}, ctx);
+  CHECK(mixed->sampling_distribution(5) == q);
+}
+
+TEST_CASE("gradient-geometry methods: bad hyper-parameters are suite errors naming the JSON path", "[methods][suite]") {
+  struct Bad {
+    const char* methods;
+    const char* expected_path;
+    const char* expected_what;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {R"([{"name": "cats", "params": {"interval": 0}}])", "$.methods[0].params.interval", ">= 1"},
+           {R"([{"name": "cats", "params": {"lr_alpha": -0.1}}])", "$.methods[0].params.lr_alpha", ">= 0"},
+           {R"([{"name": "cats", "params": {"lr_lambda": -1}}])", "$.methods[0].params.lr_lambda", ">= 0"},
+           {R"([{"name": "cats", "params": {"epsilon": -1e-3}}])", "$.methods[0].params.epsilon", ">= 0"},
+           {R"([{"name": "cats", "params": {"simplex": "sparsemax"}}])", "$.methods[0].params.simplex", "one of softmax, projection"},
+           {R"([{"name": "cats", "params": {"warmup_steps": 101}}])", "$.methods[0].params.warmup_steps", "beyond the step budget"},
+           {R"([{"name": "cats", "params": {"alpha_min": 0.1}}])", "$.methods[0].params.alpha_min", "only used with"},
+           {R"([{"name": "cats", "params": {"simplex": "projection", "alpha_min": 0.4}}])", "$.methods[0].params.alpha_min", "< 1"},
+           {R"([{"name": "cats", "params": {"K": 10}}])", "$.methods[0].params.K", "unknown key"},
+           {R"([{"name": "sequential_reptile", "params": {"inner_steps": 0}}])", "$.methods[0].params.inner_steps", ">= 1"},
+           {R"([{"name": "sequential_reptile", "params": {"inner_steps": -5}}])", "$.methods[0].params.inner_steps", ">= 1"},
+           {R"([{"name": "sequential_reptile", "params": {"inner_steps": 101}}])", "$.methods[0].params.inner_steps", "exceed the step budget"},
+           {R"([{"name": "sequential_reptile", "params": {"inner_steps": 10, "outer_lr": 0}}])", "$.methods[0].params.outer_lr", "> 0"},
+           {R"([{"name": "sequential_reptile", "params": {"inner_steps": 10, "outer_lr": 1.5}}])", "$.methods[0].params.outer_lr", "<= 1"},
+           {R"([{"name": "sequential_reptile", "params": {"inner_steps": 10, "inner_lr_scale": -1}}])", "$.methods[0].params.inner_lr_scale", "> 0"},
+           {R"([{"name": "sequential_reptile", "params": {"inner_steps": 10, "eta": 0.5}}])", "$.methods[0].params.eta", "unknown key"},
+           {R"([{"name": "sequential_reptile", "params": {"inner_steps": 10, "single_language": "yes"}}])", "$.methods[0].params.single_language", "bool"},
+       }) {
+    INFO(b.methods);
+    const std::string file = write_suite("bad.json", b.methods);
+    const std::string err = suite_error(file);
+    CHECK_THAT(err, Catch::StartsWith(file) && Catch::Contains(b.expected_path) && Catch::Contains(b.expected_what));
+  }
+  CHECK(suite_error(write_suite("good.json", R"([{"name": "cats"}, {"name": "cats", "label": "cats_projection", "params": {"simplex": "projection", "alpha_min": 0.05,
+      "interval": 10, "warmup_steps": 100}}, {"name": "sequential_reptile", "params": {"inner_steps": 100, "outer_lr": 1}}])")) == "");
+}
