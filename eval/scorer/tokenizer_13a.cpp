@@ -110,7 +110,7 @@ std::size_t unescape_and_pad(std::string_view line, detail::Tokenize13aBuffers& 
   }
   char* out = reserve(buffers.text, buffers.text_capacity, line.size() + 2);
   out[0] = ' ';
-  std::memcpy(out + 1, line.data(), line.size());
+  if (!line.empty()) std::memcpy(out + 1, line.data(), line.size());  // an empty view may have a null data()
   out[line.size() + 1] = ' ';
   return line.size() + 2;
 }
