@@ -80,6 +80,40 @@ std::vector<double> temperature_distribution(const std::vector<int64_t>& sizes, 
   return p;
 }
 
+uint64_t SplitMix64::next() {
+  uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t SplitMix64::below(uint64_t n) {
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
+  uint64_t x;
+  do x = next();
+  while (x >= limit);
+  return x % n;
+}
+
+void SplitMix64::shuffle(std::vector<int64_t>& v) {
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
+}
+
+std::string parameter_scope_error(const std::string& scope) {
+  if (scope == "all" || scope == "encoder" || scope == "decoder") return {};
+  if (scope.rfind("last:", 0) == 0) {
+    const std::string k = scope.substr(5);
+    const bool digits = !k.empty() && k.size() <= 6 && std::all_of(k.begin(), k.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits && std::stoi(k) >= 1) return {};
+    return "expected last:K with an integer K >= 1, got \"" + scope + "\"";
+  }
+  return "expected all, encoder, decoder or last:K (the last K decoder layers), got \"" + scope + "\"";
+}
+
+void check_parameter_scope(const Options& o, const std::string& key, const std::string& json_path) {
+  if (const std::string e = parameter_scope_error(o.get_string(key)); !e.empty()) throw ConfigError(json_path + "." + key, e);
+}
+
 int64_t step_of(int64_t absolute, double fraction, int64_t total_steps) {
   if (absolute > 0) return absolute;
   return static_cast<int64_t>(std::floor(fraction * static_cast<double>(total_steps)));

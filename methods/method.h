@@ -37,8 +37,9 @@ struct TrainingContext {
   std::vector<bool> high_resource;
   // JSON path of the method's params object, for errors found when building (set by make_method).
   std::string params_path;
-  // The cell's seed, for methods that draw their own random choices (Sequential Reptile's
-  // per-step language); 0 where unknown (the driver).
+  // The cell's seed, for methods that draw random numbers (PCGrad's projection order, Sequential
+  // Reptile's per-step language); 0 where unknown (the driver). A method that keeps a generator
+  // saves it in save_state() so a resume continues the same stream.
   uint64_t seed = 0;
 };
 
@@ -124,6 +125,12 @@ std::vector<double> temperature_distribution(const std::vector<int64_t>& sizes, 
 
 // ---- helpers shared by the method files ---------------------------------------------------------
 
+// A parameter set for per-language gradients (harness/train/step_hook.h select_parameters): "all",
+// "encoder", "decoder" or "last:K" (K ≥ 1). Returns "" when the spelling is valid, else the problem.
+std::string parameter_scope_error(const std::string& scope);
+// Throws ConfigError(json_path + "." + key) when o.get_string(key) is not a valid parameter set.
+void check_parameter_scope(const Options& o, const std::string& key, const std::string& json_path);
+
 // A step given either as an absolute step (> 0) or as a fraction of the budget: ⌊f·T⌋.
 int64_t step_of(int64_t absolute, double fraction, int64_t total_steps);
 
@@ -147,6 +154,38 @@ class TemperatureSchedule {
  private:
   std::vector<Knot> knots_;
   Mode mode_;
+};
+
+// SplitMix64 with hand-written draws (the batcher's generator): the same numbers with every
+// standard library, and a state of one word for the checkpoint.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed = 0) : state_(seed) {}
+  uint64_t next();
+  uint64_t below(uint64_t n);  // uniform in [0, n), n > 0 (rejection sampling, no modulo bias)
+  // Fisher-Yates shuffle of `v` in place.
+  void shuffle(std::vector<int64_t>& v);
+  uint64_t state() const { return state_; }
+  void set_state(uint64_t s) { state_ = s; }
+
+ private:
+  uint64_t state_;
+};
+
+// The LibTorch-free half of a method that replaces the update with a combination of per-language
+// gradients (PCGrad, GradVac, CAGrad, GradNorm): temperature sampling p(·;τ), the parameter set the
+// per-language gradients are taken over, and takes_over_step() = true. Its hook lives in the same
+// file under LONGTAIL_METHOD_HOOKS.
+class PerLanguageGradientMethod : public Method {
+ public:
+  PerLanguageGradientMethod(std::vector<double> p, std::string scope) : p_(std::move(p)), scope_(std::move(scope)) {}
+  std::vector<double> sampling_distribution(int64_t) const override { return p_; }
+  bool takes_over_step() const override { return true; }
+  const std::string& scope() const { return scope_; }
+
+ private:
+  std::vector<double> p_;
+  std::string scope_;
 };
 
 // Temperature sampling along a schedule (plain cross-entropy). p_t is recomputed from τ(t) and is

@@ -245,6 +245,8 @@ Suite load_suite(const std::string& file) {
   if (!all_listed) facts.languages.clear();
   for (const auto& me : s.methods)
     in_file(file, [&] { return methods::validate_method(me.name, me.params, facts, me.json_path); });
+  if (const std::string e = methods::parameter_scope_error(std::string(s.train.at("grad_cosine_params").as_string())); !e.empty())
+    throw ConfigError(file, "$.train.grad_cosine_params: " + e);
   if (s.train.at("max_len").to_number<int64_t>() > s.model.max_positions)
     throw ConfigError(file, fmt::format("$.train.max_len: expected at most the model's max_positions ({})", s.model.max_positions));
   return s;

@@ -2,7 +2,8 @@
 //
 // The pure part of every method (methods/method.h: p_t, w_t, caps, state) is LibTorch-free so the
 // driver can list and validate it. A method whose takes_over_step() is true also registers a
-// StepHook under its name here, in a LibTorch translation unit linked into longtail-cell:
+// StepHook under its name, in the same file's `#ifdef LONGTAIL_METHOD_HOOKS` section (compiled into
+// longtail_method_hooks, which longtail-cell links; methods/README.md):
 //
 //   LONGTAIL_REGISTER_STEP_HOOK("pcgrad", [](methods::Method& m) { return std::make_unique<PCGradHook>(m); });
 //
@@ -13,6 +14,15 @@
 // clipping, the NaN guard, the optimizer and the checkpoint. A hook that needs more than one
 // batch per update (Sequential Reptile's inner loop) draws them through StepInputs::next_batch.
 //
+// Per-language gradients (LanguageGradients below) are the expensive part of the gradient-geometry
+// methods. Two ways to get them, both into one [L × P] fp32 buffer reused across steps:
+//   * from the step's graph (from_graph): one backward per language through the whole batch
+//     (retain_graph). Each costs a full-batch backward restricted to the chosen parameters: cheap
+//     for a small parameter set near the output (GradNorm's last layer), L× a step for all of them.
+//   * from per-language sub-batches (from_sub_batches): the batch is split by language and each
+//     part gets its own forward + backward, so all L gradients together cost about one ordinary
+//     step. A hook that uses it says so (uses_batch_losses() = false) and the trainer skips its
+//     own forward pass. bench/torch/method_step.cpp measures both.
 // Two further, optional capabilities: apply_update() lets a hook apply the (clipped, checked)
 // update itself instead of the trainer's Adam step — Sequential Reptile's inner AdamW step plus its
 // outer interpolation θ ← θ + η(φ_K − θ) — and state_tensors() puts tensors of the hook (Reptile's
@@ -22,6 +32,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,9 +55,11 @@ struct LanguageLosses {
   torch::Tensor tokens;
 };
 
+class LanguageGradients;
+
 struct StepInputs {
   int64_t step = 0;                  // 0-based step being trained
-  const LanguageLosses* losses = nullptr;  // of the step's batch
+  const LanguageLosses* losses = nullptr;  // of the step's batch; null when the hook's uses_batch_losses() is false
   torch::Tensor weights;             // w_t [L] from the method (ones for plain cross-entropy)
   const NamedTensors* params = nullptr;    // what the optimizer updates; their .grad() is empty on entry
   std::function<TensorBatch()> next_batch;  // another batch from the sampler (for inner loops)
@@ -55,6 +68,16 @@ struct StepInputs {
   // without dropout or label smoothing; graph attached; [L] totals with only `lang` non-zero.
   std::function<LanguageLosses(int64_t lang)> dev_losses;
   int64_t total_steps = 0;  // the step budget (0 = unknown)
+  // The step's batch and padding id (for per-language sub-batches). Set by train_step.
+  const TensorBatch* batch = nullptr;
+  int64_t pad_id = 0;
+  // Buffer for per-language gradients, kept by the trainer across steps (train_step supplies a
+  // temporary one when null). The trainer's gradient diagnostics reuse what the hook computed in
+  // it at this step when the parameter set matches, instead of computing them again.
+  LanguageGradients* gradients = nullptr;
+  // A hook that does its own forward passes (uses_batch_losses() = false) writes the step's
+  // per-language loss sums and token counts here (detached), for the log and observe().
+  LanguageLosses* own_losses = nullptr;
 };
 
 class StepHook {
@@ -76,6 +99,9 @@ class StepHook {
   // for `params` (the optimizer's parameters). Called once before training or resuming; the
   // returned tensors must stay the hook's live state.
   virtual NamedTensors state_tensors(const NamedTensors& /*params*/) { return {}; }
+  // False: the hook runs its own forward passes (per-language sub-batches) and fills
+  // StepInputs::own_losses; the trainer then skips the whole-batch forward (in.losses is null).
+  virtual bool uses_batch_losses() const { return true; }
 };
 
 using StepHookFactory = std::function<std::unique_ptr<StepHook>(methods::Method& method)>;
@@ -84,11 +110,93 @@ const StepHookFactory* find_step_hook(const std::string& method_name);  // nullp
 
 // Gradient of each language's mean token loss L_i / N_i with respect to `params`, one flat fp32
 // vector per language (undefined tensor for a language without tokens in the batch). The graph is
-// retained, so the caller can still backward through the losses.
+// retained, so the caller can still backward through the losses. (LanguageGradients::from_graph
+// into a fresh buffer; the rows are views of it.)
 std::vector<torch::Tensor> per_language_gradients(const LanguageLosses& losses, const NamedTensors& params);
 
 // Writes a flat vector (as from per_language_gradients) into the parameters' .grad().
 void set_gradients(const NamedTensors& params, const torch::Tensor& flat);
+
+// ---- per-language gradient machinery -------------------------------------------------------------
+
+// The parameter set per-language gradients are taken over (a method or train option names it):
+//   "all"     every parameter (all are shared by the languages),
+//   "encoder" encoder layers + the encoder's final layer norm,
+//   "decoder" decoder layers + the decoder's final layer norm (the tied embedding belongs to both
+//             stacks and the output projection, so to neither here),
+//   "last:K"  the last K decoder layers + the decoder's final layer norm (K ≥ 1; more than there
+//             are = all decoder layers).
+// methods::parameter_scope_error checks the spelling without LibTorch. Throws
+// std::invalid_argument for a bad spec or one that selects nothing.
+NamedTensors select_parameters(const NamedTensors& params, const std::string& scope);
+// `params` minus `subset` (by name), in order.
+NamedTensors other_parameters(const NamedTensors& params, const NamedTensors& subset);
+// Column ranges [begin, end) of the flat vector over `params`, one per layer: "encoder_layers.<i>"
+// and "decoder_layers.<i>" each form one, every other top-level module one (per-layer statistics,
+// GradVac's per-layer targets).
+std::vector<std::pair<int64_t, int64_t>> layer_blocks(const NamedTensors& params);
+
+// The rows of one language each from a batch, with the all-padding tail columns trimmed.
+std::vector<TensorBatch> split_by_language(const TensorBatch& batch, int64_t n_langs, int64_t pad_id);
+
+// Per-language gradients G[l] = ∇_S (L_l / N_l) over a parameter set S, in one [L × P_S] fp32
+// buffer on the parameters' device that is reallocated only when L or P_S change. Rows of
+// languages without target tokens are zero and present()[l] is false.
+class LanguageGradients {
+ public:
+  using LossFn = std::function<LanguageLosses(const TensorBatch&)>;
+
+  // From the step's graph: one autograd::grad per language (retain_graph), `losses` untouched.
+  void from_graph(const LanguageLosses& losses, const NamedTensors& params, const std::string& scope = "all");
+
+  // From per-language sub-batches: forward + backward of each language's rows alone. With
+  // `weights` defined, the parameters outside the scope also receive ∇(Σ_l w_l L_l / N) in their
+  // .grad() from the same backward passes, so a method working on a subset still updates
+  // everything (with scope "all" there are none). Returns the per-language loss sums and token
+  // counts ([L] each, detached).
+  LanguageLosses from_sub_batches(const TensorBatch& batch, int64_t n_langs, int64_t pad_id, const LossFn& losses_of,
+                                  const NamedTensors& params, const std::string& scope = "all",
+                                  const torch::Tensor& weights = {});
+
+  const torch::Tensor& matrix() const { return g_; }  // [L, P_S]
+  const std::vector<bool>& present() const { return present_; }
+  std::vector<int64_t> present_indices() const;
+  const std::vector<double>& tokens() const { return tokens_; }  // N_l of the batch (host)
+  const NamedTensors& scope_params() const { return scope_params_; }
+  const std::string& scope() const { return scope_; }
+  int64_t computations() const { return computations_; }  // bumps on every from_* call
+
+ private:
+  void prepare(const NamedTensors& params, const std::string& scope, int64_t n_langs);
+  void write_row(int64_t l, const std::vector<torch::Tensor>& grads);
+
+  torch::Tensor g_;
+  std::vector<bool> present_;
+  std::vector<double> tokens_;
+  std::string scope_;
+  const void* params_key_ = nullptr;
+  size_t params_size_ = 0;
+  NamedTensors scope_params_, rest_params_;
+  int64_t computations_ = 0;
+};
+
+// Gram matrix of rows `rows` of g restricted to columns [begin, end) (end < 0: to the end), on the
+// host in double: out[a·K + b] = g[rows[a]]·g[rows[b]]. The gradient-surgery methods do their
+// pairwise algebra on it (K × K numbers) instead of on the [K × P] vectors.
+std::vector<double> gram_matrix(const torch::Tensor& g, const std::vector<int64_t>& rows, int64_t begin = 0, int64_t end = -1);
+
+// Σ_l coef[l] · g[l] over columns [begin, end) as one flat vector: a single matrix-vector product
+// over the buffer (coef has one entry per row; absent languages get 0).
+torch::Tensor combine_rows(const torch::Tensor& g, const std::vector<double>& coef, int64_t begin = 0, int64_t end = -1);
+
+// What the gradient diagnostics report, from rows of per-language gradients.
+struct GradientGeometry {
+  std::vector<double> norm;    // [L] ‖G_l‖ (NaN: language not in the batch)
+  std::vector<double> cosine;  // [L·L] row-major cos(G_i, G_j) (NaN where either is absent or zero)
+  double conflict_fraction = std::nan("");  // share of pairs i < j (both present) with cos < 0
+  int64_t pairs = 0;
+};
+GradientGeometry gradient_geometry(const torch::Tensor& g, const std::vector<bool>& present);
 
 }  // namespace longtail::train
 

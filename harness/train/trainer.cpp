@@ -164,32 +164,91 @@ torch::Tensor weighted_objective(const LanguageLosses& losses, const torch::Tens
   return (lang_weights * losses.sum).sum() / losses.tokens.sum();
 }
 
+namespace {
+
+// Saves the generators' states and restores them on exit: a diagnostic forward pass (dropout)
+// must not shift the stream the training steps draw from.
+class RngFork {
+ public:
+  explicit RngFork(const torch::Device& device) : cuda_(device.is_cuda()) {
+    cpu_ = compat::rng_state(torch::kCPU);
+    if (cuda_) gpu_ = compat::rng_state(torch::kCUDA);
+  }
+  ~RngFork() {
+    compat::set_rng_state(torch::kCPU, cpu_);
+    if (cuda_) compat::set_rng_state(torch::kCUDA, gpu_);
+  }
+  RngFork(const RngFork&) = delete;
+  RngFork& operator=(const RngFork&) = delete;
+
+ private:
+  bool cuda_;
+  std::string cpu_, gpu_;
+};
+
+}  // namespace
+
 StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& batch, const torch::Tensor& lang_weights,
                       double lr, const StepConfig& cfg, StepHook* hook, StepInputs inputs) {
-  // 1. Per-language losses: Σ over the language's target tokens in the batch.
-  const LanguageLosses losses = language_losses(model, batch, cfg);
-
-  // Diagnostic: each language's own gradient norm, from separate backward passes through the
-  // same graph (autograd::grad does not touch .grad(), so the update below is unchanged).
-  std::vector<double> lang_grad_norm;
-  if (cfg.lang_grad_norms) {
-    for (const auto& g : per_language_gradients(losses, adam.params()))
-      lang_grad_norm.push_back(g.defined() ? g.norm(2).item<double>() : std::nan(""));
-  }
+  // 1. Per-language losses: Σ over the language's target tokens in the batch (skipped for a hook
+  //    that runs its own per-language forward passes).
+  const bool batch_forward = !hook || hook->uses_batch_losses();
+  LanguageLosses losses;
+  if (batch_forward) losses = language_losses(model, batch, cfg);
+  LanguageGradients local_gradients;
+  LanguageGradients* gradients = inputs.gradients ? inputs.gradients : &local_gradients;
+  const int64_t computed_before = gradients->computations();
+  if (!inputs.losses_of) inputs.losses_of = [&](const TensorBatch& b) { return language_losses(model, b, cfg); };
 
   // 2-3. The method combines them and backpropagates: Σ_i w_i L_i / N (w = 1 gives the batch's
   //      per-token mean), or the method's own step hook.
   adam.zero_grad();
   torch::Tensor objective;
   if (hook) {
-    inputs.losses = &losses;
+    LanguageLosses own;
+    inputs.losses = batch_forward ? &losses : nullptr;
     inputs.weights = lang_weights;
     inputs.params = &adam.params();
+    inputs.batch = &batch;
+    inputs.pad_id = cfg.pad_id;
+    inputs.gradients = gradients;
+    inputs.own_losses = &own;
     objective = hook->backward(inputs);
+    if (!batch_forward) {
+      if (!own.sum.defined() || !own.tokens.defined())
+        throw std::logic_error("a step hook without batch losses must fill StepInputs::own_losses");
+      losses = own;
+    }
   } else {
     objective = weighted_objective(losses, lang_weights);
     objective.backward();
   }
+
+  // Diagnostics: each language's own gradient (norms over all parameters, cosines over
+  // cfg.grad_scope), from the hook's per-language gradients of this step when it computed them
+  // over the same parameters, else from per-language sub-batches (autograd::grad leaves .grad()
+  // alone and the generators are restored, so the update is unchanged).
+  std::vector<double> lang_grad_norm, lang_grad_cosine;
+  double conflict_fraction = std::nan("");
+  if (cfg.lang_grad_norms || cfg.grad_cosine) {
+    LanguageGradients diagnostic;
+    auto measure = [&](const std::string& scope) -> GradientGeometry {
+      if (gradients->computations() != computed_before && gradients->scope() == scope)
+        return gradient_geometry(gradients->matrix(), gradients->present());
+      RngFork fork(batch.src.device());
+      diagnostic.from_sub_batches(batch, cfg.n_langs, cfg.pad_id, inputs.losses_of, adam.params(), scope);
+      return gradient_geometry(diagnostic.matrix(), diagnostic.present());
+    };
+    const std::string cos_scope = cfg.grad_cosine ? cfg.grad_scope : "all";
+    GradientGeometry geo = measure(cfg.lang_grad_norms ? "all" : cos_scope);
+    if (cfg.lang_grad_norms) lang_grad_norm = geo.norm;
+    if (cfg.grad_cosine) {
+      if (cos_scope != "all" && cfg.lang_grad_norms) geo = measure(cos_scope);
+      lang_grad_cosine = geo.cosine;
+      conflict_fraction = geo.conflict_fraction;
+    }
+  }
+
   // Clip; check before the update so a NaN never reaches the weights.
   auto grad_norm = clip_grad_norm(adam.params(), cfg.clip_norm);
   // One device→host copy per step: the objective, the norm and the per-language sums.
@@ -207,6 +266,8 @@ StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& 
     r.lang_tokens.push_back(h[2 + cfg.n_langs + l]);
   }
   r.lang_grad_norm = std::move(lang_grad_norm);
+  r.lang_grad_cosine = std::move(lang_grad_cosine);
+  r.grad_conflict_fraction = conflict_fraction;
 
   // 4. Update: Adam, or the hook's own update (Sequential Reptile's inner step + outer step).
   if (!hook || !hook->apply_update(adam, lr, inputs)) adam.step(lr);
@@ -435,16 +496,46 @@ struct Welford {
   void load(ByteReader& r) { n = r.i64(), mean = r.f64(), m2 = r.f64(); }
 };
 
+// Sums of the measured per-language gradient cosines (per pair) and conflict fractions.
+struct GradientCosines {
+  std::vector<double> sum, n;  // [L·L]
+  double conflict_sum = 0, conflict_n = 0, measurements = 0;
+  void reset(size_t langs) {
+    sum.assign(langs * langs, 0.0), n.assign(langs * langs, 0.0);
+    conflict_sum = conflict_n = measurements = 0;
+  }
+  void add(const StepResult& r) {
+    if (r.lang_grad_cosine.empty()) return;
+    measurements += 1;
+    for (size_t k = 0; k < sum.size() && k < r.lang_grad_cosine.size(); ++k)
+      if (std::isfinite(r.lang_grad_cosine[k])) sum[k] += r.lang_grad_cosine[k], n[k] += 1;
+    if (std::isfinite(r.grad_conflict_fraction)) conflict_sum += r.grad_conflict_fraction, conflict_n += 1;
+  }
+  void save(ByteWriter& w) const {
+    for (size_t k = 0; k < sum.size(); ++k) w.f64(sum[k]), w.f64(n[k]);
+    w.f64(conflict_sum), w.f64(conflict_n), w.f64(measurements);
+  }
+  void load(ByteReader& r) {
+    for (size_t k = 0; k < sum.size(); ++k) sum[k] = r.f64(), n[k] = r.f64();
+    conflict_sum = r.f64(), conflict_n = r.f64(), measurements = r.f64();
+  }
+  // {lang: {lang: mean cosine | null}} and the mean conflict fraction (null when never measured).
+  json::object matrix(const std::vector<std::string>& langs) const;
+  json::value conflict() const { return conflict_n > 0 ? json::value(conflict_sum / conflict_n) : json::value(nullptr); }
+};
+
 // What is accumulated between two log lines; part of the checkpoint so a resume in the middle of
 // a window logs the same averages.
 struct LossWindow {
   std::vector<double> lang_sum, lang_tokens;  // per-language train loss
   std::vector<double> lang_examples;          // examples trained per language (effective p)
   std::vector<double> lang_gnorm_sum, lang_gnorm_n;  // per-language gradient norms measured
+  GradientCosines cosines;                    // per-language gradient cosines measured
   Welford grad_norm;                          // mini-batch gradient norm before clipping
   void reset(size_t n) {
     lang_sum.assign(n, 0.0), lang_tokens.assign(n, 0.0), lang_examples.assign(n, 0.0);
     lang_gnorm_sum.assign(n, 0.0), lang_gnorm_n.assign(n, 0.0);
+    cosines.reset(n);
     grad_norm = Welford{};
   }
   void add(const StepResult& r, const std::vector<int64_t>& examples) {
@@ -454,6 +545,7 @@ struct LossWindow {
       if (l < r.lang_grad_norm.size() && std::isfinite(r.lang_grad_norm[l]))
         lang_gnorm_sum[l] += r.lang_grad_norm[l], lang_gnorm_n[l] += 1;
     }
+    cosines.add(r);
     grad_norm.add(r.grad_norm);
   }
   double loss() const {
@@ -479,6 +571,7 @@ struct TrainerCounters {
   // Run-level diagnostics (cell.json "diagnostics").
   std::vector<double> lang_examples;                 // examples trained per language, whole run
   std::vector<double> lang_gnorm_sum, lang_gnorm_n;  // per-language gradient norms, whole run
+  GradientCosines cosines;                           // per-language gradient cosines, whole run
   Welford grad_norm;                                 // all steps
   double window_var_sum = 0;                         // Σ of the logged windows' variances
   int64_t window_var_n = 0;
@@ -486,6 +579,7 @@ struct TrainerCounters {
   void reset(size_t n) {
     window.reset(n);
     lang_examples.assign(n, 0.0), lang_gnorm_sum.assign(n, 0.0), lang_gnorm_n.assign(n, 0.0);
+    cosines.reset(n);
   }
   void add(const StepResult& r, const std::vector<int64_t>& examples) {
     window.add(r, examples);
@@ -494,6 +588,7 @@ struct TrainerCounters {
       if (l < r.lang_grad_norm.size() && std::isfinite(r.lang_grad_norm[l]))
         lang_gnorm_sum[l] += r.lang_grad_norm[l], lang_gnorm_n[l] += 1;
     }
+    cosines.add(r);
     grad_norm.add(r.grad_norm);
   }
 
@@ -511,6 +606,7 @@ struct TrainerCounters {
     grad_norm.save(w);
     w.f64(window_var_sum);
     w.i64(window_var_n);
+    window.cosines.save(w), cosines.save(w);
     return w.data();
   }
   void load(const std::string& s, size_t n_langs) {
@@ -528,10 +624,25 @@ struct TrainerCounters {
     grad_norm.load(r);
     window_var_sum = r.f64();
     window_var_n = r.i64();
+    window.cosines.load(r), cosines.load(r);
   }
 };
 
 json::value number_or_null(double x) { return std::isfinite(x) ? json::value(x) : json::value(nullptr); }
+
+json::object GradientCosines::matrix(const std::vector<std::string>& langs) const {
+  json::object m;
+  const size_t n_langs = langs.size();
+  for (size_t i = 0; i < n_langs; ++i) {
+    json::object row;
+    for (size_t j = 0; j < n_langs; ++j) {
+      const size_t k = i * n_langs + j;
+      row[langs[j]] = k < n.size() && n[k] > 0 ? json::value(sum[k] / n[k]) : json::value(nullptr);
+    }
+    m[langs[i]] = row;
+  }
+  return m;
+}
 
 // ---- the cell -----------------------------------------------------------------------------------
 
@@ -577,6 +688,7 @@ class Cell {
   std::unique_ptr<StepHook> hook_;  // the method's LibTorch step, when it takes over the update
   NamedTensors hook_tensors_;       // the hook's checkpointed tensors (state_tensors())
   std::vector<TensorBatch> dev_batches_;  // per language, built on first use (dev_batch_losses)
+  LanguageGradients gradients_;     // per-language gradient buffer, reused across steps
   MetricsLog metrics_;
   TrainerCounters counters_;
   int64_t step_ = 0;
@@ -897,6 +1009,10 @@ json::object Cell::train_record(double lr, double grad_norm) {
   }
   o["lang_frac"] = frac;
   if (measured) o["lang_grad_norm"] = gnorm;
+  if (win.cosines.measurements > 0) {
+    o["lang_grad_cosine"] = win.cosines.matrix(cfg_.languages);
+    o["grad_conflict_fraction"] = win.cosines.conflict();
+  }
   o["epochs"] = epochs;
   if (auto m = method_->metrics(); !m.empty()) o["method"] = std::move(m);
   win.reset(langs_.size());
@@ -923,7 +1039,11 @@ json::object Cell::diagnostics() const {
       {"sampled_fraction", frac},
       {"epochs", epochs},
       {"lang_grad_norm_mean", gnorm},
-      {"lang_grad_norm_measurements", c.lang_gnorm_n.empty() ? 0.0 : *std::max_element(c.lang_gnorm_n.begin(), c.lang_gnorm_n.end())}};
+      {"lang_grad_norm_measurements", c.lang_gnorm_n.empty() ? 0.0 : *std::max_element(c.lang_gnorm_n.begin(), c.lang_gnorm_n.end())},
+      {"lang_grad_cosine_mean", c.cosines.measurements > 0 ? json::value(c.cosines.matrix(cfg_.languages)) : json::value(nullptr)},
+      {"grad_conflict_fraction_mean", c.cosines.conflict()},
+      {"grad_cosine_measurements", c.cosines.measurements},
+      {"grad_cosine_params", cfg_.train.get_string("grad_cosine_params")}};
   if (auto m = method_->metrics(); !m.empty()) d["method"] = std::move(m);  // its figures at the end of the run
   return d;
 }
@@ -943,6 +1063,8 @@ bool Cell::train() {
   sc.clip_norm = cfg_.train.get_float("clip_norm");
   sc.bf16 = precision_ == Precision::BF16;
   const int64_t lang_grad_every = cfg_.train.get_int("lang_grad_every");
+  const int64_t grad_cosine_every = cfg_.train.get_int("grad_cosine_every");
+  sc.grad_scope = cfg_.train.get_string("grad_cosine_params");
 
   Progress progress("train " + cfg_.id, steps, "steps");
   while (step_ < steps) {
@@ -959,8 +1081,10 @@ bool Cell::train() {
     const auto weights = torch::tensor(w, torch::kFloat).to(device_);
     const double lr = learning_rate(step_ + 1, peak_lr, warmup);
     sc.lang_grad_norms = lang_grad_every > 0 && (step_ + 1) % lang_grad_every == 0;
+    sc.grad_cosine = grad_cosine_every > 0 && (step_ + 1) % grad_cosine_every == 0;
     StepInputs inputs;
     inputs.step = step_;
+    inputs.gradients = &gradients_;
     if (hook_) {
       inputs.next_batch = [&] { return make_batch(batcher_->next(method_->sampling_distribution(step_))); };
       inputs.losses_of = [&](const TensorBatch& b) { return language_losses(model_, b, sc); };

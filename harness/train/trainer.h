@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -81,7 +82,9 @@ struct StepConfig {
   double label_smoothing = 0.1;
   double clip_norm = 1.0;
   bool bf16 = false;  // autocast region around the forward pass
-  bool lang_grad_norms = false;  // also measure ‖∇(L_i/N_i)‖ per language (one extra backward each)
+  bool lang_grad_norms = false;  // also measure ‖∇(L_i/N_i)‖ per language over all parameters
+  bool grad_cosine = false;      // also measure cos(∇(L_i/N_i), ∇(L_j/N_j)) over grad_scope
+  std::string grad_scope = "all";  // parameter set of the cosines (select_parameters)
 };
 
 struct StepResult {
@@ -89,6 +92,8 @@ struct StepResult {
   double grad_norm = 0;  // before clipping
   std::vector<double> lang_loss_sum, lang_tokens;  // per language: smoothed loss sum, target tokens
   std::vector<double> lang_grad_norm;  // when measured: ‖∇(L_i/N_i)‖, NaN for a language not in the batch
+  std::vector<double> lang_grad_cosine;  // when measured: [L·L] row-major cosines, NaN where undefined
+  double grad_conflict_fraction = std::nan("");  // when measured: share of language pairs with cos < 0
 };
 
 // Forward pass and per-language totals of a batch (sums over target tokens; graph attached).
@@ -99,7 +104,11 @@ torch::Tensor weighted_objective(const LanguageLosses& losses, const torch::Tens
 
 // One optimisation step. Throws TrainingFailure (before touching the weights) when the loss or
 // gradient norm is not finite. A hook, when given, replaces "objective → backward"; `inputs`
-// carries what it may need beyond the batch (step, extra batches).
+// carries what it may need beyond the batch (step, extra batches, a gradient buffer kept across
+// steps). The gradient diagnostics (cfg.lang_grad_norms, cfg.grad_cosine) reuse the hook's
+// per-language gradients of this step when their parameter set matches; otherwise they come from
+// per-language sub-batches with the random generators restored afterwards, so the update is the
+// same with and without them.
 StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& batch, const torch::Tensor& lang_weights,
                       double lr, const StepConfig& cfg, StepHook* hook = nullptr, StepInputs inputs = {});
 

@@ -1,0 +1,202 @@
+// Gradient Vaccine (Wang, Tsvetkov, Firat, Cao 2021, "Gradient Vaccine: Investigating and
+// Improving Multi-task Optimization in Massively Multilingual Models", ICLR, arXiv:2010.05874):
+// an EMA target φ̂_ij of each ordered pair's gradient cosine; at every step, for every i and every
+// other j in random order,
+//   φ_ij = cos(g_i', g_j);  if φ_ij < φ̂_ij:
+//     g_i' ← g_i' + ‖g_i'‖ (φ̂_ij √(1−φ_ij²) − φ_ij √(1−φ̂_ij²)) / (‖g_j‖ √(1−φ̂_ij²)) · g_j
+//   (the smallest multiple of g_j that raises the cosine to φ̂_ij), then
+//   φ̂_ij ← (1−β) φ̂_ij + β φ_ij,
+// and the update is Σ_i g_i'. φ̂ starts at 0 (PCGrad's condition until the targets move), β = 0.01.
+// `granularity`: one cosine per pair over the whole parameter set ("model"), or one per pair and
+// layer ("layer": each encoder/decoder layer, the embedding and each final layer norm; the
+// paper's "all layers" setting as quoted by the chenllliang/Gradient-Vaccine README).
+//
+// g_i is language i's share of the default objective (as in methods/pcgrad.cpp); the algebra runs
+// on the per-block K × K Gram matrices; the targets (per language pair and block) and the order's
+// generator are the method's state, so a resume is exact.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "methods/gradient_math.h"
+#include "methods/method.h"
+
+namespace longtail::methods {
+
+std::vector<double> gradvac_coefficients(const std::vector<double>& gram, int64_t k,
+                                         const std::vector<std::vector<int64_t>>& order,
+                                         std::vector<double>& targets, double beta) {
+  std::vector<double> a(static_cast<size_t>(k * k), 0.0);
+  for (int64_t i = 0; i < k; ++i) a[static_cast<size_t>(i * k + i)] = 1.0;
+  auto g = [&](int64_t x, int64_t y) { return gram[static_cast<size_t>(x * k + y)]; };
+  for (int64_t i = 0; i < k; ++i) {
+    double* ai = &a[static_cast<size_t>(i * k)];
+    for (int64_t j : order[static_cast<size_t>(i)]) {
+      if (j == i) continue;
+      const double nj = std::sqrt(std::max(g(j, j), 0.0));
+      // ‖g_i'‖² = Σ_mn A[i][m] A[i][n] (g_m·g_n), g_i'·g_j = Σ_m A[i][m] (g_m·g_j)
+      double sq = 0, dot = 0;
+      for (int64_t m = 0; m < k; ++m) {
+        if (ai[m] == 0) continue;
+        dot += ai[m] * g(m, j);
+        for (int64_t n = 0; n < k; ++n) sq += ai[m] * ai[n] * g(m, n);
+      }
+      const double ni = std::sqrt(std::max(sq, 0.0));
+      if (!(ni > 0) || !(nj > 0)) continue;
+      const double phi = std::clamp(dot / (ni * nj), -1.0, 1.0);
+      double& target = targets[static_cast<size_t>(i * k + j)];
+      if (phi < target) {
+        const double t = std::min(target, 1.0 - 1e-12);
+        ai[j] += ni * (t * std::sqrt(1 - phi * phi) - phi * std::sqrt(1 - t * t)) / (nj * std::sqrt(1 - t * t));
+      }
+      target = (1 - beta) * target + beta * phi;
+    }
+  }
+  return a;
+}
+
+namespace {
+
+class GradVac : public PerLanguageGradientMethod {
+ public:
+  GradVac(std::vector<double> p, std::string scope, bool per_layer, double beta, size_t n_langs, uint64_t seed)
+      : PerLanguageGradientMethod(std::move(p), std::move(scope)), per_layer_(per_layer), beta_(beta), n_(n_langs),
+        rng_(seed ^ 0x67726164766163ULL) {}
+  bool per_layer() const { return per_layer_; }
+  double beta() const { return beta_; }
+  size_t n_langs() const { return n_; }
+  // φ̂ per block: [blocks][L × L], all languages (the batch's K are a subset), 0 at the start.
+  std::vector<double>& targets(size_t block) {
+    if (block >= targets_.size()) targets_.resize(block + 1, std::vector<double>(n_ * n_, 0.0));
+    return targets_[block];
+  }
+  std::vector<std::vector<int64_t>> next_order(int64_t k) {
+    std::vector<std::vector<int64_t>> order(static_cast<size_t>(k));
+    for (int64_t i = 0; i < k; ++i) {
+      for (int64_t j = 0; j < k; ++j)
+        if (j != i) order[static_cast<size_t>(i)].push_back(j);
+      rng_.shuffle(order[static_cast<size_t>(i)]);
+    }
+    return order;
+  }
+  // "<rng> <blocks> φ̂..." with 17 significant digits: exact through the text.
+  std::string save_state() const override {
+    std::ostringstream o;
+    o.precision(17);
+    o << rng_.state() << ' ' << targets_.size();
+    for (const auto& t : targets_)
+      for (double x : t) o << ' ' << x;
+    return o.str();
+  }
+  void load_state(const std::string& s) override {
+    if (s.empty()) return;
+    std::istringstream in(s);
+    uint64_t state = 0;
+    size_t blocks = 0;
+    in >> state >> blocks;
+    rng_.set_state(state);
+    targets_.assign(blocks, std::vector<double>(n_ * n_, 0.0));
+    for (auto& t : targets_)
+      for (double& x : t) in >> x;
+    if (!in) throw std::runtime_error("gradvac: malformed method state");
+  }
+
+ private:
+  bool per_layer_;
+  double beta_;
+  size_t n_;
+  SplitMix64 rng_;
+  std::vector<std::vector<double>> targets_;
+};
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "gradvac",
+    "Wang et al. 2021, Gradient Vaccine: Investigating and Improving Multi-task Optimization in Massively Multilingual Models, ICLR, arXiv:2010.05874",
+    "if cos(g_i,g_j) = φ < φ̂_ij: g_i += ‖g_i‖(φ̂√(1−φ²) − φ√(1−φ̂²))/(‖g_j‖√(1−φ̂²)) g_j; φ̂_ij ← (1−β)φ̂_ij + βφ; update Σ_i g_i",
+    {{"beta", OptType::Float, 0.01, "EMA rate β of the target cosines φ̂", 0.0, 1.0, true},
+     {"granularity", OptType::String, "layer", "one target per language pair and layer, or per pair over the whole parameter set", {}, {}, false, {"layer", "model"}},
+     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
+     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<GradVac>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
+                                       o.get_string("granularity") == "layer", o.get_float("beta"), ctx.languages.size(), ctx.seed);
+    },
+    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }});
+
+}  // namespace
+}  // namespace longtail::methods
+
+#ifdef LONGTAIL_METHOD_HOOKS
+#include "harness/train/step_hook.h"
+#include "harness/train/trainer.h"
+#include "methods/gradient_methods.h"
+
+namespace longtail::methods {
+
+torch::Tensor gradvac_adjust(const torch::Tensor& g, const std::vector<std::vector<int64_t>>& order,
+                             std::vector<double>& targets, double beta) {
+  const int64_t k = g.size(0);
+  std::vector<int64_t> rows(static_cast<size_t>(k));
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
+  const auto a = gradvac_coefficients(train::gram_matrix(g, rows), k, order, targets, beta);
+  return torch::matmul(torch::tensor(a, torch::kDouble).view({k, k}).to(g.scalar_type()), g);
+}
+
+namespace {
+
+class GradVacHook : public train::StepHook {
+ public:
+  explicit GradVacHook(Method& m) : method_(dynamic_cast<GradVac&>(m)) {}
+  bool uses_batch_losses() const override { return false; }
+  torch::Tensor backward(const train::StepInputs& in) override {
+    auto& g = *in.gradients;
+    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, method_.scope(), in.weights);
+    if (blocks_.empty())
+      blocks_ = method_.per_layer() ? train::layer_blocks(g.scope_params())
+                                    : std::vector<std::pair<int64_t, int64_t>>{{0, g.matrix().size(1)}};
+    const auto rows = g.present_indices();
+    const auto k = static_cast<int64_t>(rows.size());
+    const auto n = static_cast<int64_t>(method_.n_langs());
+    const auto w = in.weights.to(torch::kCPU, torch::kDouble);
+    double total = 0;
+    for (double t : g.tokens()) total += t;
+    std::vector<double> c(static_cast<size_t>(k));
+    for (int64_t a = 0; a < k; ++a)
+      c[static_cast<size_t>(a)] = w[rows[static_cast<size_t>(a)]].item<double>() * g.tokens()[static_cast<size_t>(rows[static_cast<size_t>(a)])] / total;
+    const auto order = method_.next_order(k);  // one order per step, shared by the blocks
+    auto direction = torch::empty({g.matrix().size(1)}, g.matrix().options());
+    for (size_t b = 0; b < blocks_.size(); ++b) {
+      auto gram = train::gram_matrix(g.matrix(), rows, blocks_[b].first, blocks_[b].second);
+      for (int64_t x = 0; x < k; ++x)
+        for (int64_t y = 0; y < k; ++y) gram[static_cast<size_t>(x * k + y)] *= c[static_cast<size_t>(x)] * c[static_cast<size_t>(y)];
+      // The batch's languages' targets, out of and back into the L × L table.
+      auto& all = method_.targets(b);
+      std::vector<double> t(static_cast<size_t>(k * k));
+      for (int64_t x = 0; x < k; ++x)
+        for (int64_t y = 0; y < k; ++y) t[static_cast<size_t>(x * k + y)] = all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])];
+      const auto a = gradvac_coefficients(gram, k, order, t, method_.beta());
+      for (int64_t x = 0; x < k; ++x)
+        for (int64_t y = 0; y < k; ++y)
+          if (x != y) all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])] = t[static_cast<size_t>(x * k + y)];
+      std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);
+      for (int64_t m = 0; m < k; ++m) {
+        double s = 0;
+        for (int64_t i = 0; i < k; ++i) s += a[static_cast<size_t>(i * k + m)];
+        coef[static_cast<size_t>(rows[static_cast<size_t>(m)])] = s * c[static_cast<size_t>(m)];
+      }
+      direction.slice(0, blocks_[b].first, blocks_[b].second).copy_(train::combine_rows(g.matrix(), coef, blocks_[b].first, blocks_[b].second));
+    }
+    train::set_gradients(g.scope_params(), direction);
+    return train::weighted_objective(*in.own_losses, in.weights);
+  }
+
+ private:
+  GradVac& method_;
+  std::vector<std::pair<int64_t, int64_t>> blocks_;
+};
+
+LONGTAIL_REGISTER_STEP_HOOK("gradvac", [](Method& m) { return std::make_unique<GradVacHook>(m); });
+
+}  // namespace
+}  // namespace longtail::methods
+#endif
