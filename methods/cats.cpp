@@ -16,9 +16,9 @@
 // languages' mean target lengths are equal, approximately otherwise (as for scalarization).
 //
 // Dev losses and gradients: one fixed batch per language of its dev pairs (StepInputs::dev_losses:
-// the first dev pairs that fit train.batch_tokens), without dropout or label smoothing. Cost: L
-// extra forward/backward passes of one batch every K steps, i.e. L/K of a plain step amortised,
-// and L flat fp32 gradients (L × parameters × 4 bytes) held during the update.
+// the first dev pairs that fit train.batch_tokens / L, so all L hold one batch's tokens), without
+// dropout or label smoothing. Cost: L extra forward/backward passes of 1/L of a batch every K
+// steps, i.e. about 1/K of a plain step amortised, and L flat fp32 gradients (L × parameters × 4 bytes) held during the update.
 #include "methods/cats.h"
 
 #include <algorithm>

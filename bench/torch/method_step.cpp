@@ -119,6 +119,12 @@ void BM_MethodStep(benchmark::State& state, const MethodCase& mc, int64_t langs,
   auto method = methods::make_method(mc.name, mc.params, ctx);
   std::unique_ptr<train::StepHook> hook;
   if (method->takes_over_step()) hook = (*train::find_step_hook(mc.name))(*method);
+  std::vector<train::TensorBatch> dev_batches;
+  for (int64_t l = 0; l < langs; ++l) {
+    train::TensorBatch b = make_batch(std::max<int64_t>(1, s.batch.src.size(0) / langs), langs, device);  // as the trainer: 1/L of a batch
+    b.lang = torch::full_like(b.lang, l);
+    dev_batches.push_back(std::move(b));
+  }
   train::LanguageGradients buffer;
   int64_t step = 0;
   auto one_step = [&] {
@@ -130,6 +136,16 @@ void BM_MethodStep(benchmark::State& state, const MethodCase& mc, int64_t langs,
     if (hook) {
       in.next_batch = [&] { return s.batch; };
       in.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(s.model, b, s.sc); };
+      // CATS's held-out losses: a fixed one-language batch per language, no dropout, as the trainer's.
+      in.dev_losses = [&](int64_t lang) {
+        train::TensorBatch dev = dev_batches.at(static_cast<size_t>(lang));
+        train::StepConfig sc = s.sc;
+        sc.label_smoothing = 0.0;
+        s.model->eval();
+        auto out = train::language_losses(s.model, dev, sc);
+        s.model->train();
+        return out;
+      };
     }
     const auto r = train::train_step(s.model, *s.adam, s.batch, weights, 1e-5, s.sc, hook.get(), in);
     methods::StepFeedback fb;

@@ -64,7 +64,7 @@ struct StepInputs {
   const NamedTensors* params = nullptr;    // what the optimizer updates; their .grad() is empty on entry
   std::function<TensorBatch()> next_batch;  // another batch from the sampler (for inner loops)
   std::function<LanguageLosses(const TensorBatch&)> losses_of;  // forward + per-language losses
-  // Forward of a fixed batch of language `lang`'s dev pairs (the first that fit train.batch_tokens),
+  // Forward of a fixed batch of language `lang`'s dev pairs (the first that fit train.batch_tokens / L),
   // without dropout or label smoothing; graph attached; [L] totals with only `lang` non-zero.
   std::function<LanguageLosses(int64_t lang)> dev_losses;
   int64_t total_steps = 0;  // the step budget (0 = unknown)

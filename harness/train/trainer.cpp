@@ -940,7 +940,9 @@ json::object Cell::dev_record() {
 // train.batch_tokens (at least one), fixed for the run; no dropout, no label smoothing.
 LanguageLosses Cell::dev_batch_losses(int64_t lang, const StepConfig& sc) {
   if (dev_batches_.empty()) {
-    const int64_t budget = cfg_.train.get_int("batch_tokens");
+    // All L dev batches together hold one training batch's tokens, so a method's pass over every
+    // language's dev batch (CATS's update) costs about one step, not L steps.
+    const int64_t budget = std::max<int64_t>(1, cfg_.train.get_int("batch_tokens") / static_cast<int64_t>(langs_.size()));
     for (size_t l = 0; l < langs_.size(); ++l) {
       std::vector<const Pair*> rows;
       size_t max_s = 0, max_t = 0;
