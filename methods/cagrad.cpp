@@ -191,17 +191,10 @@ class CAGradHook : public train::StepHook {
     *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, method_.scope(), in.weights);
     const auto rows = g.present_indices();
     const auto k = static_cast<int64_t>(rows.size());
-    const auto w = in.weights.to(torch::kCPU, torch::kDouble);
-    double total = 0;
-    for (double t : g.tokens()) total += t;
     // g_i = K c_i G_i with c_i = w_i N_i / N.
-    std::vector<double> c(static_cast<size_t>(k));
-    for (int64_t a = 0; a < k; ++a)
-      c[static_cast<size_t>(a)] = static_cast<double>(k) * w[rows[static_cast<size_t>(a)]].item<double>() *
-                                  g.tokens()[static_cast<size_t>(rows[static_cast<size_t>(a)])] / total;
+    const auto c = train::language_shares(g, rows, in.weights, static_cast<double>(k));
     auto gram = train::gram_matrix(g.matrix(), rows);
-    for (int64_t x = 0; x < k; ++x)
-      for (int64_t y = 0; y < k; ++y) gram[static_cast<size_t>(x * k + y)] *= c[static_cast<size_t>(x)] * c[static_cast<size_t>(y)];
+    train::scale_gram(gram, c);
     const auto s = cagrad_solve(gram, k, method_.c());
     const double scale = method_.rescale() ? 1.0 / (1.0 + method_.c() * method_.c()) : 1.0;
     std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);

@@ -70,15 +70,7 @@ class GradVac : public PerLanguageGradientMethod {
     if (block >= targets_.size()) targets_.resize(block + 1, std::vector<double>(n_ * n_, 0.0));
     return targets_[block];
   }
-  std::vector<std::vector<int64_t>> next_order(int64_t k) {
-    std::vector<std::vector<int64_t>> order(static_cast<size_t>(k));
-    for (int64_t i = 0; i < k; ++i) {
-      for (int64_t j = 0; j < k; ++j)
-        if (j != i) order[static_cast<size_t>(i)].push_back(j);
-      rng_.shuffle(order[static_cast<size_t>(i)]);
-    }
-    return order;
-  }
+  std::vector<std::vector<int64_t>> next_order(int64_t k) { return shuffled_partner_orders(k, rng_); }
   // "<rng> <blocks> φ̂..." with 17 significant digits: exact through the text.
   std::string save_state() const override {
     std::ostringstream o;
@@ -157,18 +149,12 @@ class GradVacHook : public train::StepHook {
     const auto rows = g.present_indices();
     const auto k = static_cast<int64_t>(rows.size());
     const auto n = static_cast<int64_t>(method_.n_langs());
-    const auto w = in.weights.to(torch::kCPU, torch::kDouble);
-    double total = 0;
-    for (double t : g.tokens()) total += t;
-    std::vector<double> c(static_cast<size_t>(k));
-    for (int64_t a = 0; a < k; ++a)
-      c[static_cast<size_t>(a)] = w[rows[static_cast<size_t>(a)]].item<double>() * g.tokens()[static_cast<size_t>(rows[static_cast<size_t>(a)])] / total;
+    const auto c = train::language_shares(g, rows, in.weights);
     const auto order = method_.next_order(k);  // one order per step, shared by the blocks
     auto direction = torch::empty({g.matrix().size(1)}, g.matrix().options());
     for (size_t b = 0; b < blocks_.size(); ++b) {
       auto gram = train::gram_matrix(g.matrix(), rows, blocks_[b].first, blocks_[b].second);
-      for (int64_t x = 0; x < k; ++x)
-        for (int64_t y = 0; y < k; ++y) gram[static_cast<size_t>(x * k + y)] *= c[static_cast<size_t>(x)] * c[static_cast<size_t>(y)];
+      train::scale_gram(gram, c);
       // The batch's languages' targets, out of and back into the L × L table.
       auto& all = method_.targets(b);
       std::vector<double> t(static_cast<size_t>(k * k));

@@ -99,6 +99,16 @@ void SplitMix64::shuffle(std::vector<int64_t>& v) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
 }
 
+std::vector<std::vector<int64_t>> shuffled_partner_orders(int64_t k, SplitMix64& rng) {
+  std::vector<std::vector<int64_t>> order(static_cast<size_t>(k));
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t j = 0; j < k; ++j)
+      if (j != i) order[static_cast<size_t>(i)].push_back(j);
+    rng.shuffle(order[static_cast<size_t>(i)]);
+  }
+  return order;
+}
+
 std::string parameter_scope_error(const std::string& scope) {
   if (scope == "all" || scope == "encoder" || scope == "decoder") return {};
   if (scope.rfind("last:", 0) == 0) {

@@ -172,6 +172,10 @@ class SplitMix64 {
   uint64_t state_;
 };
 
+// For each of k tasks, the other tasks in a fresh random order (one shuffle per task from `rng`):
+// the order in which PCGrad and GradVac visit a task's partners.
+std::vector<std::vector<int64_t>> shuffled_partner_orders(int64_t k, SplitMix64& rng);
+
 // The LibTorch-free half of a method that replaces the update with a combination of per-language
 // gradients (PCGrad, GradVac, CAGrad, GradNorm): temperature sampling p(·;τ), the parameter set the
 // per-language gradients are taken over, and takes_over_step() = true. Its hook lives in the same

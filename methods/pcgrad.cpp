@@ -42,15 +42,7 @@ class PCGrad : public PerLanguageGradientMethod {
   PCGrad(std::vector<double> p, std::string scope, uint64_t seed)
       : PerLanguageGradientMethod(std::move(p), std::move(scope)), rng_(seed ^ 0x70636772616455ULL) {}
   // For each of the k tasks, the other tasks in a fresh random order.
-  std::vector<std::vector<int64_t>> next_order(int64_t k) {
-    std::vector<std::vector<int64_t>> order(static_cast<size_t>(k));
-    for (int64_t i = 0; i < k; ++i) {
-      for (int64_t j = 0; j < k; ++j)
-        if (j != i) order[static_cast<size_t>(i)].push_back(j);
-      rng_.shuffle(order[static_cast<size_t>(i)]);
-    }
-    return order;
-  }
+  std::vector<std::vector<int64_t>> next_order(int64_t k) { return shuffled_partner_orders(k, rng_); }
   std::string save_state() const override { return std::to_string(rng_.state()); }
   void load_state(const std::string& s) override {
     if (!s.empty()) rng_.set_state(std::stoull(s));
@@ -100,15 +92,9 @@ class PCGradHook : public train::StepHook {
     const auto rows = g.present_indices();
     const auto k = static_cast<int64_t>(rows.size());
     // g_i = c_i G_i with c_i = w_i N_i / N: the Gram matrix of the shares from that of the rows.
-    const auto w = in.weights.to(torch::kCPU, torch::kDouble);
-    double total = 0;
-    for (double n : g.tokens()) total += n;
-    std::vector<double> c(static_cast<size_t>(k));
-    for (int64_t a = 0; a < k; ++a)
-      c[static_cast<size_t>(a)] = w[rows[static_cast<size_t>(a)]].item<double>() * g.tokens()[static_cast<size_t>(rows[static_cast<size_t>(a)])] / total;
+    const auto c = train::language_shares(g, rows, in.weights);
     auto gram = train::gram_matrix(g.matrix(), rows);
-    for (int64_t a = 0; a < k; ++a)
-      for (int64_t b = 0; b < k; ++b) gram[static_cast<size_t>(a * k + b)] *= c[static_cast<size_t>(a)] * c[static_cast<size_t>(b)];
+    train::scale_gram(gram, c);
     const auto a = pcgrad_coefficients(gram, k, method_.next_order(k));
     // Σ_i g_i^PC = Σ_m (Σ_i A[i][m]) c_m G_m.
     std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);

@@ -283,6 +283,23 @@ std::vector<double> gram_matrix(const torch::Tensor& g, const std::vector<int64_
   return out;
 }
 
+std::vector<double> language_shares(const LanguageGradients& g, const std::vector<int64_t>& rows,
+                                    const torch::Tensor& weights, double factor) {
+  const auto w = weights.to(torch::kCPU, torch::kDouble);
+  double total = 0;
+  for (double t : g.tokens()) total += t;
+  std::vector<double> c(rows.size());
+  for (size_t a = 0; a < rows.size(); ++a)
+    c[a] = factor * w[rows[a]].item<double>() * g.tokens()[static_cast<size_t>(rows[a])] / total;
+  return c;
+}
+
+void scale_gram(std::vector<double>& gram, const std::vector<double>& c) {
+  const size_t k = c.size();
+  for (size_t x = 0; x < k; ++x)
+    for (size_t y = 0; y < k; ++y) gram[x * k + y] *= c[x] * c[y];
+}
+
 torch::Tensor combine_rows(const torch::Tensor& g, const std::vector<double>& coef, int64_t begin, int64_t end) {
   torch::NoGradGuard no_grad;
   if (end < 0) end = g.size(1);

@@ -185,6 +185,16 @@ class LanguageGradients {
 // pairwise algebra on it (K × K numbers) instead of on the [K × P] vectors.
 std::vector<double> gram_matrix(const torch::Tensor& g, const std::vector<int64_t>& rows, int64_t begin = 0, int64_t end = -1);
 
+// The shares c_a = factor · w_l N_l / N of the batch's languages l = rows[a] (N_l their target
+// tokens, N = Σ_l N_l, w the step's loss weights): the step's per-language gradient is c_a G_l, so
+// the gradient-surgery methods scale the rows' Gram matrix by c_a c_b (scale_gram) and their
+// coefficients by c_a before combine_rows.
+std::vector<double> language_shares(const LanguageGradients& g, const std::vector<int64_t>& rows,
+                                    const torch::Tensor& weights, double factor = 1.0);
+
+// gram[a·K + b] *= c[a] · c[b] for the K × K matrix of K = c.size() rows.
+void scale_gram(std::vector<double>& gram, const std::vector<double>& c);
+
 // Σ_l coef[l] · g[l] over columns [begin, end) as one flat vector: a single matrix-vector product
 // over the buffer (coef has one entry per row; absent languages get 0).
 torch::Tensor combine_rows(const torch::Tensor& g, const std::vector<double>& coef, int64_t begin = 0, int64_t end = -1);

@@ -11,9 +11,11 @@
 #include "harness/grid/suite.h"
 #include "methods/cats.h"
 #include "methods/method.h"
+#include "suite_test_util.h"
 
 using namespace longtail;
 using namespace longtail::methods;
+using longtail::test::suite_error;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
@@ -41,21 +43,7 @@ struct Toy {
 double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); }
 
 std::string write_suite(const std::string& name, const std::string& methods, int steps = 100) {
-  fs::path dir = fs::temp_directory_path() / "longtail-test-geometry-suites";
-  fs::create_directories(dir);
-  fs::path p = dir / name;
-  std::ofstream(p) << R"({"datasets": [{"source": "gettext", "languages": ["fr", "de", "kk"]}], "methods": )" << methods
-                   << R"(, "train": {"steps": )" << steps << "}}";
-  return p.string();
-}
-
-std::string suite_error(const std::string& file) {
-  try {
-    grid::load_suite(file);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::write_method_suite("longtail-test-geometry-suites", name, methods, steps);
 }
 
 }  // namespace

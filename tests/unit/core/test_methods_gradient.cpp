@@ -10,29 +10,17 @@
 #include "harness/grid/suite.h"
 #include "methods/gradient_math.h"
 #include "methods/method.h"
+#include "suite_test_util.h"
 
 using namespace longtail;
 using namespace longtail::methods;
+using longtail::test::suite_error;
 namespace fs = std::filesystem;
 
 namespace {
 
 std::string write_suite(const std::string& name, const std::string& methods, const std::string& train = "") {
-  fs::path dir = fs::temp_directory_path() / "longtail-test-gradient-suites";
-  fs::create_directories(dir);
-  fs::path p = dir / name;
-  std::ofstream(p) << R"({"datasets": [{"source": "gettext", "languages": ["fr", "de", "kk"]}], "methods": )" << methods
-                   << R"(, "train": {"steps": 100)" << train << "}}";
-  return p.string();
-}
-
-std::string suite_error(const std::string& file) {
-  try {
-    grid::load_suite(file);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::write_method_suite("longtail-test-gradient-suites", name, methods, 100, train);
 }
 
 }  // namespace

@@ -13,9 +13,11 @@
 #include "harness/grid/suite.h"
 #include "harness/train/batcher.h"
 #include "methods/method.h"
+#include "suite_test_util.h"
 
 using namespace longtail;
 using namespace longtail::methods;
+using longtail::test::suite_error;
 using longtail::train::Batch;
 using longtail::train::Batcher;
 using longtail::train::ExampleLengths;
@@ -83,21 +85,7 @@ bool same_batch(const Batch& a, const Batch& b) {
 }
 
 std::string write_suite(const std::string& name, const std::string& methods, int steps = 100) {
-  fs::path dir = fs::temp_directory_path() / "longtail-test-method-suites";
-  fs::create_directories(dir);
-  fs::path p = dir / name;
-  std::ofstream(p) << R"({"datasets": [{"source": "gettext", "languages": ["fr", "de", "kk"]}], "methods": )" << methods
-                   << R"(, "train": {"steps": )" << steps << "}}";
-  return p.string();
-}
-
-std::string suite_error(const std::string& file) {
-  try {
-    grid::load_suite(file);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
+  return test::write_method_suite("longtail-test-method-suites", name, methods, steps);
 }
 
 }  // namespace

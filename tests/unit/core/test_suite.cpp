@@ -8,18 +8,16 @@
 #include "harness/common/options.h"
 #include "harness/grid/planner.h"
 #include "harness/grid/suite.h"
+#include "suite_test_util.h"
 
 using namespace longtail;
 namespace fs = std::filesystem;
+using longtail::test::suite_error;
 
 namespace {
 
 std::string write_suite(const std::string& name, const std::string& text) {
-  fs::path dir = fs::temp_directory_path() / "longtail-test-suites";
-  fs::create_directories(dir);
-  fs::path p = dir / name;
-  std::ofstream(p) << text;
-  return p.string();
+  return test::write_suite_file("longtail-test-suites", name, text);
 }
 
 const char* kGood = R"({
@@ -31,15 +29,6 @@ const char* kGood = R"({
   "model": {"config": "tiny"},
   "train": {"steps": 20}
 })";
-
-std::string error_of(const std::string& file) {
-  try {
-    grid::load_suite(file);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -74,68 +63,68 @@ TEST_CASE("the grid is the product of datasets, profiles, methods and seeds", "[
 TEST_CASE("bad suites name the file, the JSON path and what was expected", "[suite][errors]") {
   SECTION("syntax error: file, line and column") {
     auto f = write_suite("syntax.json", "{\n  \"name\": \"x\",\n  \"datasets\": [,]\n}");
-    auto msg = error_of(f);
+    auto msg = suite_error(f);
     CHECK_THAT(msg, Catch::Contains(f + ":3:"));
     CHECK_THAT(msg, Catch::Contains("invalid JSON"));
   }
   SECTION("unknown top-level key") {
     auto f = write_suite("unknown.json", R"({"datasets": [{}], "methods": [{"name": "uniform"}], "epochs": 3})");
-    auto msg = error_of(f);
+    auto msg = suite_error(f);
     CHECK_THAT(msg, Catch::Contains(f));
     CHECK_THAT(msg, Catch::Contains("$.epochs"));
     CHECK_THAT(msg, Catch::Contains("unknown key"));
   }
   SECTION("wrong type") {
     auto f = write_suite("type.json", R"({"datasets": [{}], "methods": [{"name": "uniform"}], "train": {"steps": "many"}})");
-    auto msg = error_of(f);
+    auto msg = suite_error(f);
     CHECK_THAT(msg, Catch::Contains("$.train.steps"));
     CHECK_THAT(msg, Catch::Contains("expected a int"));
   }
   SECTION("out of range") {
     auto f = write_suite("range.json", R"({"datasets": [{}], "methods": [{"name": "temperature", "params": {"tau": 0}}]})");
-    auto msg = error_of(f);
+    auto msg = suite_error(f);
     CHECK_THAT(msg, Catch::Contains("$.methods[0].params.tau"));
     CHECK_THAT(msg, Catch::Contains("> 0"));
   }
   SECTION("unknown method") {
     auto f = write_suite("method.json", R"({"datasets": [{}], "methods": [{"name": "magic"}]})");
-    auto msg = error_of(f);
+    auto msg = suite_error(f);
     CHECK_THAT(msg, Catch::Contains("$.methods[0].name"));
     CHECK_THAT(msg, Catch::Contains("unknown method \"magic\""));
     CHECK_THAT(msg, Catch::Contains("temperature"));
   }
   SECTION("unknown method parameter") {
     auto f = write_suite("param.json", R"({"datasets": [{}], "methods": [{"name": "uniform", "params": {"tau": 1}}]})");
-    CHECK_THAT(error_of(f), Catch::Contains("$.methods[0].params.tau: unknown key"));
+    CHECK_THAT(suite_error(f), Catch::Contains("$.methods[0].params.tau: unknown key"));
   }
   SECTION("bad choice") {
     auto f = write_suite("choice.json", R"({"datasets": [{"direction": "sideways"}], "methods": [{"name": "uniform"}]})");
-    auto msg = error_of(f);
+    auto msg = suite_error(f);
     CHECK_THAT(msg, Catch::Contains("$.datasets[0].direction"));
     CHECK_THAT(msg, Catch::Contains("en-x"));
   }
   SECTION("missing required key") {
     auto f = write_suite("missing.json", R"({"datasets": [{}]})");
-    CHECK_THAT(error_of(f), Catch::Contains("$.methods: missing required"));
+    CHECK_THAT(suite_error(f), Catch::Contains("$.methods: missing required"));
   }
   SECTION("external source without a path") {
     auto f = write_suite("nopath.json", R"({"datasets": [{"source": "ted"}], "methods": [{"name": "uniform"}]})");
-    CHECK_THAT(error_of(f), Catch::Contains("$.datasets[0].path"));
+    CHECK_THAT(suite_error(f), Catch::Contains("$.datasets[0].path"));
   }
   SECTION("duplicate labels") {
     auto f = write_suite("dup.json", R"({"datasets": [{}], "methods": [{"name": "uniform"}, {"name": "uniform"}]})");
-    CHECK_THAT(error_of(f), Catch::Contains("$.methods[1]"));
+    CHECK_THAT(suite_error(f), Catch::Contains("$.methods[1]"));
   }
   SECTION("bad seeds") {
     auto f = write_suite("seeds.json", R"({"datasets": [{}], "methods": [{"name": "uniform"}], "seeds": [1, "two"]})");
-    CHECK_THAT(error_of(f), Catch::Contains("$.seeds[1]"));
+    CHECK_THAT(suite_error(f), Catch::Contains("$.seeds[1]"));
   }
   SECTION("heads must divide the width") {
     auto f = write_suite("heads.json", R"({"datasets": [{}], "methods": [{"name": "uniform"}], "model": {"config": "tiny", "heads": 3}})");
-    CHECK_THAT(error_of(f), Catch::Contains("$.model"));
+    CHECK_THAT(suite_error(f), Catch::Contains("$.model"));
   }
   SECTION("missing file") {
-    CHECK_THAT(error_of("/nonexistent/suite.json"), Catch::Contains("/nonexistent/suite.json"));
+    CHECK_THAT(suite_error("/nonexistent/suite.json"), Catch::Contains("/nonexistent/suite.json"));
   }
 }
 

@@ -12,54 +12,21 @@
 #include "harness/train/trainer.h"
 #include "methods/cats.h"
 #include "methods/method.h"
+#include "tiny_cell.h"
 #include "catch_torch.h"  // last: see there
 
 using namespace longtail;
 using test_cell::CellSpec;
+using test_cell::tiny;
+using test_cell::parameters;
+using test_cell::examples;
+using test_cell::concat;
+using test_cell::run;
+using test_cell::check_same_tensors;
 namespace cats = longtail::methods::cats;
 namespace json = boost::json;
 
 namespace {
-
-model::ModelConfig tiny() {
-  auto c = model::resolve_model(json::object{{"config", "tiny"}}, "$");
-  c.dropout = 0.0;
-  c.attention_dropout = 0.0;
-  return c;
-}
-
-train::NamedTensors parameters(model::Transformer& m) {
-  train::NamedTensors p;
-  for (const auto& item : m->named_parameters(true)) p.emplace_back(item.key(), item.value());
-  return p;
-}
-
-train::TensorBatch examples(int64_t n, int64_t lang, int64_t first, int64_t vocab) {
-  auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(1000 + lang * 100 + first));
-  train::TensorBatch b;
-  b.src = torch::randint(4, vocab, {n, 6}, gen, torch::kLong);
-  auto tgt = torch::randint(4, vocab, {n, 5}, gen, torch::kLong);
-  b.tgt_out = tgt;
-  b.tgt_in = torch::cat({torch::full({n, 1}, 2, torch::kLong), tgt.slice(1, 0, 4)}, 1);
-  b.lang = torch::full({n}, lang, torch::kLong);
-  return b;
-}
-
-train::TensorBatch concat(const std::vector<train::TensorBatch>& parts) {
-  std::vector<torch::Tensor> s, ti, to, l;
-  for (const auto& p : parts) s.push_back(p.src), ti.push_back(p.tgt_in), to.push_back(p.tgt_out), l.push_back(p.lang);
-  train::TensorBatch b;
-  b.src = torch::cat(s), b.tgt_in = torch::cat(ti), b.tgt_out = torch::cat(to), b.lang = torch::cat(l);
-  return b;
-}
-
-int run(const std::string& dir, bool resume = false, int64_t steps_limit = 0) {
-  train::RunOptions o;
-  o.cell_dir = dir;
-  o.resume = resume;
-  o.steps_limit = steps_limit;
-  return train::run_cell(o);
-}
 
 std::unique_ptr<train::StepHook> hook_for(methods::Method& m, const std::string& name) {
   const train::StepHookFactory* f = train::find_step_hook(name);
@@ -361,11 +328,7 @@ TEST_CASE("cats and sequential_reptile resume bit for bit in the middle of their
     REQUIRE(run(split, true) == 0);
     CHECK(test_cell::metrics_without_time(full) == test_cell::metrics_without_time(split));
     const auto a = load_checkpoint_with_hook(full), b = load_checkpoint_with_hook(split);
-    REQUIRE(a.tensors.size() == b.tensors.size());
-    for (size_t i = 0; i < a.tensors.size(); ++i) {
-      INFO(a.tensors[i].first);
-      CHECK(torch::equal(a.tensors[i].second, b.tensors[i].second));
-    }
+    check_same_tensors(a, b);
     CHECK(a.header.method_state == b.header.method_state);
     CHECK(test_cell::read_json(full + "/cell.json").at("diagnostics") == test_cell::read_json(split + "/cell.json").at("diagnostics"));
     CHECK(test_cell::read_json(full + "/cell.json").at("dev_loss") == test_cell::read_json(split + "/cell.json").at("dev_loss"));

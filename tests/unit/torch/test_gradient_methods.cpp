@@ -14,26 +14,18 @@
 #include "harness/train/trainer.h"
 #include "methods/gradient_methods.h"
 #include "methods/method.h"
+#include "tiny_cell.h"
 #include "catch_torch.h"  // last: see there
 
 using namespace longtail;
 using test_cell::CellSpec;
+using test_cell::tiny;
+using test_cell::parameters;
+using test_cell::run;
+using test_cell::check_same_tensors;
 namespace json = boost::json;
 
 namespace {
-
-model::ModelConfig tiny(double dropout = 0.0) {
-  auto c = model::resolve_model(json::object{{"config", "tiny"}}, "$");
-  c.dropout = dropout;
-  c.attention_dropout = 0.0;
-  return c;
-}
-
-train::NamedTensors parameters(model::Transformer& m) {
-  train::NamedTensors p;
-  for (const auto& item : m->named_parameters(true)) p.emplace_back(item.key(), item.value());
-  return p;
-}
 
 // A batch of several languages with different lengths (so sub-batches trim differently).
 train::TensorBatch mixed_batch(const std::vector<int64_t>& per_lang, int64_t vocab, uint64_t seed) {
@@ -59,14 +51,6 @@ train::TensorBatch mixed_batch(const std::vector<int64_t>& per_lang, int64_t voc
 double cosine(const torch::Tensor& a, const torch::Tensor& b) {
   const auto x = a.to(torch::kDouble), y = b.to(torch::kDouble);
   return (x.dot(y) / (x.norm() * y.norm())).item<double>();
-}
-
-int run(const std::string& dir, bool resume = false, int64_t steps_limit = 0) {
-  train::RunOptions o;
-  o.cell_dir = dir;
-  o.resume = resume;
-  o.steps_limit = steps_limit;
-  return train::run_cell(o);
 }
 
 std::unique_ptr<methods::Method> make(const std::string& name, const json::object& params, size_t n_langs) {
@@ -382,11 +366,7 @@ TEST_CASE("gradient methods resume bit for bit; the cosine diagnostic reaches me
     REQUIRE(run(split, true) == 0);
     CHECK(test_cell::metrics_without_time(full) == test_cell::metrics_without_time(split));
     const auto a = test_cell::load_cell_checkpoint(full), b = test_cell::load_cell_checkpoint(split);
-    REQUIRE(a.tensors.size() == b.tensors.size());
-    for (size_t i = 0; i < a.tensors.size(); ++i) {
-      INFO(a.tensors[i].first);
-      CHECK(torch::equal(a.tensors[i].second, b.tensors[i].second));
-    }
+    check_same_tensors(a, b);
     CHECK(a.header.method_state == b.header.method_state);
     const auto cell = test_cell::read_json(full + "/cell.json");
     CHECK(cell.at("status") == "ok");

@@ -12,48 +12,20 @@
 #include "harness/train/step_hook.h"
 #include "harness/train/trainer.h"
 #include "methods/method.h"
+#include "tiny_cell.h"
 #include "catch_torch.h"  // last: see there
 
 using namespace longtail;
 using test_cell::CellSpec;
+using test_cell::tiny;
+using test_cell::parameters;
+using test_cell::examples;
+using test_cell::concat;
+using test_cell::run;
+using test_cell::check_same_tensors;
 namespace json = boost::json;
 
 namespace {
-
-model::ModelConfig tiny() {
-  auto c = model::resolve_model(json::object{{"config", "tiny"}}, "$");
-  c.dropout = 0.0;
-  c.attention_dropout = 0.0;
-  return c;
-}
-
-train::NamedTensors parameters(model::Transformer& m) {
-  train::NamedTensors p;
-  for (const auto& item : m->named_parameters(true)) p.emplace_back(item.key(), item.value());
-  return p;
-}
-
-// Examples of one language: fixed lengths (source 6, target 5), so every language has the same
-// number of target tokens per example and the token-level loss of the trainer equals the
-// example-level loss of the paper up to a constant.
-train::TensorBatch examples(int64_t n, int64_t lang, int64_t first, int64_t vocab) {
-  auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(1000 + lang * 100 + first));
-  train::TensorBatch b;
-  b.src = torch::randint(4, vocab, {n, 6}, gen, torch::kLong);
-  auto tgt = torch::randint(4, vocab, {n, 5}, gen, torch::kLong);
-  b.tgt_out = tgt;
-  b.tgt_in = torch::cat({torch::full({n, 1}, 2, torch::kLong), tgt.slice(1, 0, 4)}, 1);
-  b.lang = torch::full({n}, lang, torch::kLong);
-  return b;
-}
-
-train::TensorBatch concat(const std::vector<train::TensorBatch>& parts) {
-  std::vector<torch::Tensor> s, ti, to, l;
-  for (const auto& p : parts) s.push_back(p.src), ti.push_back(p.tgt_in), to.push_back(p.tgt_out), l.push_back(p.lang);
-  train::TensorBatch b;
-  b.src = torch::cat(s), b.tgt_in = torch::cat(ti), b.tgt_out = torch::cat(to), b.lang = torch::cat(l);
-  return b;
-}
 
 void gradient_descent(const train::NamedTensors& params, double lr) {
   torch::NoGradGuard no_grad;
@@ -65,22 +37,6 @@ double max_abs_difference(model::Transformer& a, model::Transformer& b) {
   auto pa = parameters(a), pb = parameters(b);
   for (size_t i = 0; i < pa.size(); ++i) d = std::max(d, (pa[i].second - pb[i].second).abs().max().item<double>());
   return d;
-}
-
-int run(const std::string& dir, bool resume = false, int64_t steps_limit = 0) {
-  train::RunOptions o;
-  o.cell_dir = dir;
-  o.resume = resume;
-  o.steps_limit = steps_limit;
-  return train::run_cell(o);
-}
-
-void check_same_tensors(const test_cell::LoadedCheckpoint& a, const test_cell::LoadedCheckpoint& b) {
-  REQUIRE(a.tensors.size() == b.tensors.size());
-  for (size_t i = 0; i < a.tensors.size(); ++i) {
-    INFO(a.tensors[i].first);
-    CHECK(torch::equal(a.tensors[i].second, b.tensors[i].second));
-  }
 }
 
 // ---- a stateful method that takes over the step: exercises the whole hook interface -------------

@@ -4,37 +4,15 @@
 
 #include "cell_fixture.h"
 #include "harness/train/trainer.h"
+#include "tiny_cell.h"
 #include "catch_torch.h"  // last: see there
 
 using namespace longtail;
 using test_cell::CellSpec;
+using test_cell::tiny;
+using test_cell::run;
+using test_cell::check_same_tensors;
 namespace json = boost::json;
-
-namespace {
-
-model::ModelConfig tiny(double dropout = 0.0) {
-  auto c = model::resolve_model(json::object{{"config", "tiny"}}, "$");
-  c.dropout = dropout;
-  return c;
-}
-
-int run(const std::string& dir, bool resume = false, int64_t steps_limit = 0) {
-  train::RunOptions o;
-  o.cell_dir = dir;
-  o.resume = resume;
-  o.steps_limit = steps_limit;
-  return train::run_cell(o);
-}
-
-void check_same_tensors(const test_cell::LoadedCheckpoint& a, const test_cell::LoadedCheckpoint& b) {
-  REQUIRE(a.tensors.size() == b.tensors.size());
-  for (size_t i = 0; i < a.tensors.size(); ++i) {
-    INFO(a.tensors[i].first);
-    CHECK(torch::equal(a.tensors[i].second, b.tensors[i].second));
-  }
-}
-
-}  // namespace
 
 TEST_CASE("trainer: warm-up then inverse square root", "[trainer]") {
   CHECK(train::learning_rate(1, 1e-3, 4) == Approx(0.25e-3));
