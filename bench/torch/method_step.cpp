@@ -138,13 +138,7 @@ void BM_MethodStep(benchmark::State& state, const MethodCase& mc, int64_t langs,
       in.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(s.model, b, s.sc); };
       // CATS's held-out losses: a fixed one-language batch per language, no dropout, as the trainer's.
       in.dev_losses = [&](int64_t lang) {
-        train::TensorBatch dev = dev_batches.at(static_cast<size_t>(lang));
-        train::StepConfig sc = s.sc;
-        sc.label_smoothing = 0.0;
-        s.model->eval();
-        auto out = train::language_losses(s.model, dev, sc);
-        s.model->train();
-        return out;
+        return train::held_out_language_losses(s.model, dev_batches.at(static_cast<size_t>(lang)), s.sc);
       };
     }
     const auto r = train::train_step(s.model, *s.adam, s.batch, weights, 1e-5, s.sc, hook.get(), in);

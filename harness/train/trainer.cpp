@@ -150,6 +150,16 @@ NamedTensors model_tensors(model::Transformer& model) {
   return t;
 }
 
+LanguageLosses held_out_language_losses(model::Transformer& model, const TensorBatch& batch, const StepConfig& cfg) {
+  StepConfig dev = cfg;
+  dev.label_smoothing = 0.0;
+  dev.lang_grad_norms = false;
+  model->eval();
+  LanguageLosses out = language_losses(model, batch, dev);
+  model->train();
+  return out;
+}
+
 LanguageLosses language_losses(model::Transformer& model, const TensorBatch& batch, const StepConfig& cfg) {
   torch::Tensor logits;
   {
@@ -956,13 +966,7 @@ LanguageLosses Cell::dev_batch_losses(int64_t lang, const StepConfig& sc) {
       dev_batches_.push_back(collate(rows, std::vector<int64_t>(rows.size(), static_cast<int64_t>(l)), vocab_, device_));
     }
   }
-  StepConfig dev = sc;
-  dev.label_smoothing = 0.0;
-  dev.lang_grad_norms = false;
-  model_->eval();
-  LanguageLosses out = language_losses(model_, dev_batches_.at(static_cast<size_t>(lang)), dev);
-  model_->train();
-  return out;
+  return held_out_language_losses(model_, dev_batches_.at(static_cast<size_t>(lang)), sc);
 }
 
 // Token tensors of a batch of the batcher (example = language + index into its training rows).

@@ -98,6 +98,9 @@ struct StepResult {
 
 // Forward pass and per-language totals of a batch (sums over target tokens; graph attached).
 LanguageLosses language_losses(model::Transformer& model, const TensorBatch& batch, const StepConfig& cfg);
+// The same on held-out data: no dropout, no label smoothing, no gradient-norm bookkeeping; the
+// model is back in training mode on return (CATS's dev losses).
+LanguageLosses held_out_language_losses(model::Transformer& model, const TensorBatch& batch, const StepConfig& cfg);
 
 // The default combination: Σ_i w_i L_i / Σ_i N_i (w = 1 gives the batch's per-token mean).
 torch::Tensor weighted_objective(const LanguageLosses& losses, const torch::Tensor& lang_weights);
