@@ -192,9 +192,10 @@ Args to_args(const ParsedArgs& parsed) {
     if (!v || v->empty()) return std::nullopt;
     return v->back();
   };
-  const auto num = [&parsed](const char* dest, long long fallback) {
+  // Integer options: the parsed value when given, else the field keeps its declared default.
+  const auto num = [&parsed](const char* dest, long long& field) {
     const auto* v = parsed.get(dest);
-    return v && !v->empty() ? *parse_python_int(v->back()) : fallback;
+    if (v && !v->empty()) field = *parse_python_int(v->back());
   };
   a.citation = flag("citation");
   a.list = flag("list");
@@ -206,7 +207,7 @@ Args to_args(const ParsedArgs& parsed) {
   if (const auto* v = parsed.get("echo")) a.echo = *v;
   if (const auto* v = parsed.get("input")) a.input = *v;
   if (const auto* v = parsed.get("refs")) a.refs = *v;
-  a.num_refs = num("num_refs", 1);
+  num("num_refs", a.num_refs);
   if (auto e = str("encoding")) a.encoding = *e;
   if (const auto* v = parsed.get("metrics")) a.metrics = *v;
   a.sentence_level = flag("sentence_level");
@@ -214,9 +215,9 @@ Args to_args(const ParsedArgs& parsed) {
   if (auto s = str("bleu_smooth_value")) a.smooth_value = *parse_python_float_arg(*s);
   a.tokenize = str("bleu_tokenize");
   a.lowercase = flag("bleu_lowercase");
-  a.chrf_char_order = num("chrf_char_order", 6);
-  a.chrf_word_order = num("chrf_word_order", 0);
-  a.chrf_beta = num("chrf_beta", 2);
+  num("chrf_char_order", a.chrf_char_order);
+  num("chrf_word_order", a.chrf_word_order);
+  num("chrf_beta", a.chrf_beta);
   a.chrf_whitespace = flag("chrf_whitespace");
   a.chrf_lowercase = flag("chrf_lowercase");
   a.chrf_eps_smoothing = flag("chrf_eps_smoothing");
@@ -225,15 +226,15 @@ Args to_args(const ParsedArgs& parsed) {
   a.ter_no_punct = flag("ter_no_punct");
   a.ter_normalized = flag("ter_normalized");
   a.confidence = flag("confidence");
-  a.confidence_n = num("confidence_n", 1000);
+  num("confidence_n", a.confidence_n);
   a.paired_ar = flag("paired_ar");
   a.paired_bs = flag("paired_bs");
-  a.paired_ar_n = num("paired_ar_n", 10000);
-  a.paired_bs_n = num("paired_bs_n", 1000);
-  a.paired_jobs = num("paired_jobs", 1);
+  num("paired_ar_n", a.paired_ar_n);
+  num("paired_bs_n", a.paired_bs_n);
+  num("paired_jobs", a.paired_jobs);
   a.short_sig = flag("short");
   a.score_only = flag("score_only");
-  a.width = num("width", 1);
+  num("width", a.width);
   a.detail = flag("detail");
   a.no_color = flag("no_color");
   if (auto f = str("format")) a.format = *f;
