@@ -237,7 +237,7 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
 #include <torch/torch.h>
 
 #include "harness/train/step_hook.h"
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 
 namespace longtail::methods {
 namespace {

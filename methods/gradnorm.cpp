@@ -108,7 +108,7 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
 
 #ifdef LONGTAIL_METHOD_HOOKS
 #include "harness/train/step_hook.h"
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 #include "methods/gradient_methods.h"
 
 namespace longtail::methods {

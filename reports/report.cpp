@@ -11,31 +11,12 @@
 #include "harness/common/json_util.h"
 #include "harness/common/options.h"
 #include "harness/common/version.h"
+#include "harness/records/cell_result.h"
 
 namespace longtail::reports {
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
-
-std::vector<std::string> high_resource(const json::object& config) {
-  const auto& data = config.at("data").as_object();
-  const auto& groups = config.at("groups").as_object();
-  std::vector<std::string> langs = json::value_to<std::vector<std::string>>(data.at("languages"));
-  auto explicit_high = json::value_to<std::vector<std::string>>(groups.at("high"));
-  if (!explicit_high.empty()) return explicit_high;
-  const auto& natural = data.at("natural_pairs").as_object();
-  auto size = [&](const std::string& l) { return natural.at(l).to_number<int64_t>(); };
-  int64_t threshold = groups.at("high_min_pairs").to_number<int64_t>();
-  std::vector<std::string> high;
-  if (threshold > 0) {
-    for (const auto& l : langs)
-      if (size(l) >= threshold) high.push_back(l);
-    return high;
-  }
-  std::stable_sort(langs.begin(), langs.end(), [&](const auto& a, const auto& b) { return size(a) > size(b); });
-  langs.resize(langs.size() / 2);
-  return langs;
-}
 
 namespace {
 
@@ -47,33 +28,40 @@ double mean(const std::vector<double>& v) {
 }
 
 // The per-cell entry of report.json (schema in docs/report-schema.md).
-json::object cell_entry(const json::object& r) {
-  json::object cell{{"dataset", r.at("dataset")}, {"imbalance", r.at("imbalance")}, {"method", r.at("method")},
-                    {"seed", r.at("seed")}, {"status", r.at("status")}};
-  if (r.contains("reason")) cell["reason"] = r.at("reason");
+json::object cell_entry(const records::CellResult& r, const std::string& file) {
+  json::object cell{{"dataset", r.dataset}, {"imbalance", r.imbalance}, {"method", r.method},
+                    {"seed", r.seed}, {"status", r.ok ? "ok" : "failed"}};
+  if (!r.ok) cell["reason"] = r.reason;
   json::object langs;
-  if (r.at("status") == "ok") {
-    std::vector<std::string> high = high_resource(r.at("config").as_object());
+  if (r.ok) {
+    if (!r.config) throw ConfigError(file + ": $", "missing key \"config\" (the cell's configuration names its resource groups)");
+    std::vector<std::string> high = r.config->high_resource_languages();
     std::set<std::string> high_set(high.begin(), high.end());
     std::vector<double> all, hrl, lrl;
-    for (const auto& kv : r.at("languages").as_object()) {
-      const auto& l = kv.value().as_object();
-      double bleu = l.at("bleu").to_number<double>();
-      bool is_high = high_set.count(std::string(kv.key())) > 0;
-      langs[kv.key()] = json::object{{"bleu", l.at("bleu")}, {"chrf", l.at("chrf")}, {"dev_loss", l.at("dev_loss")},
-                                     {"train_pairs", l.at("train_pairs")}, {"natural_pairs", l.at("natural_pairs")},
-                                     {"group", is_high ? "high" : "low"}};
-      all.push_back(bleu);
-      (is_high ? hrl : lrl).push_back(bleu);
+    for (const auto& [code, l] : r.languages) {
+      const bool is_high = high_set.count(code) > 0;
+      langs[code] = json::object{{"bleu", l.bleu}, {"chrf", l.chrf},
+                                 {"dev_loss", l.dev_loss ? json::value(*l.dev_loss) : json::value(nullptr)},
+                                 {"train_pairs", l.train_pairs}, {"natural_pairs", l.natural_pairs},
+                                 {"group", is_high ? "high" : "low"}};
+      all.push_back(l.bleu);
+      (is_high ? hrl : lrl).push_back(l.bleu);
     }
     cell["mean_bleu"] = mean(all);
     cell["high_bleu"] = mean(hrl);
     cell["low_bleu"] = mean(lrl);
   }
   cell["languages"] = langs;
-  for (const char* key : {"device", "torch_version", "precision", "steps", "tokens_per_s", "wall_time_s",
-                          "corpus_fingerprint", "git_commit"})
-    if (r.contains(key)) cell[key] = r.at(key);
+  if (const auto& t = r.training) {
+    cell["device"] = t->device;
+    cell["torch_version"] = t->torch_version;
+    cell["precision"] = t->precision;
+    cell["steps"] = t->steps;
+    cell["tokens_per_s"] = t->tokens_per_s;
+  }
+  cell["wall_time_s"] = r.wall_time_s;
+  cell["corpus_fingerprint"] = r.corpus_fingerprint;
+  cell["git_commit"] = r.git_commit;
   return cell;
 }
 
@@ -88,29 +76,30 @@ json::object build_report(const std::string& run_dir) {
   std::sort(files.begin(), files.end());
 
   // Suite order (the grid index each cell records), then path for results without one.
-  std::vector<std::pair<int64_t, json::object>> results;
+  struct Loaded {
+    int64_t index;
+    std::string file;
+    records::CellResult result;
+  };
+  std::vector<Loaded> results;
   for (const auto& f : files) {
-    json::object r = read_json_file(f).as_object();
-    int64_t index = std::numeric_limits<int64_t>::max();
-    if (const auto* cfg = r.if_contains("config"))
-      if (const auto* gi = cfg->as_object().at("cell").as_object().if_contains("grid_index")) index = gi->to_number<int64_t>();
-    results.emplace_back(index, std::move(r));
+    records::CellResult r = records::read_cell_result(f);
+    results.push_back({r.grid_index().value_or(std::numeric_limits<int64_t>::max()), f, std::move(r)});
   }
-  std::stable_sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
 
   json::array cells;
   std::set<std::string> fingerprints, commits, devices, torch_versions, suites;
   json::value scorer = nullptr;
   double wall = 0;
-  for (const auto& [index, r] : results) {
-    cells.push_back(cell_entry(r));
-    if (r.contains("corpus_fingerprint")) fingerprints.insert(std::string(r.at("corpus_fingerprint").as_string()));
-    if (r.contains("git_commit")) commits.insert(std::string(r.at("git_commit").as_string()));
-    if (r.contains("device")) devices.insert(std::string(r.at("device").as_string()));
-    if (r.contains("torch_version")) torch_versions.insert(std::string(r.at("torch_version").as_string()));
-    if (r.contains("scorer") && scorer.is_null()) scorer = r.at("scorer");
-    if (r.contains("config")) suites.insert(std::string(r.at("config").at("cell").at("suite").as_string()));
-    if (r.contains("wall_time_s")) wall += r.at("wall_time_s").to_number<double>();
+  for (const auto& [index, file, r] : results) {
+    cells.push_back(cell_entry(r, file));
+    fingerprints.insert(r.corpus_fingerprint);
+    commits.insert(r.git_commit);
+    if (r.training) devices.insert(r.training->device), torch_versions.insert(r.training->torch_version);
+    if (r.ok && scorer.is_null()) scorer = r.scorer;
+    if (r.config) suites.insert(r.config->cell.suite);
+    wall += r.wall_time_s;
   }
   auto list = [](const std::set<std::string>& s) { return json::value_from(std::vector<std::string>(s.begin(), s.end())); };
   return json::object{{"schema", "longtail-report-v1"},

@@ -29,7 +29,7 @@
 #include "harness/model/model_config.h"
 #include "harness/model/transformer.h"
 #include "harness/train/step_hook.h"
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 #include "methods/method.h"
 
 using namespace longtail;

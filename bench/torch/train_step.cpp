@@ -12,7 +12,7 @@
 #include "harness/model/compat.h"
 #include "harness/model/model_config.h"
 #include "harness/model/transformer.h"
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 
 using namespace longtail;
 namespace compat = longtail::model::compat;

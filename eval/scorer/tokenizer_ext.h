@@ -1,8 +1,8 @@
 // sacreBLEU's tokenizers that need external software and data: `ja-mecab`, `ko-mecab` (MeCab with
 // a dictionary) and `spm` / `flores101` / `flores200` / `spBLEU-1K` (a SentencePiece model).
 //
-// They live in `longtail_scorer_ext`, not in `longtail_core`: SentencePiece (libprotobuf) cannot be
-// loaded in one process with LibTorch, which links longtail_core. Programs that link this library
+// They live in `longtail_scorer_ext`, not in `longtail_scorer`: SentencePiece (libprotobuf) cannot be
+// loaded in one process with LibTorch, and the scorer must stay loadable anywhere. Programs that link this library
 // call register_external_tokenizers() once at start-up; make_tokenizer("ja-mecab") etc. then work
 // there, and everywhere else the registry's "not available" error stays.
 //

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "harness/cli/cmd_score.h"
+#include "eval/cli/cmd_score.h"
 #include "harness/common/json_util.h"
 #include "harness/grid/executor.h"
 #include "harness/grid/planner.h"
@@ -17,8 +17,20 @@ namespace longtail::cli {
 
 namespace json = boost::json;
 
+namespace {
+
+// Aggregates the run directory into report.json and prints the table.
+void print_report(const std::string& dir) {
+  json::object report = reports::build_report(dir);
+  reports::write_report(dir, report);
+  fmt::print("{}", reports::format_table(report));
+  fmt::print("report: {}/report.json\n", dir);
+}
+
+}  // namespace
+
 void add_run_command(CLI::App& app) {
-  auto opt = std::make_shared<grid::RunOptions>();
+  auto opt = std::make_shared<grid::SuiteRunOptions>();
   auto suite_path = std::make_shared<std::string>();
   auto* run = app.add_subcommand("run", "run a suite's grid: prepare data, train and score every pending cell, report");
   run->add_option("suite", *suite_path, "suite file (JSON), e.g. suites/quickstart.json")->required();
@@ -33,7 +45,8 @@ void add_run_command(CLI::App& app) {
   run->callback([opt, suite_path, quiet] {
     opt->echo = !*quiet;
     grid::Suite suite = grid::load_suite(*suite_path);
-    int code = grid::run_suite(suite, *opt);
+    const int code = grid::run_suite(suite, *opt);
+    if (!opt->dry_run) print_report(grid::run_dir(suite, *opt));
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }
@@ -47,10 +60,7 @@ void add_report_command(CLI::App& app) {
   rep->callback([target, out] {
     std::string dir = *out;
     if (dir.empty()) dir = std::filesystem::is_directory(*target) ? *target : grid::default_run_dir(grid::load_suite(*target));
-    json::object report = reports::build_report(dir);
-    reports::write_report(dir, report);
-    fmt::print("{}", reports::format_table(report));
-    fmt::print("report: {}/report.json\n", dir);
+    print_report(dir);
   });
 }
 
@@ -83,7 +93,7 @@ void add_score_command(CLI::App& app) {
   score->prefix_command();
   score->set_help_flag();
   score->callback([score] {
-    const int code = run_score(score->remaining(), std::cin, std::cout, std::cerr, ScoreEnvironment::from_process());
+    const int code = eval::cli::run_score(score->remaining(), std::cin, std::cout, std::cerr, eval::cli::ScoreEnvironment::from_process());
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }

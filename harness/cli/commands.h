@@ -8,7 +8,7 @@ namespace longtail::cli {
 void add_run_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 void add_methods_command(CLI::App& app);
-// `longtail score`: sacreBLEU's command line (harness/cli/cmd_score.h).
+// `longtail score`: sacreBLEU's command line (eval/cli/cmd_score.h).
 void add_score_command(CLI::App& app);
 
 }  // namespace longtail::cli

@@ -6,8 +6,12 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <unistd.h>
+
 #include "harness/common/fs_util.h"
 #include "harness/common/hash.h"
+#include "harness/common/json_util.h"
+#include "harness/grid/process.h"
 #include "harness/data/corpus_store.h"
 #include "harness/data/gettext_corpus.h"
 #include "harness/data/imbalance.h"
@@ -97,6 +101,53 @@ std::map<std::string, int64_t> profile_sizes(const ImbalanceSpec& im, const Prep
   for (const auto& [lang, c] : plan.clipped)
     spdlog::warn("{}: {} asks for {} pairs of {} but the corpus has {}", im.json_path, im.label, c.target, lang, c.natural);
   return plan.sizes;
+}
+
+namespace {
+
+std::string tool(const std::string& name) { return self_dir() + "/" + name; }
+
+std::string prepare_vocab(const Suite& suite, const PreparedDataset& d, const std::string& log_dir) {
+  json::object key{{"corpus", d.corpus.fingerprint},
+                   {"languages", json::value_from(d.languages)},
+                   {"vocab", suite.vocab},
+                   {"format", "vocab-v1"}};
+  std::string dir = fmt::format("{}/vocab/{}", cache_dir(), sha256_hex(json::serialize(key)).substr(0, 16));
+  if (file_exists(dir + "/vocab.json") && file_exists(dir + "/shards/complete")) return dir;
+  // Built under a temporary name and renamed, so a crash never leaves a half-built vocabulary.
+  std::string tmp = fmt::format("{}.tmp.{}", dir, ::getpid());
+  fs::remove_all(tmp);
+  make_dirs(tmp);
+  std::string langs = fmt::format("{}", fmt::join(d.languages, ","));
+  std::vector<std::string> train = {tool("longtail-text"), "train-vocab", "--corpus", d.corpus.dir, "--options",
+                                    json::serialize(suite.vocab), "--out", tmp, "--langs"};
+  train.insert(train.end(), d.languages.begin(), d.languages.end());
+  spdlog::info("vocabulary for {} ({} languages): {}", d.corpus.name, d.languages.size(), dir);
+  auto r = run_process(train, log_dir + "/prepare.log", true);
+  if (!r.ok()) throw std::runtime_error(fmt::format("vocabulary training failed ({}); see {}/prepare.log", r.describe(), log_dir));
+  std::vector<std::string> encode = {tool("longtail-text"), "encode", "--corpus", d.corpus.dir, "--vocab", tmp,
+                                     "--out", tmp + "/shards", "--langs"};
+  encode.insert(encode.end(), d.languages.begin(), d.languages.end());
+  r = run_process(encode, log_dir + "/prepare.log", true);
+  if (!r.ok()) throw std::runtime_error(fmt::format("encoding failed ({}); see {}/prepare.log", r.describe(), log_dir));
+  write_file_atomic(tmp + "/shards/complete", key.at("corpus").as_string().c_str());
+  write_json_file(tmp + "/key.json", key);
+  std::error_code ec;
+  fs::rename(tmp, dir, ec);
+  if (ec) fs::remove_all(tmp);  // another run finished the same vocabulary first
+  return dir;
+}
+
+}  // namespace
+
+PreparedData prepare_data(const Suite& suite, const DatasetSpec& ds, const std::string& log_dir) {
+  PreparedData p;
+  p.data = prepare_dataset(ds, suite.file);
+  // Once per profile: bad profiles fail before training, clipping warnings print once.
+  for (const auto& im : suite.imbalances) p.sizes[im.label] = profile_sizes(im, p.data);
+  p.vocab_dir = prepare_vocab(suite, p.data, log_dir);
+  p.shard_dir = p.vocab_dir + "/shards";
+  return p;
 }
 
 }  // namespace longtail::grid

@@ -23,4 +23,16 @@ PreparedDataset prepare_dataset(const DatasetSpec& ds, const std::string& suite_
 // Training pairs per language under an imbalance profile (deterministic; never above natural).
 std::map<std::string, int64_t> profile_sizes(const ImbalanceSpec& im, const PreparedDataset& d);
 
+// A dataset ready for its cells: the corpus and languages, the training sizes under every
+// imbalance profile of the suite, and the vocabulary and shards (longtail-text; cached by
+// everything that determines them).
+struct PreparedData {
+  PreparedDataset data;
+  std::string vocab_dir, shard_dir;
+  std::map<std::string, std::map<std::string, int64_t>> sizes;  // by imbalance label
+};
+
+// Prepares `ds` for `suite`; longtail-text's output goes to log_dir/prepare.log.
+PreparedData prepare_data(const Suite& suite, const DatasetSpec& ds, const std::string& log_dir);
+
 }  // namespace longtail::grid

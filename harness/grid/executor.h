@@ -1,5 +1,6 @@
-// Running a suite: prepare data (corpus, vocabulary, shards; cached), then run every pending
-// cell as its own process, score it and write result.json; finally aggregate the report.
+// Running a suite: prepare each dataset (corpus, vocabulary, shards; cached), then for every
+// pending cell: plan its configuration (config.json), launch it (launcher.h), collect its result
+// (collect.h, result.json).
 #pragma once
 
 #include <string>
@@ -9,7 +10,9 @@
 
 namespace longtail::grid {
 
-struct RunOptions {
+class Launcher;
+
+struct SuiteRunOptions {
   std::string out_dir;               // default: runs/<suite name>
   std::vector<std::string> only;     // cell filters (planner.h)
   bool dry_run = false;
@@ -18,6 +21,10 @@ struct RunOptions {
 };
 
 // Returns the process exit code: 0 when every selected cell is complete, 1 when some failed.
-int run_suite(const Suite& suite, const RunOptions& opt);
+// `launcher` runs the cells (null: a LocalLauncher).
+int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher = nullptr);
+
+// The run directory run_suite writes to.
+std::string run_dir(const Suite& suite, const SuiteRunOptions& opt);
 
 }  // namespace longtail::grid

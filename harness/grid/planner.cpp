@@ -3,29 +3,30 @@
 #include <fmt/format.h>
 #include <fnmatch.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "harness/common/options.h"
 
 namespace longtail::grid {
 
-std::string Cell::id() const {
+std::string PlannedCell::id() const {
   return fmt::format("{}/{}/{}/seed{}", dataset->label, imbalance->label, method->label, seed);
 }
 
-std::vector<Cell> plan_cells(const Suite& suite) {
-  std::vector<Cell> cells;
+std::vector<PlannedCell> plan_cells(const Suite& suite) {
+  std::vector<PlannedCell> cells;
   for (const auto& d : suite.datasets)
     for (const auto& im : suite.imbalances)
       for (const auto& m : suite.methods)
         for (int64_t seed : suite.seeds)
-          cells.push_back(Cell{&d, &im, &m, seed, static_cast<int64_t>(cells.size())});
+          cells.push_back(PlannedCell{&d, &im, &m, seed, static_cast<int64_t>(cells.size())});
   return cells;
 }
 
 namespace {
 
-bool matches(const Cell& c, const std::string& filter) {
+bool matches(const PlannedCell& c, const std::string& filter) {
   if (filter.find('=') == std::string::npos) return ::fnmatch(filter.c_str(), c.id().c_str(), 0) == 0;
   std::stringstream ss(filter);
   std::string clause;
@@ -45,9 +46,9 @@ bool matches(const Cell& c, const std::string& filter) {
 
 }  // namespace
 
-std::vector<Cell> filter_cells(const std::vector<Cell>& cells, const std::vector<std::string>& filters) {
+std::vector<PlannedCell> filter_cells(const std::vector<PlannedCell>& cells, const std::vector<std::string>& filters) {
   if (filters.empty()) return cells;
-  std::vector<Cell> kept;
+  std::vector<PlannedCell> kept;
   for (const auto& c : cells)
     for (const auto& f : filters)
       if (matches(c, f)) {
@@ -55,6 +56,31 @@ std::vector<Cell> filter_cells(const std::vector<Cell>& cells, const std::vector
         break;
       }
   return kept;
+}
+
+records::CellConfig cell_config(const Suite& suite, const PlannedCell& c, const PreparedData& p) {
+  records::CellConfig cfg;
+  cfg.cell = {suite.name, c.dataset->label, c.imbalance->label, c.method->label, c.seed, c.id(), c.index};
+  cfg.method = c.method->name;
+  cfg.method_params = c.method->params;
+  cfg.imbalance = c.imbalance->params;
+  cfg.model = suite.model;
+  cfg.train = Options(suite.train, "$.train");
+  cfg.eval = Options(suite.eval, "$.eval");
+  cfg.groups = data::group_spec_from_json(suite.groups);
+  cfg.data.source = c.dataset->source;
+  cfg.data.direction = c.dataset->direction;
+  cfg.data.languages = p.data.languages;
+  for (const auto& l : p.data.languages) {
+    cfg.data.train_pairs[l] = p.sizes.at(c.imbalance->label).at(l);
+    cfg.data.natural_pairs[l] = p.data.natural.at(l);
+  }
+  cfg.data.subsample_seed = c.seed;
+  cfg.data.corpus = p.data.corpus.dir;
+  cfg.data.shards = std::filesystem::absolute(p.shard_dir).string();
+  cfg.data.vocab = std::filesystem::absolute(p.vocab_dir + "/vocab.json").string();
+  cfg.data.corpus_fingerprint = p.data.corpus.fingerprint;
+  return cfg;
 }
 
 std::string default_run_dir(const Suite& suite) { return "runs/" + suite.name; }

@@ -1,15 +1,17 @@
-// Grid planning: the cells of a suite (datasets × imbalance × methods × seeds), their directories
-// and the --only filter.
+// Grid planning: the cells of a suite (datasets × imbalance × methods × seeds), their directories,
+// the --only filter, and each cell's resolved configuration (records::CellConfig, config.json).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "harness/grid/datasets.h"
 #include "harness/grid/suite.h"
+#include "harness/records/cell_config.h"
 
 namespace longtail::grid {
 
-struct Cell {
+struct PlannedCell {
   const DatasetSpec* dataset;
   const ImbalanceSpec* imbalance;
   const MethodEntry* method;
@@ -21,12 +23,15 @@ struct Cell {
 };
 
 // Cartesian product in suite order (datasets, then imbalance, then methods, then seeds).
-std::vector<Cell> plan_cells(const Suite& suite);
+std::vector<PlannedCell> plan_cells(const Suite& suite);
 
 // Keeps the cells matching any filter. A filter is either a glob over the cell id
 // ("*/exponential/*") or key=value with key dataset|imbalance|method|seed ("method=uniform");
 // several key=value pairs joined by ',' must all hold. No filters keep everything.
-std::vector<Cell> filter_cells(const std::vector<Cell>& cells, const std::vector<std::string>& filters);
+std::vector<PlannedCell> filter_cells(const std::vector<PlannedCell>& cells, const std::vector<std::string>& filters);
+
+// The cell's resolved configuration over its prepared dataset: what config.json holds.
+records::CellConfig cell_config(const Suite& suite, const PlannedCell& cell, const PreparedData& data);
 
 // Default output directory of a suite: runs/<suite name>.
 std::string default_run_dir(const Suite& suite);

@@ -9,6 +9,7 @@
 #include "harness/common/json_util.h"
 #include "harness/data/imbalance.h"
 #include "harness/data/split.h"
+#include "harness/data/resource_groups.h"
 #include "harness/train/train_options.h"
 #include "methods/method.h"
 
@@ -59,17 +60,6 @@ const OptionTable& vocab_options() {
     {"sample_sentences", OptType::Int, 200000, "sentences sampled for training the vocabulary", 100, 1e9},
     {"character_coverage", OptType::Float, 0.9995, "SentencePiece character coverage", 0.5, 1.0},
     {"seed", OptType::Int, 1, "seed of the sample and of SentencePiece's own randomness", 0, 4294967295.0},
-  };
-  // clang-format on
-  return table;
-}
-
-const OptionTable& group_options() {
-  // clang-format off
-  static const OptionTable table = {
-    {"high_min_pairs", OptType::Int, 0, "languages with at least this many training pairs are high-resource (0 = the upper half by size)", 0, 1e12},
-    {"high", OptType::StringList, json::array{}, "explicit high-resource languages (overrides high_min_pairs)"},
-    {"low", OptType::StringList, json::array{}, "explicit low-resource languages (default: the rest)"},
   };
   // clang-format on
   return table;
@@ -231,7 +221,7 @@ Suite load_suite(const std::string& file) {
   s.train = in_file(file, [&] { return resolve_options(train::train_options(), as_object(r.at("train"), file, "$.train"), "$.train"); });
   s.eval = in_file(file, [&] { return resolve_options(train::eval_options(), as_object(r.at("eval"), file, "$.eval"), "$.eval"); });
   s.vocab = in_file(file, [&] { return resolve_options(vocab_options(), as_object(r.at("vocab"), file, "$.vocab"), "$.vocab"); });
-  s.groups = in_file(file, [&] { return resolve_options(group_options(), as_object(r.at("groups"), file, "$.groups"), "$.groups"); });
+  s.groups = in_file(file, [&] { return resolve_options(data::group_options(), as_object(r.at("groups"), file, "$.groups"), "$.groups"); });
   // Checks across parameters and the run: a switch step beyond train.steps, weights of languages
   // the datasets do not train on (when every dataset lists its languages).
   methods::SuiteFacts facts;
@@ -265,7 +255,7 @@ std::string suite_reference() {
   section("train", train::train_options());
   section("eval", train::eval_options());
   section("vocab", vocab_options());
-  section("groups", group_options());
+  section("groups", data::group_options());
   return out;
 }
 

@@ -48,11 +48,12 @@ struct Suite {
   boost::json::object train, eval, vocab, groups;
 };
 
-// The option tables of the suite file (top level, dataset entries, vocabulary, groups).
+// The option tables of the suite file (top level, dataset entries, vocabulary; the groups table is
+// data::group_options).
 const OptionTable& suite_options();
 const OptionTable& dataset_options();
 const OptionTable& vocab_options();
-const OptionTable& group_options();
+
 
 // Parses and validates a suite file. Throws ConfigError("<file>: $.path: what was expected").
 Suite load_suite(const std::string& path);

@@ -5,7 +5,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 
 namespace longtail::train {
 

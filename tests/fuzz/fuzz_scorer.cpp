@@ -1,4 +1,4 @@
-// libFuzzer target over the scorer (eval/scorer, longtail_core part): UTF-8 handling, Python
+// libFuzzer target over the scorer (eval/scorer, the longtail_scorer library): UTF-8 handling, Python
 // str semantics, the none/13a/intl/zh/char and tercom tokenizers, BLEU, chrF and TER (segment,
 // sentence and corpus level), significance (bootstrap CI, paired bootstrap / AR) on tiny inputs.
 // Built by the CMake preset `fuzz` with ASan + UBSan; run by scripts/fuzz.sh. Every violated

@@ -5,6 +5,8 @@
 
 #include "harness/common/json_util.h"
 #include "harness/common/options.h"
+#include "harness/records/cell_result.h"
+#include "harness/train/train_options.h"
 #include "reports/report.h"
 
 using namespace longtail;
@@ -13,33 +15,46 @@ namespace fs = std::filesystem;
 
 namespace {
 
-json::object config(const std::string& method, int seed) {
+records::CellConfig config(const std::string& method, int seed) {
+  records::CellConfig c;
   // Suite order puts uniform first although "temperature" sorts first by path.
-  int64_t grid_index = method == "uniform" ? seed - 1 : 10;
-  return {{"cell", {{"suite", "t"}, {"grid_index", grid_index}}},
-          {"groups", {{"high_min_pairs", 0}, {"high", json::array{}}, {"low", json::array{}}}},
-          {"data",
-           {{"languages", {"fr", "de", "gl", "kk"}},
-            {"natural_pairs", {{"fr", 9000}, {"de", 8000}, {"gl", 700}, {"kk", 300}}}}},
-          {"method", {{"name", method}}},
-          {"seed", seed}};
+  c.cell = {"t", "gettext", "natural", method, seed, "gettext/natural/" + method + "/seed" + std::to_string(seed),
+            method == "uniform" ? seed - 1 : 10};
+  c.method = method;
+  c.model = model::resolve_model(json::object{{"config", "tiny"}}, "$.model");
+  c.train = Options(resolve_options(train::train_options(), {}, "$.train"));
+  c.eval = Options(resolve_options(train::eval_options(), {}, "$.eval"));
+  c.data.languages = {"fr", "de", "gl", "kk"};
+  c.data.natural_pairs = {{"fr", 9000}, {"de", 8000}, {"gl", 700}, {"kk", 300}};
+  c.data.train_pairs = c.data.natural_pairs;
+  c.data.shards = "/shards";
+  c.data.vocab = "/vocab.json";
+  return c;
 }
 
 void write_result(const fs::path& root, const std::string& method, int seed, double base, bool ok = true) {
   fs::path dir = root / "gettext" / "natural" / method / ("seed" + std::to_string(seed));
-  json::object langs;
-  int i = 0;
-  for (const char* l : {"fr", "de", "gl", "kk"}) {
-    double b = base - 5 * i++;
-    langs[l] = {{"bleu", b}, {"chrf", b + 10}, {"dev_loss", 3.0}, {"train_pairs", 100}, {"natural_pairs", 100}};
+  records::CellResult r;
+  r.dataset = "gettext", r.imbalance = "natural", r.method = method, r.seed = seed;
+  r.ok = ok;
+  r.config = config(method, seed);
+  r.corpus_fingerprint = "abc", r.git_commit = "123";
+  r.scorer = {{"bleu", "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"}};
+  if (ok) {
+    int i = 0;
+    for (const char* l : {"fr", "de", "gl", "kk"}) {
+      double b = base - 5 * i++;
+      records::LanguageResult lr;
+      lr.bleu = b, lr.chrf = b + 10, lr.dev_loss = 3.0, lr.train_pairs = 100, lr.natural_pairs = 100;
+      r.languages.emplace_back(l, lr);
+    }
+    r.training = records::TrainingFigures{};
+    r.training->device = "cpu";
+  } else {
+    r.reason = "loss is NaN at step 3";
   }
-  json::object r{{"dataset", "gettext"}, {"imbalance", "natural"}, {"method", method}, {"seed", seed},
-                 {"status", ok ? "ok" : "failed"}, {"config", config(method, seed)},
-                 {"corpus_fingerprint", "abc"}, {"git_commit", "123"}, {"device", "cpu"},
-                 {"scorer", {{"bleu", "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"}}}};
-  if (ok) r["languages"] = langs;
-  else r["reason"] = "loss is NaN at step 3";
-  write_json_file((dir / "result.json").string(), r);
+  fs::create_directories(dir);
+  records::write_cell_result((dir / "result.json").string(), r);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// `longtail score` (harness/cli/cmd_score.h) and its formatting helpers (eval/scorer/report_format.h).
+// `longtail score` (eval/cli/cmd_score.h) and its formatting helpers (eval/scorer/report_format.h).
 // Expected strings were printed by sacreBLEU 2.6.0 / tabulate 0.10 / Python 3.11 (json.dumps, repr)
 // for the same inputs; the broad byte-for-byte comparison is tests/scorer/diff_cli.py.
 #include <catch2/catch.hpp>
@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "eval/scorer/report_format.h"
-#include "harness/cli/argparse_compat.h"
-#include "harness/cli/cmd_score.h"
+#include "eval/cli/argparse_compat.h"
+#include "eval/cli/cmd_score.h"
 
 using namespace longtail::eval;
-using longtail::cli::run_score;
-using longtail::cli::ScoreEnvironment;
+using longtail::eval::cli::run_score;
+using longtail::eval::cli::ScoreEnvironment;
 namespace fs = std::filesystem;
 
 namespace {
@@ -260,7 +260,7 @@ TEST_CASE("longtail score errors: status, message on stderr, nothing on stdout",
 }
 
 TEST_CASE("argparse_compat follows argparse's spellings", "[score_cli]") {
-  using namespace longtail::cli;
+  using namespace longtail::eval::cli;
   ArgParser p;
   ArgSpec w{"width", {"--width", "-w"}};
   w.type = ArgSpec::Type::kInt;

@@ -20,7 +20,7 @@
 #include "harness/model/model_config.h"
 #include "harness/train/checkpoint.h"
 #include "harness/train/train_options.h"
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 
 namespace test_cell {
 

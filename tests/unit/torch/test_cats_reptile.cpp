@@ -9,7 +9,7 @@
 
 #include "cell_fixture.h"
 #include "harness/train/step_hook.h"
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 #include "methods/cats.h"
 #include "methods/method.h"
 #include "tiny_cell.h"

@@ -10,7 +10,7 @@
 
 #include "cell_fixture.h"
 #include "harness/train/step_hook.h"
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 #include "methods/method.h"
 #include "tiny_cell.h"
 #include "catch_torch.h"  // last: see there

@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "cell_fixture.h"
-#include "harness/train/trainer.h"
+#include "harness/train/step.h"
 #include "tiny_cell.h"
 #include "catch_torch.h"  // last: see there
 

@@ -12,7 +12,8 @@
 
 #include "cell_fixture.h"
 #include "harness/model/model_config.h"
-#include "harness/train/trainer.h"
+#include "harness/cell/cell.h"
+#include "harness/train/step.h"
 #include "catch_torch.h"  // last: see there
 
 namespace test_cell {
@@ -55,11 +56,11 @@ inline longtail::train::TensorBatch concat(const std::vector<longtail::train::Te
 
 // Runs (or resumes) the cell in `dir`; steps_limit > 0 stops after that step.
 inline int run(const std::string& dir, bool resume = false, int64_t steps_limit = 0) {
-  longtail::train::RunOptions o;
+  longtail::cell::CellOptions o;
   o.cell_dir = dir;
   o.resume = resume;
   o.steps_limit = steps_limit;
-  return longtail::train::run_cell(o);
+  return longtail::cell::run_cell(o);
 }
 
 // Two loaded checkpoints (anything with `.tensors`) hold the same tensors, bit for bit.

@@ -1,7 +1,7 @@
 // `longtail score`: sacreBLEU 2.6.0's `main()` (sacrebleu/sacrebleu.py) step by step, on the
 // scorer library. Checks run in sacreBLEU's order so that a command line failing in several ways
 // gets sacreBLEU's exit status. Output is assembled in memory and written only on success.
-#include "harness/cli/cmd_score.h"
+#include "eval/cli/cmd_score.h"
 
 #include <zlib.h>
 
@@ -23,9 +23,9 @@
 #include "eval/scorer/ter.h"
 #include "eval/scorer/tokenizer.h"
 #include "eval/scorer/unicode.h"
-#include "harness/cli/argparse_compat.h"
+#include "eval/cli/argparse_compat.h"
 
-namespace longtail::cli {
+namespace longtail::eval::cli {
 
 namespace ev = longtail::eval;
 
@@ -706,4 +706,4 @@ ScoreEnvironment ScoreEnvironment::from_process() {
   return env;
 }
 
-}  // namespace longtail::cli
+}  // namespace longtail::eval::cli

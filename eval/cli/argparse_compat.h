@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace longtail::cli {
+namespace longtail::eval::cli {
 
 // A usage error: argparse prints it with the usage line and exits with status 2.
 class ArgparseError : public std::runtime_error {
@@ -72,4 +72,4 @@ std::optional<long long> parse_python_int(const std::string& s);
 // Python float(s) (also inf, infinity, nan in any case); nullopt where float() raises.
 std::optional<double> parse_python_float_arg(const std::string& s);
 
-}  // namespace longtail::cli
+}  // namespace longtail::eval::cli

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace longtail::cli {
+namespace longtail::eval::cli {
 
 // The environment variables sacreBLEU's CLI reads.
 struct ScoreEnvironment {
@@ -24,4 +24,4 @@ struct ScoreEnvironment {
 int run_score(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err,
               const ScoreEnvironment& env);
 
-}  // namespace longtail::cli
+}  // namespace longtail::eval::cli

@@ -1,6 +1,6 @@
 // Python 3.11 argparse's parsing algorithm (ArgumentParser._parse_known_args), reduced to the
 // actions sacreBLEU uses; see argparse_compat.h.
-#include "harness/cli/argparse_compat.h"
+#include "eval/cli/argparse_compat.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -9,7 +9,7 @@
 
 #include "eval/scorer/python_number.h"
 
-namespace longtail::cli {
+namespace longtail::eval::cli {
 
 namespace {
 
@@ -291,4 +291,4 @@ ParsedArgs ArgParser::parse(const std::vector<std::string>& args) const {
   return result;
 }
 
-}  // namespace longtail::cli
+}  // namespace longtail::eval::cli

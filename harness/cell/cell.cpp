@@ -1,0 +1,172 @@
+// The mainline of a grid cell: set up → resume → train (sample → step → log → evaluate →
+// checkpoint) → decode → cell.json. The pieces live beside it: setup.cpp (data, model, method),
+// cell_state.cpp (checkpoints), evaluate.cpp (dev losses, decoding), run_stats.h (what is logged).
+#include <filesystem>
+#include <numeric>
+
+#include "harness/cell/cell_run.h"
+#include "harness/cell/log.h"
+#include "harness/common/json_util.h"
+#include "harness/common/progress.h"
+#include "harness/common/strcat.h"
+#include "harness/common/version.h"
+
+namespace longtail::cell {
+
+namespace json = boost::json;
+
+bool CellRun::run() {
+  setup();
+  load_data();
+  build();
+  resume();
+  if (!train()) return false;
+  // A run resumed from its final checkpoint has not computed the final dev losses in this process.
+  if (!dev_done_) last_dev_ = dev_losses();
+  decode_all();
+
+  json::object dev;
+  for (size_t l = 0; l < langs_.size(); ++l) dev[langs_[l].code] = number_or_null(last_dev_[l]);
+  report["dev_loss"] = dev;
+  report["train_loss_final"] = number_or_null(stats_.train_loss_final);
+  report["steps"] = step_;
+  report["train_tokens"] = stats_.tokens;
+  report["tokens_per_s"] = stats_.step_time_s > 0 ? stats_.tokens / stats_.step_time_s : 0.0;
+  report["wall_s"] = elapsed();
+  json::object diagnostics = stats_.diagnostics(cfg_.data.languages, training_rows(), cfg_.train.get_string("grad_cosine_params"));
+  if (auto m = method_->metrics(); !m.empty()) diagnostics["method"] = std::move(m);  // its figures at the end of the run
+  report["diagnostics"] = std::move(diagnostics);
+  return true;
+}
+
+// The training loop. Returns false when stopped by --steps-limit.
+bool CellRun::train() {
+  const Options& t = cfg_.train;
+  const int64_t steps = t.get_int("steps");
+  auto due = [&](const char* every) { return step_ % t.get_int(every) == 0 || step_ == steps; };
+  Progress progress("train " + cfg_.cell.id, steps, "steps");
+  while (step_ < steps) {
+    // 1. Sample a batch: languages from the method's p_t, examples from each language's stream.
+    const std::vector<double> p = method_->sampling_distribution(step_);
+    const std::vector<double> w = method_->loss_weights(step_);  // empty = ones
+    if (p.size() != langs_.size() || (!w.empty() && w.size() != langs_.size()))
+      throw std::logic_error("method " + cfg_.method + " returned a distribution or weights of the wrong size");
+    const train::Batch batch = batcher_->next(p);
+    std::vector<int64_t> examples(langs_.size(), 0);
+    for (const train::Example& e : batch.examples) ++examples[static_cast<size_t>(e.lang)];
+    const train::TensorBatch tb = make_batch(batch);
+
+    // 2. Step: per-language losses → the method's objective → backward → clip → update.
+    const double lr = train::learning_rate(step_ + 1, t.get_float("lr"), t.get_int("warmup"));
+    const auto t0 = Clock::now();
+    const train::StepResult r = step(tb, w, lr);
+    stats_.step_time_s += std::chrono::duration<double>(Clock::now() - t0).count();
+
+    // 3. Account: run statistics, and the method learns what the step trained on.
+    stats_.tokens += tb.tokens;
+    stats_.add(r, examples);
+    method_->observe(methods::StepFeedback{step_, examples, r.lang_loss_sum, r.lang_tokens, r.grad_norm});
+    ++step_;
+
+    // 4. Log, evaluate and checkpoint, after the update of step_.
+    if (due("log_every")) metrics_.write(train_record(lr, r.grad_norm));
+    if (due("dev_every")) metrics_.write(dev_record());
+    progress.update(step_, cat("loss ", fixed(r.loss, 3), " lr ", sci(lr, 2)));
+    const bool stop = opts_.steps_limit > 0 && step_ >= opts_.steps_limit && step_ < steps;
+    if (due("checkpoint_every") || stop) save_checkpoint_now();
+    if (stop) {
+      log_line("info", cat("stopped at step ", step_, " (--steps-limit); continue with --resume"));
+      return false;
+    }
+  }
+  progress.finish();
+  return true;
+}
+
+// One optimisation step with the method's weights w_t (empty = ones) and, when it takes over the
+// update, its step hook.
+train::StepResult CellRun::step(const train::TensorBatch& batch, const std::vector<double>& weights, double lr) {
+  const std::vector<double> w = weights.empty() ? std::vector<double>(langs_.size(), 1.0) : weights;
+  const auto w_t = torch::tensor(w, torch::kFloat).to(device_);
+  train::StepConfig& sc = step_config_;
+  const int64_t lang_grad_every = cfg_.train.get_int("lang_grad_every");
+  const int64_t grad_cosine_every = cfg_.train.get_int("grad_cosine_every");
+  sc.lang_grad_norms = lang_grad_every > 0 && (step_ + 1) % lang_grad_every == 0;
+  sc.grad_cosine = grad_cosine_every > 0 && (step_ + 1) % grad_cosine_every == 0;
+  train::StepInputs inputs;
+  inputs.step = step_;
+  inputs.gradients = &gradients_;
+  if (hook_) {
+    inputs.next_batch = [&] { return make_batch(batcher_->next(method_->sampling_distribution(step_))); };
+    inputs.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(model_, b, sc); };
+    inputs.dev_losses = [&](int64_t lang) { return dev_batch_losses(lang, sc); };
+    inputs.total_steps = cfg_.train.get_int("steps");
+  }
+  try {
+    return train::train_step(model_, *adam_, batch, w_t, lr, sc, hook_.get(), inputs);
+  } catch (const train::TrainingFailure& e) {
+    throw train::TrainingFailure(cat("step ", step_ + 1, ": ", e.what()));
+  }
+}
+
+// The train line of metrics.jsonl: losses averaged over the window since the previous line, then
+// the window's diagnostics (run_stats.h) and the method's own figures.
+json::object CellRun::train_record(double lr, double grad_norm) {
+  const auto& win = stats_.window;
+  json::object lang;
+  for (size_t l = 0; l < langs_.size(); ++l)
+    lang[langs_[l].code] = win.lang_tokens[l] > 0 ? json::value(win.lang_sum[l] / win.lang_tokens[l]) : json::value(nullptr);
+  stats_.train_loss_final = win.loss();
+  json::object o{{"step", step_},       {"kind", "train"}, {"loss", number_or_null(stats_.train_loss_final)},
+                 {"lang_loss", lang},   {"lr", lr},        {"tokens", stats_.tokens},
+                 {"grad_norm", grad_norm}, {"elapsed_s", elapsed()}};
+  for (auto& kv : stats_.close_window(cfg_.data.languages, training_rows())) o[kv.key()] = std::move(kv.value());
+  if (auto m = method_->metrics(); !m.empty()) o["method"] = std::move(m);
+  return o;
+}
+
+std::vector<double> CellRun::training_rows() const {
+  std::vector<double> rows;
+  for (const auto& d : langs_) rows.push_back(static_cast<double>(d.rows.size()));
+  return rows;
+}
+
+int run_cell(const CellOptions& opts) {
+  const auto start = Clock::now();
+  CellRun cell(opts);
+  std::string reason;
+  auto finish_report = [&](const char* status) {
+    json::object r;
+    r["status"] = status;
+    r["reason"] = reason.empty() ? json::value(nullptr) : json::value(reason);
+    for (const auto& kv : cell.report) r[kv.key()] = kv.value();
+    if (!r.contains("wall_s")) r["wall_s"] = std::chrono::duration<double>(Clock::now() - start).count();
+    r["peak_host_memory_bytes"] = model::compat::peak_host_memory_bytes();
+    r["longtail_version"] = longtail_version();
+    r["git_commit"] = git_commit();
+    write_json_file(opts.cell_dir + "/cell.json", r);
+  };
+  try {
+    std::filesystem::remove(opts.cell_dir + "/cell.json");  // a stale result must not outlive a new attempt
+    if (!cell.run()) return 0;
+    finish_report("ok");
+    log_line("info", cat("cell done: ", opts.cell_dir));
+    return 0;
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    reason = what.find("out of memory") != std::string::npos ? "out of memory: " + what : "LibTorch error: " + what;
+  } catch (const std::bad_alloc&) {
+    reason = "out of host memory";
+  } catch (const std::exception& e) {
+    reason = e.what();
+  }
+  log_line("error", cat("cell failed: ", reason));
+  try {
+    finish_report("failed");
+  } catch (const std::exception& e) {
+    log_line("error", cat("cannot write cell.json: ", e.what()));
+  }
+  return 1;
+}
+
+}  // namespace longtail::cell

@@ -1,0 +1,87 @@
+// The state of one cell while it runs (harness/cell internal). Its member functions live where
+// their subject does: the mainline in cell.cpp, data and model set-up in setup.cpp, checkpoints in
+// cell_state.cpp, dev losses and decoding in evaluate.cpp.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/cell/cell.h"
+#include "harness/cell/cell_data.h"
+#include "harness/cell/metrics_log.h"
+#include "harness/cell/run_stats.h"
+#include "harness/model/compat.h"
+#include "harness/model/transformer.h"
+#include "harness/records/cell_config.h"
+#include "harness/train/batcher.h"
+#include "harness/train/optimizer.h"
+#include "harness/train/step.h"
+#include "methods/method.h"
+
+namespace longtail::cell {
+
+using Clock = std::chrono::steady_clock;
+
+class CellRun {
+ public:
+  explicit CellRun(const CellOptions& opts) : opts_(opts), dir_(opts.cell_dir), metrics_(dir_ + "/metrics.jsonl") {}
+
+  // Fields of cell.json known so far (also reported when the cell fails).
+  boost::json::object report;
+
+  bool run();  // true: finished; false: stopped at --steps-limit
+
+ private:
+  // setup.cpp
+  void setup();
+  void load_data();
+  void build();
+  train::TensorBatch make_batch(const train::Batch& batch) const;
+  // cell.cpp
+  bool train();
+  train::StepResult step(const train::TensorBatch& batch, const std::vector<double>& weights, double lr);
+  boost::json::object train_record(double lr, double grad_norm);
+  // cell_state.cpp
+  bool resume();
+  void save_checkpoint_now();
+  train::NamedTensors checkpointed_tensors();
+  // evaluate.cpp
+  std::vector<double> dev_losses();
+  boost::json::object dev_record();
+  train::LanguageLosses dev_batch_losses(int64_t lang, const train::StepConfig& sc);
+  void decode_all();
+  void decode_split(const LanguageData& lang, const std::string& split);
+
+  double elapsed() const { return stats_.elapsed_s + std::chrono::duration<double>(Clock::now() - process_start_).count(); }
+  std::vector<double> training_rows() const;
+
+  CellOptions opts_;
+  std::string dir_;
+  records::CellConfig cfg_;
+  Vocab vocab_;
+  torch::Device device_{torch::kCPU};
+  model::compat::Precision precision_ = model::compat::Precision::FP32;
+  std::vector<LanguageData> langs_;
+  model::Transformer model_{nullptr};
+  std::unique_ptr<train::Adam> adam_;
+  std::unique_ptr<train::Batcher> batcher_;
+  std::unique_ptr<methods::Method> method_;
+  std::unique_ptr<train::StepHook> hook_;  // the method's LibTorch step, when it takes over the update
+  train::NamedTensors hook_tensors_;       // the hook's checkpointed tensors (state_tensors())
+  std::vector<train::TensorBatch> dev_batches_;  // per language, built on first use (dev_batch_losses)
+  train::LanguageGradients gradients_;     // per-language gradient buffer, reused across steps
+  train::StepConfig step_config_;
+  MetricsLog metrics_;
+  RunStats stats_;
+  int64_t step_ = 0;
+  std::vector<double> last_dev_;
+  bool dev_done_ = false;
+  Clock::time_point process_start_ = Clock::now();
+};
+
+}  // namespace longtail::cell

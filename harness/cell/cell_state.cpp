@@ -1,0 +1,90 @@
+// What a cell puts in its checkpoint (harness/train/checkpoint.h holds the file format): model,
+// Adam and step-hook tensors; RNG, batcher, method and hook state; the run statistics; the offset
+// of metrics.jsonl. Restoring all of it makes a resumed CPU run equal the uninterrupted one bit
+// for bit.
+#include <filesystem>
+
+#include "harness/cell/cell_run.h"
+#include "harness/cell/log.h"
+#include "harness/common/fs_util.h"
+#include "harness/common/strcat.h"
+
+namespace longtail::cell {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+namespace compat = model::compat;
+
+namespace {
+
+std::string model_signature(const model::ModelConfig& m, int64_t vocab_size) {
+  return json::serialize(json::object{{"model", model::to_json(m)}, {"vocab_size", vocab_size}});
+}
+
+}  // namespace
+
+train::NamedTensors CellRun::checkpointed_tensors() {
+  train::NamedTensors all = train::model_tensors(model_);
+  for (auto& t : adam_->state()) all.push_back(t);
+  for (auto& t : hook_tensors_) all.push_back(t);
+  return all;
+}
+
+// Returns true when the state was restored from a checkpoint.
+bool CellRun::resume() {
+  const std::string ckpt = dir_ + "/ckpt/checkpoint.bin";
+  if (!opts_.resume || !fs::exists(ckpt)) {
+    if (opts_.resume) log_line("info", cat("--resume: no checkpoint in ", dir_, ", starting from scratch"));
+    // A checkpoint of an earlier attempt must not be resumed into this run's metrics later.
+    fs::remove(ckpt);
+    fs::remove_all(dir_ + "/hyp_ids");
+    metrics_.start_fresh();
+    return false;
+  }
+  const auto h = train::read_checkpoint_header(ckpt);
+  const std::string expected = model_signature(cfg_.model, vocab_.size);
+  if (h.model_signature != expected)
+    throw train::CheckpointError(cat(ckpt, " was written for ", h.model_signature, ", config.json now says ", expected));
+  train::load_checkpoint(ckpt, checkpointed_tensors());
+  batcher_->load_state(h.batcher_state);
+  {
+    train::ByteReader r(h.method_state, "checkpoint method state");
+    const std::string method_state = h.method_state.empty() ? std::string() : r.str();
+    const std::string hook_state = h.method_state.empty() ? std::string() : r.str();
+    method_->load_state(method_state);
+    if (hook_) hook_->load_state(hook_state);
+    else if (!hook_state.empty()) throw train::CheckpointError(cat(ckpt, ": step hook state but the method has no hook"));
+  }
+  stats_.load(h.trainer_state, langs_.size());
+  compat::set_rng_state(torch::kCPU, h.cpu_rng);
+  if (device_.is_cuda() && !h.cuda_rng.empty()) compat::set_rng_state(torch::kCUDA, h.cuda_rng);
+  metrics_.truncate_to(h.metrics_offset);
+  step_ = h.step;
+  log_line("info", cat("resumed ", cfg_.cell.id, " at step ", step_));
+  report["resumed_from_step"] = step_;
+  return true;
+}
+
+void CellRun::save_checkpoint_now() {
+  train::CheckpointHeader h;
+  h.step = step_;
+  h.metrics_offset = metrics_.size();
+  h.cpu_rng = compat::rng_state(torch::kCPU);
+  if (device_.is_cuda()) h.cuda_rng = compat::rng_state(torch::kCUDA);
+  h.batcher_state = batcher_->save_state();
+  {
+    // The method's state (adaptive weights, dual variables) and its step hook's, as two blobs.
+    train::ByteWriter w;
+    w.str(method_->save_state());
+    w.str(hook_ ? hook_->save_state() : std::string());
+    h.method_state = w.data();
+  }
+  RunStats s = stats_;
+  s.elapsed_s = elapsed();
+  h.trainer_state = s.save();
+  h.model_signature = model_signature(cfg_.model, vocab_.size);
+  make_dirs(dir_ + "/ckpt");
+  train::save_checkpoint(dir_ + "/ckpt/checkpoint.bin", h, checkpointed_tensors());
+}
+
+}  // namespace longtail::cell

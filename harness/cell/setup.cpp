@@ -1,0 +1,132 @@
+// Setting a cell up: the device and precision, its data, the method, the model, the optimiser and
+// the batcher, all from config.json; and turning the batcher's batches into tensors.
+#include "harness/cell/cell_run.h"
+#include "harness/cell/log.h"
+#include "harness/common/hash.h"
+#include "harness/common/strcat.h"
+
+namespace longtail::cell {
+
+namespace json = boost::json;
+namespace compat = model::compat;
+
+void CellRun::setup() {
+  cfg_ = records::read_cell_config(dir_ + "/config.json");
+  report["cell"] = cfg_.cell.id;
+  vocab_ = read_vocab(cfg_.data.vocab);
+  // Threads first: the count fixes how CPU reductions are split, and so their rounding.
+  compat::set_threads(cfg_.train.get_int("threads"));
+  device_ = compat::select_device(cfg_.train.get_string("device"));
+  precision_ = compat::select_precision(cfg_.train.get_string("precision"), device_);
+  // Bit-exact on CPU. On CUDA the deterministic kernels cost speed and some (attention backward)
+  // have none, so GPU runs are seeded but not bit-reproducible.
+  compat::set_deterministic(device_.is_cpu());
+  report["device"] = compat::device_name(device_);
+  report["torch_version"] = compat::torch_version();
+  report["precision"] = compat::precision_name(precision_);
+  report["threads"] = at::get_num_threads();
+  report["attention"] = compat::attention_impl_name();
+}
+
+void CellRun::load_data() {
+  langs_ = load_languages(cfg_, vocab_);
+  const int64_t max_len = std::min(cfg_.train.get_int("max_len"), cfg_.model.max_positions);
+  json::object examples, skipped;
+  for (const auto& d : langs_) {
+    examples[d.code] = static_cast<int64_t>(d.rows.size());
+    skipped[d.code] = d.skipped_long;
+    if (d.skipped_long > 0)
+      log_line("info", cat(d.code, ": ", d.skipped_long, " of ", cfg_.data.train_pairs.at(d.code), " training pairs exceed max_len ",
+                           max_len, " and are skipped"));
+  }
+  report["train_examples"] = examples;
+  report["skipped_long_pairs"] = skipped;
+}
+
+namespace {
+
+// The method's LibTorch step, when it takes over the update.
+std::unique_ptr<train::StepHook> make_hook(const std::string& name, methods::Method& method) {
+  if (!method.takes_over_step()) return nullptr;
+  const train::StepHookFactory* factory = train::find_step_hook(name);
+  if (!factory) throw train::TrainingFailure(cat("method ", name, " takes over the optimisation step but no step hook is linked"));
+  return (*factory)(method);
+}
+
+}  // namespace
+
+void CellRun::build() {
+  const auto n_langs = langs_.size();
+  train::ExampleLengths lengths = example_lengths(langs_, cfg_, vocab_);
+
+  methods::TrainingContext ctx;
+  ctx.languages = cfg_.data.languages;
+  for (const auto& d : langs_) ctx.train_pairs.push_back(static_cast<int64_t>(d.rows.size()));
+  ctx.total_steps = cfg_.train.get_int("steps");
+  for (size_t l = 0; l < n_langs; ++l) {
+    int64_t tokens = 0;
+    for (size_t i = 0; i < lengths.src_len[l].size(); ++i) tokens += lengths.src_len[l][i] + lengths.tgt_len[l][i];
+    ctx.train_tokens.push_back(tokens);
+  }
+  ctx.batch_tokens = cfg_.train.get_int("batch_tokens");
+  ctx.high_resource = cfg_.high_resource_flags();
+  ctx.seed = static_cast<uint64_t>(cfg_.cell.seed);
+  method_ = methods::make_method(cfg_.method, cfg_.method_params, ctx, dir_ + "/config.json: $.method");
+  hook_ = make_hook(cfg_.method, *method_);
+  json::array high, low;
+  for (size_t l = 0; l < n_langs; ++l) (ctx.high_resource[l] ? high : low).emplace_back(cfg_.data.languages[l]);
+  report["groups"] = json::object{{"high", high}, {"low", low}};
+
+  // Initialisation draws from the seeded generator; dropout continues the same stream.
+  compat::manual_seed(static_cast<uint64_t>(cfg_.cell.seed));
+  model_ = model::Transformer(cfg_.model, vocab_.size, vocab_.pad);
+  model_->to(device_);
+  model_->train();
+  train::NamedTensors params;
+  for (const auto& item : model_->named_parameters(true)) params.emplace_back(item.key(), item.value());
+  train::AdamOptions ao;
+  ao.beta1 = cfg_.train.get_float("adam_beta1");
+  ao.beta2 = cfg_.train.get_float("adam_beta2");
+  ao.eps = cfg_.train.get_float("adam_eps");
+  ao.weight_decay = cfg_.train.get_float("weight_decay");
+  adam_ = std::make_unique<train::Adam>(std::move(params), ao);
+  if (hook_) hook_tensors_ = hook_->state_tensors(adam_->params());
+
+  batcher_ = std::make_unique<train::Batcher>(std::move(lengths), cfg_.train.get_int("batch_tokens"),
+                                              cfg_.train.get_int("pool_batches"),
+                                              mix64(static_cast<uint64_t>(cfg_.cell.seed) ^ 0x62617463686572ULL));
+  batcher_->set_caps(method_->example_caps());
+  stats_.reset(n_langs);
+  last_dev_.assign(n_langs, std::nan(""));
+
+  train::StepConfig& sc = step_config_;
+  sc.n_langs = static_cast<int64_t>(n_langs);
+  sc.pad_id = vocab_.pad;
+  sc.label_smoothing = cfg_.train.get_float("label_smoothing");
+  sc.clip_norm = cfg_.train.get_float("clip_norm");
+  sc.bf16 = precision_ == compat::Precision::BF16;
+  sc.grad_scope = cfg_.train.get_string("grad_cosine_params");
+
+  int64_t n_params = 0;
+  for (const auto& p : model_->parameters()) n_params += p.numel();
+  report["parameters"] = n_params;
+  log_line("info", cat("cell ", cfg_.cell.id, ": model ", cfg_.model.name, " (", n_params, " parameters), ", n_langs,
+                       " languages, device ", compat::device_name(device_), ", ", compat::precision_name(precision_)));
+}
+
+// Token tensors of a batch of the batcher (example = language + index into its training rows).
+train::TensorBatch CellRun::make_batch(const train::Batch& batch) const {
+  std::vector<train::Pair> pairs;
+  std::vector<const train::Pair*> rows;
+  std::vector<int64_t> lang_of;
+  pairs.reserve(batch.examples.size());
+  for (const train::Example& e : batch.examples) {
+    const auto& d = langs_[static_cast<size_t>(e.lang)];
+    pairs.push_back(training_pair(d, static_cast<size_t>(d.rows[static_cast<size_t>(e.index)]), cfg_, vocab_));
+    lang_of.push_back(e.lang);
+  }
+  for (const auto& pr : pairs) rows.push_back(&pr);
+  return train::collate(rows, lang_of, vocab_.pad, vocab_.bos, device_);
+}
+
+}  // namespace longtail::cell

@@ -1,0 +1,98 @@
+#include "harness/grid/collect.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "eval/scorer/scorer.h"
+#include "harness/common/fs_util.h"
+#include "harness/common/json_util.h"
+#include "harness/common/version.h"
+#include "harness/data/readers.h"
+
+namespace longtail::grid {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string failure_reason(const std::string& cell_dir, const ProcessResult& r) {
+  try {
+    auto v = read_json_file(cell_dir + "/cell.json").as_object();
+    if (const auto* reason = v.if_contains("reason"); reason && reason->is_string() && !reason->as_string().empty())
+      return std::string(reason->as_string());
+  } catch (const std::exception&) {
+  }
+  return "longtail-cell " + r.describe();
+}
+
+// Scores every decoded language and split into r.languages and r.scorer.
+void score(const records::CellConfig& config, const json::object& cell, const std::string& dir, const PreparedData& p,
+           records::CellResult& r) {
+  const bool to_english = !config.en_to_x();
+  const int64_t max_pairs = config.eval.get_int("max_pairs");
+  const std::vector<std::string> splits = config.eval.get_strings("splits");
+  const json::object* dev_loss = cell.contains("dev_loss") ? &cell.at("dev_loss").as_object() : nullptr;
+  for (const auto& lang : config.data.languages) {
+    records::LanguageResult entry;
+    entry.train_pairs = config.data.train_pairs.at(lang);
+    entry.natural_pairs = config.data.natural_pairs.at(lang);
+    if (dev_loss && dev_loss->contains(lang) && dev_loss->at(lang).is_number()) entry.dev_loss = dev_loss->at(lang).to_number<double>();
+    for (const auto& split : splits) {
+      auto pairs = data::read_pairs(p.data.corpus, lang, split == "dev" ? data::Split::Dev : data::Split::Test);
+      if (max_pairs > 0 && static_cast<int64_t>(pairs.size()) > max_pairs) pairs.resize(max_pairs);
+      std::vector<std::string> refs;
+      for (const auto& pr : pairs) refs.push_back(to_english ? pr.en : pr.xx);
+      auto hyps = read_lines(fmt::format("{}/hyps/{}.{}.txt", dir, lang, split));
+      auto scores = eval::score_corpus(hyps, refs);
+      entry.splits.emplace_back(split, records::SplitScores{scores.bleu, scores.chrf, static_cast<int64_t>(refs.size())});
+      r.scorer = json::object{{"bleu", scores.bleu_signature}, {"chrf", scores.chrf_signature}};
+    }
+    // The headline numbers: test when it was scored, else the first split.
+    const auto* headline = &entry.splits.front().second;
+    for (const auto& [split, s] : entry.splits)
+      if (split == "test") headline = &s;
+    entry.bleu = headline->bleu;
+    entry.chrf = headline->chrf;
+    r.languages.emplace_back(lang, std::move(entry));
+  }
+}
+
+}  // namespace
+
+records::CellResult collect_result(const records::CellConfig& config, const PreparedData& p, const std::string& dir,
+                                   const ProcessResult& launched, bool echo) {
+  records::CellResult r;
+  r.dataset = config.cell.dataset;
+  r.imbalance = config.cell.imbalance;
+  r.method = config.cell.method;
+  r.method_name = config.method;
+  r.method_params = config.method_params;
+  r.seed = config.cell.seed;
+  r.direction = config.data.direction;
+  r.longtail_version = longtail_version();
+  r.git_commit = git_commit();
+  r.corpus_fingerprint = p.data.corpus.fingerprint;
+  r.vocab_sha256 = std::string(read_json_file(p.vocab_dir + "/vocab.json").as_object().at("sha256").as_string());
+  r.config = config;
+  try {
+    if (!launched.ok()) throw std::runtime_error(failure_reason(dir, launched));
+    auto d = run_process({self_dir() + "/longtail-text", "decode-dir", "--vocab", p.vocab_dir, "--in", dir + "/hyp_ids", "--out",
+                          dir + "/hyps"},
+                         dir + "/log.txt", echo);
+    if (!d.ok()) throw std::runtime_error("detokenisation failed: longtail-text " + d.describe());
+    const json::object cell = read_json_file(dir + "/cell.json").as_object();
+    score(config, cell, dir, p, r);
+    r.training = records::training_figures_from_json(cell, dir + "/cell.json: $", "wall_s");
+    r.ok = true;
+  } catch (const std::exception& e) {
+    r.ok = false;
+    r.languages.clear();
+    r.scorer.clear();
+    r.training.reset();
+    r.reason = e.what();
+    spdlog::error("{}: failed: {}", config.cell.id, e.what());
+  }
+  return r;
+}
+
+}  // namespace longtail::grid

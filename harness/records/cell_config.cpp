@@ -1,0 +1,118 @@
+#include "harness/records/cell_config.h"
+
+#include <algorithm>
+
+#include "harness/common/json_fields.h"
+#include "harness/common/json_util.h"
+#include "harness/train/train_options.h"
+
+namespace longtail::records {
+
+namespace json = boost::json;
+using namespace json_fields;
+
+std::vector<int64_t> CellConfig::train_pairs_in_order() const {
+  std::vector<int64_t> out;
+  for (const auto& l : data.languages) out.push_back(data.train_pairs.at(l));
+  return out;
+}
+
+std::vector<std::string> CellConfig::high_resource_languages() const {
+  return data::high_resource(data.languages, data.natural_pairs, groups);
+}
+
+std::vector<bool> CellConfig::high_resource_flags() const {
+  const auto high = high_resource_languages();
+  std::vector<bool> flags;
+  for (const auto& l : data.languages) flags.push_back(std::find(high.begin(), high.end(), l) != high.end());
+  return flags;
+}
+
+namespace {
+
+json::object int_map(const std::vector<std::string>& order, const std::map<std::string, int64_t>& m) {
+  json::object o;
+  for (const auto& l : order) o[l] = m.at(l);
+  return o;
+}
+
+}  // namespace
+
+json::object to_json(const CellConfig& c) {
+  return json::object{
+      {"schema", kCellConfigSchema},
+      {"cell", {{"suite", c.cell.suite}, {"dataset", c.cell.dataset}, {"imbalance", c.cell.imbalance},
+                {"method", c.cell.method}, {"seed", c.cell.seed}, {"id", c.cell.id}, {"grid_index", c.cell.grid_index}}},
+      {"method", {{"name", c.method}, {"params", c.method_params}}},
+      {"imbalance", c.imbalance},
+      {"model", model::to_json(c.model)},
+      {"train", c.train.json()},
+      {"eval", c.eval.json()},
+      {"groups", data::to_json(c.groups)},
+      {"data",
+       {{"source", c.data.source}, {"direction", c.data.direction}, {"languages", json::value_from(c.data.languages)},
+        {"train_pairs", int_map(c.data.languages, c.data.train_pairs)},
+        {"natural_pairs", int_map(c.data.languages, c.data.natural_pairs)}, {"subsample_seed", c.data.subsample_seed},
+        {"corpus", c.data.corpus}, {"shards", c.data.shards}, {"vocab", c.data.vocab},
+        {"corpus_fingerprint", c.data.corpus_fingerprint}}},
+  };
+}
+
+CellConfig cell_config_from_json(const json::value& v, const std::string& where) {
+  if (!v.is_object()) throw ConfigError(where, "expected an object");
+  const auto& root = v.get_object();
+  check_schema(root, kCellConfigSchema, where);
+  CellConfig c;
+  const std::string cw = where + ".cell";
+  const auto& cell = need_object(root, "cell", where);
+  c.cell.id = need_string(cell, "id", cw);
+  c.cell.seed = need_int(cell, "seed", cw);
+  c.cell.suite = get_string(cell, "suite", cw);
+  c.cell.dataset = get_string(cell, "dataset", cw);
+  c.cell.imbalance = get_string(cell, "imbalance", cw);
+  c.cell.method = get_string(cell, "method", cw);
+  c.cell.grid_index = cell.contains("grid_index") ? need_int(cell, "grid_index", cw) : 0;
+
+  const auto& method = need_object(root, "method", where);
+  c.method = need_string(method, "name", where + ".method");
+  if (auto it = method.find("params"); it != method.end() && it->value().is_object()) c.method_params = it->value().get_object();
+  if (auto it = root.find("imbalance"); it != root.end() && it->value().is_object()) c.imbalance = it->value().get_object();
+  c.model = model::model_from_json(need_object(root, "model", where));
+  c.train = Options(resolve_options(train::train_options(), need_object(root, "train", where), where + ".train"), where + ".train");
+  c.eval = Options(resolve_options(train::eval_options(), need_object(root, "eval", where), where + ".eval"), where + ".eval");
+
+  const auto& data = need_object(root, "data", where);
+  const std::string dw = where + ".data";
+  c.data.source = get_string(data, "source", dw);
+  c.data.direction = need_string(data, "direction", dw);
+  if (c.data.direction != "en-x" && c.data.direction != "x-en") throw ConfigError(dw + ".direction", "expected \"en-x\" or \"x-en\"");
+  const auto& langs = need(data, "languages", dw);
+  if (!langs.is_array() || langs.get_array().empty()) throw ConfigError(dw + ".languages", "expected a non-empty array");
+  const auto& pairs = need_object(data, "train_pairs", dw);
+  for (const auto& l : langs.get_array()) {
+    if (!l.is_string()) throw ConfigError(dw + ".languages", "expected a non-empty array of strings");
+    c.data.languages.emplace_back(l.get_string());
+    const std::string& code = c.data.languages.back();
+    c.data.train_pairs[code] = need_int(pairs, code.c_str(), dw + ".train_pairs");
+  }
+  // Without natural sizes the training sizes stand in (the default groups are by size).
+  c.data.natural_pairs = data.contains("natural_pairs") ? need_int_map(data, "natural_pairs", dw) : c.data.train_pairs;
+  for (const auto& l : c.data.languages)
+    if (!c.data.natural_pairs.count(l)) throw ConfigError(dw + ".natural_pairs", "missing key \"" + l + "\"");
+  c.data.subsample_seed = need_int(data, "subsample_seed", dw);
+  c.data.corpus = get_string(data, "corpus", dw);
+  c.data.shards = need_string(data, "shards", dw);
+  c.data.vocab = need_string(data, "vocab", dw);
+  c.data.corpus_fingerprint = get_string(data, "corpus_fingerprint", dw);
+
+  // Groups as the report computes them; without "groups": the larger half.
+  if (root.contains("groups"))
+    c.groups = data::group_spec_from_json(resolve_options(data::group_options(), need_object(root, "groups", where), where + ".groups"));
+  return c;
+}
+
+CellConfig read_cell_config(const std::string& path) { return cell_config_from_json(read_json_file(path), path + ": $"); }
+
+void write_cell_config(const std::string& path, const CellConfig& c) { write_json_file(path, to_json(c)); }
+
+}  // namespace longtail::records

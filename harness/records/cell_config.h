@@ -1,0 +1,66 @@
+// CellConfig: the resolved configuration of one grid cell — what `config.json` holds
+// (docs/cell-protocol.md). The planner (harness/grid) builds it and writes it; the cell
+// (harness/cell) reads it; result.json carries a copy. to_json/from_json are the only code that
+// knows its JSON form.
+//
+// Versions: config.json starts with "schema": "longtail-cell-config-v1". A config.json without one
+// was written before the key existed and is read as v1, so existing run directories keep resuming;
+// any other schema is an error naming it.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/common/options.h"
+#include "harness/data/resource_groups.h"
+#include "harness/model/model_config.h"
+
+namespace longtail::records {
+
+inline constexpr const char* kCellConfigSchema = "longtail-cell-config-v1";
+
+struct CellConfig {
+  // "cell": where the cell sits in its suite's grid.
+  struct Identity {
+    std::string suite, dataset, imbalance, method;  // labels (directory names)
+    int64_t seed = 0;
+    std::string id;          // "<dataset>/<imbalance>/<method>/seed<k>": the cell's path in the run directory
+    int64_t grid_index = 0;  // position in the full grid (suite order)
+  } cell;
+  std::string method;                 // registered method name
+  boost::json::object method_params;  // resolved against the method's option table
+  boost::json::object imbalance;      // the imbalance profile, resolved ("profile" + its parameters)
+  model::ModelConfig model;
+  Options train, eval;                // resolved against train::train_options() / eval_options()
+  data::GroupSpec groups;             // the suite's resource groups
+  // "data": the cell's prepared data.
+  struct Data {
+    std::string source;                          // gettext | catalogs | ted | opus100 | plain
+    std::string direction = "en-x";              // en-x | x-en
+    std::vector<std::string> languages;          // training languages, suite order
+    std::map<std::string, int64_t> train_pairs;  // after the imbalance profile
+    std::map<std::string, int64_t> natural_pairs;
+    int64_t subsample_seed = 0;                  // the training subset is the first train_pairs of this seed's permutation
+    std::string corpus, shards, vocab;           // corpus directory, shard directory, vocab.json (absolute)
+    std::string corpus_fingerprint;
+  } data;
+
+  bool en_to_x() const { return data.direction == "en-x"; }
+  // Training pairs of each language, in `data.languages` order.
+  std::vector<int64_t> train_pairs_in_order() const;
+  // One flag per language (data.languages order): high-resource under `groups`.
+  std::vector<bool> high_resource_flags() const;
+  std::vector<std::string> high_resource_languages() const;
+};
+
+// The JSON of config.json, keys in the documented order.
+boost::json::object to_json(const CellConfig& c);
+// Parses and checks config.json's object; errors name `where` ("<file>: $") and the JSON path.
+CellConfig cell_config_from_json(const boost::json::value& v, const std::string& where);
+CellConfig read_cell_config(const std::string& path);
+void write_cell_config(const std::string& path, const CellConfig& c);
+
+}  // namespace longtail::records

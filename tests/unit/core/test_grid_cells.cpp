@@ -1,0 +1,96 @@
+// Planning and collecting a grid cell around the launcher seam: the planner's CellConfig of a
+// cell, a launcher other than the local one, and what the collector makes of a cell that failed.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "harness/common/json_util.h"
+#include "harness/grid/collect.h"
+#include "harness/grid/launcher.h"
+#include "harness/grid/planner.h"
+#include "suite_test_util.h"
+
+using namespace longtail;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+grid::PreparedData prepared(const fs::path& root) {
+  grid::PreparedData p;
+  p.data.languages = {"fr", "de", "kk"};
+  p.data.natural = {{"fr", 900}, {"de", 300}, {"kk", 30}};
+  p.data.corpus.dir = (root / "corpus").string();
+  p.data.corpus.fingerprint = "f1ngerprint";
+  p.sizes["natural"] = {{"fr", 600}, {"de", 300}, {"kk", 30}};
+  p.vocab_dir = (root / "vocab").string();
+  p.shard_dir = p.vocab_dir + "/shards";
+  fs::create_directories(p.vocab_dir);
+  write_json_file(p.vocab_dir + "/vocab.json", json::object{{"sha256", "5ha256"}});
+  return p;
+}
+
+// A launcher that runs nothing: it records the request and plays a cell that was killed.
+class KilledLauncher : public grid::Launcher {
+ public:
+  std::vector<grid::LaunchRequest> requests;
+  grid::ProcessResult run(const grid::LaunchRequest& r) override {
+    requests.push_back(r);
+    grid::ProcessResult killed;
+    killed.signaled = true;
+    killed.signal = 9;
+    return killed;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the planner resolves a cell's configuration; the collector records a failed launch", "[grid]") {
+  const fs::path root = fs::temp_directory_path() / "longtail-test-grid-cells";
+  fs::remove_all(root);
+  const auto suite = grid::load_suite(test::write_method_suite(
+      "longtail-test-grid-cells-suite", "cells.json", R"([{"name": "uniform"}, {"name": "temperature", "params": {"tau": 2}}])", 50));
+  const auto cells = grid::plan_cells(suite);
+  REQUIRE(cells.size() == 2);
+  const auto p = prepared(root);
+
+  const records::CellConfig cfg = grid::cell_config(suite, cells[1], p);
+  CHECK(cfg.cell.id == "gettext/natural/temperature/seed1");
+  CHECK(cfg.cell.grid_index == 1);
+  CHECK(cfg.method == "temperature");
+  CHECK(cfg.method_params.at("tau").to_number<double>() == 2.0);
+  CHECK(cfg.train.get_int("steps") == 50);
+  CHECK(cfg.data.languages == std::vector<std::string>{"fr", "de", "kk"});
+  CHECK(cfg.data.train_pairs.at("fr") == 600);
+  CHECK(cfg.data.natural_pairs.at("fr") == 900);
+  CHECK(fs::path(cfg.data.vocab).is_absolute());
+  CHECK(cfg.data.corpus_fingerprint == "f1ngerprint");
+  // What the planner writes is what the cell reads back.
+  CHECK(json::value(to_json(records::cell_config_from_json(to_json(cfg), "$"))) == json::value(to_json(cfg)));
+
+  const std::string dir = (root / "cell").string();
+  fs::create_directories(dir);
+  KilledLauncher launcher;
+  const auto launched = static_cast<grid::Launcher&>(launcher).run({dir, false, dir + "/log.txt", false});
+  REQUIRE(launcher.requests.size() == 1);
+  CHECK(launcher.requests[0].cell_dir == dir);
+
+  SECTION("without cell.json the reason is how the process ended") {
+    const auto r = grid::collect_result(cfg, p, dir, launched, false);
+    CHECK_FALSE(r.ok);
+    CHECK(r.reason == "longtail-cell killed by signal 9 (Killed)");
+    CHECK(r.languages.empty());
+    CHECK_FALSE(r.training);
+    CHECK(r.vocab_sha256 == "5ha256");
+    CHECK(r.corpus_fingerprint == "f1ngerprint");
+    CHECK(r.method == "temperature");
+    REQUIRE(r.config);
+    CHECK(r.config->cell.id == cfg.cell.id);
+  }
+  SECTION("a cell.json that says why wins") {
+    write_json_file(dir + "/cell.json", json::object{{"status", "failed"}, {"reason", "step 3: non-finite training loss"}});
+    const auto r = grid::collect_result(cfg, p, dir, launched, false);
+    CHECK_FALSE(r.ok);
+    CHECK(r.reason == "step 3: non-finite training loss");
+  }
+}
