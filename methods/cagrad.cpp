@@ -148,24 +148,10 @@ class CAGrad : public PerLanguageGradientMethod {
   bool rescale_;
 };
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "cagrad",
-    "Liu et al. 2021, Conflict-Averse Gradient Descent for Multi-task Learning, NeurIPS, arXiv:2110.14048",
-    "d = argmax_{‖d−g_0‖ ≤ c‖g_0‖} min_i g_i·d = g_0 + c‖g_0‖ g_w/‖g_w‖, w = argmin_Δ g_w·g_0 + c‖g_0‖‖g_w‖; update d/(1+c²)",
-    {{"c", OptType::Float, 0.5, "radius of the ball around the average gradient, relative to its norm (0 = the ordinary step)", 0.0, 100.0},
-     {"rescale", OptType::Bool, true, "divide d by 1 + c² (the authors' default), keeping the step's size near the ordinary one's"},
-     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the method acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<CAGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
-                                      o.get_float("c"), o.get_bool("rescale"));
-    },
-    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-#ifdef LONGTAIL_METHOD_HOOKS
+#ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
 #include "harness/train/trainer.h"
 #include "methods/gradient_methods.h"
@@ -184,7 +170,7 @@ namespace {
 
 class CAGradHook : public train::StepHook {
  public:
-  explicit CAGradHook(Method& m) : method_(dynamic_cast<CAGrad&>(m)) {}
+  explicit CAGradHook(CAGrad& m) : method_(m) {}
   bool uses_batch_losses() const override { return false; }
   torch::Tensor backward(const train::StepInputs& in) override {
     auto& g = *in.gradients;
@@ -207,8 +193,27 @@ class CAGradHook : public train::StepHook {
   CAGrad& method_;
 };
 
-LONGTAIL_REGISTER_STEP_HOOK("cagrad", [](Method& m) { return std::make_unique<CAGradHook>(m); });
-
 }  // namespace
 }  // namespace longtail::methods
 #endif
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "cagrad",
+    "Liu et al. 2021, Conflict-Averse Gradient Descent for Multi-task Learning, NeurIPS, arXiv:2110.14048",
+    "d = argmax_{‖d−g_0‖ ≤ c‖g_0‖} min_i g_i·d = g_0 + c‖g_0‖ g_w/‖g_w‖, w = argmin_Δ g_w·g_0 + c‖g_0‖‖g_w‖; update d/(1+c²)",
+    {{"c", OptType::Float, 0.5, "radius of the ball around the average gradient, relative to its norm (0 = the ordinary step)", 0.0, 100.0},
+     {"rescale", OptType::Bool, true, "divide d by 1 + c² (the authors' default), keeping the step's size near the ordinary one's"},
+     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
+     {"params", OptType::String, "all", "parameters the method acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<CAGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
+                                      o.get_float("c"), o.get_bool("rescale"));
+    },
+    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(CAGrad, CAGradHook)));
+
+}  // namespace
+}  // namespace longtail::methods

@@ -101,24 +101,10 @@ class GradVac : public PerLanguageGradientMethod {
   std::vector<std::vector<double>> targets_;
 };
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "gradvac",
-    "Wang et al. 2021, Gradient Vaccine: Investigating and Improving Multi-task Optimization in Massively Multilingual Models, ICLR, arXiv:2010.05874",
-    "if cos(g_i,g_j) = φ < φ̂_ij: g_i += ‖g_i‖(φ̂√(1−φ²) − φ√(1−φ̂²))/(‖g_j‖√(1−φ̂²)) g_j; φ̂_ij ← (1−β)φ̂_ij + βφ; update Σ_i g_i",
-    {{"beta", OptType::Float, 0.01, "EMA rate β of the target cosines φ̂", 0.0, 1.0, true},
-     {"granularity", OptType::String, "layer", "one target per language pair and layer, or per pair over the whole parameter set", {}, {}, false, {"layer", "model"}},
-     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<GradVac>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
-                                       o.get_string("granularity") == "layer", o.get_float("beta"), ctx.languages.size(), ctx.seed);
-    },
-    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-#ifdef LONGTAIL_METHOD_HOOKS
+#ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
 #include "harness/train/trainer.h"
 #include "methods/gradient_methods.h"
@@ -138,7 +124,7 @@ namespace {
 
 class GradVacHook : public train::StepHook {
  public:
-  explicit GradVacHook(Method& m) : method_(dynamic_cast<GradVac&>(m)) {}
+  explicit GradVacHook(GradVac& m) : method_(m) {}
   bool uses_batch_losses() const override { return false; }
   torch::Tensor backward(const train::StepInputs& in) override {
     auto& g = *in.gradients;
@@ -181,8 +167,27 @@ class GradVacHook : public train::StepHook {
   std::vector<std::pair<int64_t, int64_t>> blocks_;
 };
 
-LONGTAIL_REGISTER_STEP_HOOK("gradvac", [](Method& m) { return std::make_unique<GradVacHook>(m); });
-
 }  // namespace
 }  // namespace longtail::methods
 #endif
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "gradvac",
+    "Wang et al. 2021, Gradient Vaccine: Investigating and Improving Multi-task Optimization in Massively Multilingual Models, ICLR, arXiv:2010.05874",
+    "if cos(g_i,g_j) = φ < φ̂_ij: g_i += ‖g_i‖(φ̂√(1−φ²) − φ√(1−φ̂²))/(‖g_j‖√(1−φ̂²)) g_j; φ̂_ij ← (1−β)φ̂_ij + βφ; update Σ_i g_i",
+    {{"beta", OptType::Float, 0.01, "EMA rate β of the target cosines φ̂", 0.0, 1.0, true},
+     {"granularity", OptType::String, "layer", "one target per language pair and layer, or per pair over the whole parameter set", {}, {}, false, {"layer", "model"}},
+     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
+     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<GradVac>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
+                                       o.get_string("granularity") == "layer", o.get_float("beta"), ctx.languages.size(), ctx.seed);
+    },
+    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(GradVac, GradVacHook)));
+
+}  // namespace
+}  // namespace longtail::methods

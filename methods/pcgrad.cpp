@@ -52,21 +52,10 @@ class PCGrad : public PerLanguageGradientMethod {
   SplitMix64 rng_;
 };
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "pcgrad",
-    "Yu et al. 2020, Gradient Surgery for Multi-Task Learning, NeurIPS, arXiv:2001.06782",
-    "g_i ← g_i − (g_i·g_j/‖g_j‖²) g_j for each j (random order) with g_i·g_j < 0; update Σ_i g_i; p_i ∝ n_i^(1/τ)",
-    {{"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<PCGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"), ctx.seed);
-    },
-    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-#ifdef LONGTAIL_METHOD_HOOKS
+#ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
 #include "harness/train/trainer.h"
 #include "methods/gradient_methods.h"
@@ -84,7 +73,7 @@ namespace {
 
 class PCGradHook : public train::StepHook {
  public:
-  explicit PCGradHook(Method& m) : method_(dynamic_cast<PCGrad&>(m)) {}
+  explicit PCGradHook(PCGrad& m) : method_(m) {}
   bool uses_batch_losses() const override { return false; }
   torch::Tensor backward(const train::StepInputs& in) override {
     auto& g = *in.gradients;
@@ -111,8 +100,24 @@ class PCGradHook : public train::StepHook {
   PCGrad& method_;
 };
 
-LONGTAIL_REGISTER_STEP_HOOK("pcgrad", [](Method& m) { return std::make_unique<PCGradHook>(m); });
-
 }  // namespace
 }  // namespace longtail::methods
 #endif
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "pcgrad",
+    "Yu et al. 2020, Gradient Surgery for Multi-Task Learning, NeurIPS, arXiv:2001.06782",
+    "g_i ← g_i − (g_i·g_j/‖g_j‖²) g_j for each j (random order) with g_i·g_j < 0; update Σ_i g_i; p_i ∝ n_i^(1/τ)",
+    {{"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
+     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<PCGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"), ctx.seed);
+    },
+    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(PCGrad, PCGradHook)));
+
+}  // namespace
+}  // namespace longtail::methods

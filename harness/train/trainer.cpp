@@ -796,11 +796,7 @@ void Cell::build() {
   ctx.high_resource = cfg_.high_resource;
   ctx.seed = cfg_.seed;
   method_ = methods::make_method(cfg_.method, cfg_.method_params, ctx, dir_ + "/config.json: $.method");
-  if (method_->takes_over_step()) {
-    const StepHookFactory* factory = find_step_hook(cfg_.method);
-    if (!factory) throw TrainingFailure(cat("method ", cfg_.method, " takes over the optimisation step but no step hook is linked"));
-    hook_ = (*factory)(*method_);
-  }
+  hook_ = methods::make_step_hook(*method_);  // null unless the method takes over the step; throws when not linked
   json::array high, low;
   for (size_t l = 0; l < n_langs; ++l) (cfg_.high_resource[l] ? high : low).emplace_back(cfg_.languages[l]);
   report["groups"] = json::object{{"high", high}, {"low", low}};
