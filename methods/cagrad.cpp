@@ -153,8 +153,8 @@ class CAGrad : public PerLanguageGradientMethod {
 
 #ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
-#include "harness/train/trainer.h"
 #include "methods/gradient_methods.h"
+#include "methods/gradient_surgery.h"
 
 namespace longtail::methods {
 
@@ -168,28 +168,21 @@ torch::Tensor cagrad_direction(const torch::Tensor& g, double c) {
 
 namespace {
 
-class CAGradHook : public train::StepHook {
+class CAGradHook : public GradientSurgeryHook {
  public:
-  explicit CAGradHook(CAGrad& m) : method_(m) {}
-  bool uses_batch_losses() const override { return false; }
-  torch::Tensor backward(const train::StepInputs& in) override {
-    auto& g = *in.gradients;
-    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, method_.scope(), in.weights);
-    const auto rows = g.present_indices();
-    const auto k = static_cast<int64_t>(rows.size());
-    // g_i = K c_i G_i with c_i = w_i N_i / N.
-    const auto c = train::language_shares(g, rows, in.weights, static_cast<double>(k));
-    auto gram = train::gram_matrix(g.matrix(), rows);
-    train::scale_gram(gram, c);
-    const auto s = cagrad_solve(gram, k, method_.c());
-    const double scale = method_.rescale() ? 1.0 / (1.0 + method_.c() * method_.c()) : 1.0;
-    std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);
-    for (int64_t a = 0; a < k; ++a) coef[static_cast<size_t>(rows[static_cast<size_t>(a)])] = scale * s.coef[static_cast<size_t>(a)] * c[static_cast<size_t>(a)];
-    train::set_gradients(g.scope_params(), train::combine_rows(g.matrix(), coef));
-    return train::weighted_objective(*in.own_losses, in.weights);
-  }
+  explicit CAGradHook(CAGrad& m) : GradientSurgeryHook(m), method_(m) {}
 
  private:
+  double share_factor(int64_t k) const override { return static_cast<double>(k); }  // g_i = K c_i G_i
+  std::vector<double> combination(const std::vector<double>& gram, const std::vector<int64_t>& rows, size_t) override {
+    const auto k = static_cast<int64_t>(rows.size());
+    const auto s = cagrad_solve(gram, k, method_.c());
+    const double scale = method_.rescale() ? 1.0 / (1.0 + method_.c() * method_.c()) : 1.0;
+    std::vector<double> u(static_cast<size_t>(k));
+    for (int64_t a = 0; a < k; ++a) u[static_cast<size_t>(a)] = scale * s.coef[static_cast<size_t>(a)];
+    return u;
+  }
+
   CAGrad& method_;
 };
 

@@ -106,8 +106,8 @@ class GradVac : public PerLanguageGradientMethod {
 
 #ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
-#include "harness/train/trainer.h"
 #include "methods/gradient_methods.h"
+#include "methods/gradient_surgery.h"
 
 namespace longtail::methods {
 
@@ -122,49 +122,35 @@ torch::Tensor gradvac_adjust(const torch::Tensor& g, const std::vector<std::vect
 
 namespace {
 
-class GradVacHook : public train::StepHook {
+class GradVacHook : public GradientSurgeryHook {
  public:
-  explicit GradVacHook(GradVac& m) : method_(m) {}
-  bool uses_batch_losses() const override { return false; }
-  torch::Tensor backward(const train::StepInputs& in) override {
-    auto& g = *in.gradients;
-    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, method_.scope(), in.weights);
-    if (blocks_.empty())
-      blocks_ = method_.per_layer() ? train::layer_blocks(g.scope_params())
-                                    : std::vector<std::pair<int64_t, int64_t>>{{0, g.matrix().size(1)}};
-    const auto rows = g.present_indices();
-    const auto k = static_cast<int64_t>(rows.size());
-    const auto n = static_cast<int64_t>(method_.n_langs());
-    const auto c = train::language_shares(g, rows, in.weights);
-    const auto order = method_.next_order(k);  // one order per step, shared by the blocks
-    auto direction = torch::empty({g.matrix().size(1)}, g.matrix().options());
-    for (size_t b = 0; b < blocks_.size(); ++b) {
-      auto gram = train::gram_matrix(g.matrix(), rows, blocks_[b].first, blocks_[b].second);
-      train::scale_gram(gram, c);
-      // The batch's languages' targets, out of and back into the L × L table.
-      auto& all = method_.targets(b);
-      std::vector<double> t(static_cast<size_t>(k * k));
-      for (int64_t x = 0; x < k; ++x)
-        for (int64_t y = 0; y < k; ++y) t[static_cast<size_t>(x * k + y)] = all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])];
-      const auto a = gradvac_coefficients(gram, k, order, t, method_.beta());
-      for (int64_t x = 0; x < k; ++x)
-        for (int64_t y = 0; y < k; ++y)
-          if (x != y) all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])] = t[static_cast<size_t>(x * k + y)];
-      std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);
-      for (int64_t m = 0; m < k; ++m) {
-        double s = 0;
-        for (int64_t i = 0; i < k; ++i) s += a[static_cast<size_t>(i * k + m)];
-        coef[static_cast<size_t>(rows[static_cast<size_t>(m)])] = s * c[static_cast<size_t>(m)];
-      }
-      direction.slice(0, blocks_[b].first, blocks_[b].second).copy_(train::combine_rows(g.matrix(), coef, blocks_[b].first, blocks_[b].second));
-    }
-    train::set_gradients(g.scope_params(), direction);
-    return train::weighted_objective(*in.own_losses, in.weights);
-  }
+  explicit GradVacHook(GradVac& m) : GradientSurgeryHook(m), method_(m) {}
 
  private:
+  void begin_step(int64_t k) override { order_ = method_.next_order(k); }  // one order per step, shared by the blocks
+  const Blocks& column_blocks(const train::LanguageGradients& g) override {
+    if (blocks_.empty())
+      blocks_ = method_.per_layer() ? train::layer_blocks(g.scope_params()) : Blocks{{0, g.matrix().size(1)}};
+    return blocks_;
+  }
+  std::vector<double> combination(const std::vector<double>& gram, const std::vector<int64_t>& rows, size_t b) override {
+    const auto k = static_cast<int64_t>(rows.size());
+    const auto n = static_cast<int64_t>(method_.n_langs());
+    // The batch's languages' targets, out of and back into the L × L table.
+    auto& all = method_.targets(b);
+    std::vector<double> t(static_cast<size_t>(k * k));
+    for (int64_t x = 0; x < k; ++x)
+      for (int64_t y = 0; y < k; ++y) t[static_cast<size_t>(x * k + y)] = all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])];
+    const auto a = gradvac_coefficients(gram, k, order_, t, method_.beta());
+    for (int64_t x = 0; x < k; ++x)
+      for (int64_t y = 0; y < k; ++y)
+        if (x != y) all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])] = t[static_cast<size_t>(x * k + y)];
+    return column_sums(a, k);
+  }
+
   GradVac& method_;
-  std::vector<std::pair<int64_t, int64_t>> blocks_;
+  std::vector<std::vector<int64_t>> order_;
+  Blocks blocks_;
 };
 
 }  // namespace

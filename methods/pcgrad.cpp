@@ -57,8 +57,8 @@ class PCGrad : public PerLanguageGradientMethod {
 
 #ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
-#include "harness/train/trainer.h"
 #include "methods/gradient_methods.h"
+#include "methods/gradient_surgery.h"
 
 namespace longtail::methods {
 
@@ -71,33 +71,20 @@ torch::Tensor pcgrad_project(const torch::Tensor& g, const std::vector<std::vect
 
 namespace {
 
-class PCGradHook : public train::StepHook {
+class PCGradHook : public GradientSurgeryHook {
  public:
-  explicit PCGradHook(PCGrad& m) : method_(m) {}
-  bool uses_batch_losses() const override { return false; }
-  torch::Tensor backward(const train::StepInputs& in) override {
-    auto& g = *in.gradients;
-    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, method_.scope(), in.weights);
-    const auto rows = g.present_indices();
-    const auto k = static_cast<int64_t>(rows.size());
-    // g_i = c_i G_i with c_i = w_i N_i / N: the Gram matrix of the shares from that of the rows.
-    const auto c = train::language_shares(g, rows, in.weights);
-    auto gram = train::gram_matrix(g.matrix(), rows);
-    train::scale_gram(gram, c);
-    const auto a = pcgrad_coefficients(gram, k, method_.next_order(k));
-    // Σ_i g_i^PC = Σ_m (Σ_i A[i][m]) c_m G_m.
-    std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);
-    for (int64_t m = 0; m < k; ++m) {
-      double s = 0;
-      for (int64_t i = 0; i < k; ++i) s += a[static_cast<size_t>(i * k + m)];
-      coef[static_cast<size_t>(rows[static_cast<size_t>(m)])] = s * c[static_cast<size_t>(m)];
-    }
-    train::set_gradients(g.scope_params(), train::combine_rows(g.matrix(), coef));
-    return train::weighted_objective(*in.own_losses, in.weights);
-  }
+  explicit PCGradHook(PCGrad& m) : GradientSurgeryHook(m), method_(m) {}
 
  private:
+  void begin_step(int64_t k) override { order_ = method_.next_order(k); }
+  // Σ_i g_i^PC = Σ_m (Σ_i A[i][m]) g_m.
+  std::vector<double> combination(const std::vector<double>& gram, const std::vector<int64_t>& rows, size_t) override {
+    const auto k = static_cast<int64_t>(rows.size());
+    return column_sums(pcgrad_coefficients(gram, k, order_), k);
+  }
+
   PCGrad& method_;
+  std::vector<std::vector<int64_t>> order_;
 };
 
 }  // namespace
