@@ -19,6 +19,7 @@ function(longtail_layer name)
   # run as fast as from a static library.
   target_compile_options(${name} PRIVATE -fno-semantic-interposition)
   if(L_TORCH)
+    target_compile_definitions(${name} PUBLIC LONGTAIL_WITH_TORCH)  # e.g. the step-hook sections of method files
     target_include_directories(${name} PUBLIC ${TORCH_INCLUDE_DIRS})
     target_link_libraries(${name} PUBLIC ${TORCH_LIBRARIES})
   endif()

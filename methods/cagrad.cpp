@@ -148,27 +148,13 @@ class CAGrad : public PerLanguageGradientMethod {
   bool rescale_;
 };
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "cagrad",
-    "Liu et al. 2021, Conflict-Averse Gradient Descent for Multi-task Learning, NeurIPS, arXiv:2110.14048",
-    "d = argmax_{‖d−g_0‖ ≤ c‖g_0‖} min_i g_i·d = g_0 + c‖g_0‖ g_w/‖g_w‖, w = argmin_Δ g_w·g_0 + c‖g_0‖‖g_w‖; update d/(1+c²)",
-    {{"c", OptType::Float, 0.5, "radius of the ball around the average gradient, relative to its norm (0 = the ordinary step)", 0.0, 100.0},
-     {"rescale", OptType::Bool, true, "divide d by 1 + c² (the authors' default), keeping the step's size near the ordinary one's"},
-     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the method acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<CAGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
-                                      o.get_float("c"), o.get_bool("rescale"));
-    },
-    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-#ifdef LONGTAIL_METHOD_HOOKS
+#ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
-#include "harness/train/step.h"
 #include "methods/gradient_methods.h"
+#include "methods/gradient_surgery.h"
 
 namespace longtail::methods {
 
@@ -182,33 +168,45 @@ torch::Tensor cagrad_direction(const torch::Tensor& g, double c) {
 
 namespace {
 
-class CAGradHook : public train::StepHook {
+class CAGradHook : public GradientSurgeryHook {
  public:
-  explicit CAGradHook(Method& m) : method_(dynamic_cast<CAGrad&>(m)) {}
-  bool uses_batch_losses() const override { return false; }
-  torch::Tensor backward(const train::StepInputs& in) override {
-    auto& g = *in.gradients;
-    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, method_.scope(), in.weights);
-    const auto rows = g.present_indices();
-    const auto k = static_cast<int64_t>(rows.size());
-    // g_i = K c_i G_i with c_i = w_i N_i / N.
-    const auto c = train::language_shares(g, rows, in.weights, static_cast<double>(k));
-    auto gram = train::gram_matrix(g.matrix(), rows);
-    train::scale_gram(gram, c);
-    const auto s = cagrad_solve(gram, k, method_.c());
-    const double scale = method_.rescale() ? 1.0 / (1.0 + method_.c() * method_.c()) : 1.0;
-    std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);
-    for (int64_t a = 0; a < k; ++a) coef[static_cast<size_t>(rows[static_cast<size_t>(a)])] = scale * s.coef[static_cast<size_t>(a)] * c[static_cast<size_t>(a)];
-    train::set_gradients(g.scope_params(), train::combine_rows(g.matrix(), coef));
-    return train::weighted_objective(*in.own_losses, in.weights);
-  }
+  explicit CAGradHook(CAGrad& m) : GradientSurgeryHook(m), method_(m) {}
 
  private:
+  double share_factor(int64_t k) const override { return static_cast<double>(k); }  // g_i = K c_i G_i
+  std::vector<double> combination(const std::vector<double>& gram, const std::vector<int64_t>& rows, size_t) override {
+    const auto k = static_cast<int64_t>(rows.size());
+    const auto s = cagrad_solve(gram, k, method_.c());
+    const double scale = method_.rescale() ? 1.0 / (1.0 + method_.c() * method_.c()) : 1.0;
+    std::vector<double> u(static_cast<size_t>(k));
+    for (int64_t a = 0; a < k; ++a) u[static_cast<size_t>(a)] = scale * s.coef[static_cast<size_t>(a)];
+    return u;
+  }
+
   CAGrad& method_;
 };
-
-LONGTAIL_REGISTER_STEP_HOOK("cagrad", [](Method& m) { return std::make_unique<CAGradHook>(m); });
 
 }  // namespace
 }  // namespace longtail::methods
 #endif
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "cagrad",
+    "Liu et al. 2021, Conflict-Averse Gradient Descent for Multi-task Learning, NeurIPS, arXiv:2110.14048",
+    "d = argmax_{‖d−g_0‖ ≤ c‖g_0‖} min_i g_i·d = g_0 + c‖g_0‖ g_w/‖g_w‖, w = argmin_Δ g_w·g_0 + c‖g_0‖‖g_w‖; update d/(1+c²)",
+    {{"c", OptType::Float, 0.5, "radius of the ball around the average gradient, relative to its norm (0 = the ordinary step)", 0.0, 100.0},
+     {"rescale", OptType::Bool, true, "divide d by 1 + c² (the authors' default), keeping the step's size near the ordinary one's"},
+     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
+     {"params", OptType::String, "all", "parameters the method acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<CAGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
+                                      o.get_float("c"), o.get_bool("rescale"));
+    },
+    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(CAGrad, CAGradHook)));
+
+}  // namespace
+}  // namespace longtail::methods

@@ -135,7 +135,6 @@ class Cats : public Method {
     for (size_t i = 0; i < w.size(); ++i) w[i] = p_[i] > 0 ? state_.alpha[i] / p_[i] : 0.0;
     return w;
   }
-  bool takes_over_step() const override { return true; }
 
   // The meta-update runs at the start of steps warmup, warmup + K, warmup + 2K, ...
   bool update_due(int64_t step) const { return step >= warmup_ && (step - warmup_) % interval_ == 0; }
@@ -191,49 +190,11 @@ int64_t warmup_step(const Options& o, int64_t total_steps) {
   return step_of(o.get_int("warmup_steps"), o.get_float("warmup_fraction"), total_steps);
 }
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "cats",
-    "Li & Gong 2021, Robust Optimization for Multilingual Translation with Imbalanced Data, NeurIPS, arXiv:2104.07639 "
-    "(update reconstructed from third-party code)",
-    "every K steps after the warm-up: α ← Π_Δ(α − η_α ∇_α 𝓛), λ_c ← max(0, λ_c + η_λ(‖Σα_n g_n‖² − ε)), "
-    "𝓛 = Σα_n L_n + λ_c(‖Σα_n g_n‖² − ε) on dev losses/gradients; train on Σ α_n L_n (w_n = α_n/p_n)",
-    {{"interval", OptType::Int, 100, "K: steps between α/λ_c updates (third-party: 100)", 1, 1e12},
-     {"warmup_fraction", OptType::Float, 0.1, "first update at ⌊f·train.steps⌋ (used when warmup_steps is 0; our choice)", 0.0, 1.0},
-     {"warmup_steps", OptType::Int, 0, "first update at this step (0 = use warmup_fraction); at most train.steps", 0, 1e12},
-     {"epsilon", OptType::Float, 1e-3, "ε: curvature budget of ‖Σ α_n g_n‖² ≤ ε (third-party: 1e-3)", 0.0, 1e12},
-     {"lr_alpha", OptType::Float, 1e-2, "η_α: primal step on α (third-party: 1e-2 with softmax; 1e-5 with penalties)", 0.0, 1e6},
-     {"lr_lambda", OptType::Float, 1e-2, "η_λ: dual ascent step on λ_c (third-party: 1e-2); 0 keeps λ_c = 0", 0.0, 1e6},
-     {"simplex", OptType::String, "softmax", "α parameterisation: softmax (α = softmax(z)) or projection onto the simplex", {}, {}, false,
-      {"softmax", "projection"}},
-     {"alpha_min", OptType::Float, 0.0, "projection only: lower bound on every α_n (needs languages × alpha_min < 1)", 0.0, 1.0},
-     {"tau", OptType::Float, 1.0, "sampling temperature τ of p = p(·;τ); the weights α_n/p_n keep the objective Σ α_n L_n", 0.0, 1e6, true}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      cats::UpdateConfig cfg;
-      cfg.eta_alpha = o.get_float("lr_alpha");
-      cfg.eta_lambda = o.get_float("lr_lambda");
-      cfg.epsilon = o.get_float("epsilon");
-      cfg.simplex = o.get_string("simplex") == "projection" ? cats::Simplex::Projection : cats::Simplex::Softmax;
-      cfg.alpha_min = o.get_float("alpha_min");
-      if (cfg.alpha_min * static_cast<double>(ctx.languages.size()) >= 1.0)
-        throw ConfigError(ctx.params_path + ".alpha_min", "languages × alpha_min must be < 1, got " +
-                                                              std::to_string(ctx.languages.size()) + " × " + std::to_string(cfg.alpha_min));
-      return std::make_unique<Cats>(ctx, o.get_float("tau"), o.get_int("interval"), warmup_step(o, ctx.total_steps), cfg);
-    },
-    [](const Options& o, const SuiteFacts& facts, const std::string& where) {
-      check_within_budget(o.get_int("warmup_steps"), facts.total_steps, where, "warmup_steps");
-      const double floor = o.get_float("alpha_min");
-      if (floor > 0 && o.get_string("simplex") != "projection")
-        throw ConfigError(where + ".alpha_min", "only used with \"simplex\": \"projection\" (softmax keeps every α_n > 0)");
-      if (!facts.languages.empty() && floor * static_cast<double>(facts.languages.size()) >= 1.0)
-        throw ConfigError(where + ".alpha_min", "languages × alpha_min must be < 1 (" + std::to_string(facts.languages.size()) +
-                                                    " languages)");
-    }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-// ---- LibTorch step hook (compiled into longtail_method_hooks only) -------------------------------
-#ifdef LONGTAIL_METHOD_HOOKS
+// ---- LibTorch step hook (compiled into longtail_methods_torch only, methods/CMakeLists.txt) ---
+#ifdef LONGTAIL_WITH_TORCH
 #include <torch/torch.h>
 
 #include "harness/train/step_hook.h"
@@ -289,8 +250,51 @@ class CatsHook : public train::StepHook {
   Cats& m_;
 };
 
-LONGTAIL_REGISTER_STEP_HOOK("cats", [](Method& m) { return std::make_unique<CatsHook>(dynamic_cast<Cats&>(m)); });
+}  // namespace
+}  // namespace longtail::methods
+#endif  // LONGTAIL_WITH_TORCH
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "cats",
+    "Li & Gong 2021, Robust Optimization for Multilingual Translation with Imbalanced Data, NeurIPS, arXiv:2104.07639 "
+    "(update reconstructed from third-party code)",
+    "every K steps after the warm-up: α ← Π_Δ(α − η_α ∇_α 𝓛), λ_c ← max(0, λ_c + η_λ(‖Σα_n g_n‖² − ε)), "
+    "𝓛 = Σα_n L_n + λ_c(‖Σα_n g_n‖² − ε) on dev losses/gradients; train on Σ α_n L_n (w_n = α_n/p_n)",
+    {{"interval", OptType::Int, 100, "K: steps between α/λ_c updates (third-party: 100)", 1, 1e12},
+     {"warmup_fraction", OptType::Float, 0.1, "first update at ⌊f·train.steps⌋ (used when warmup_steps is 0; our choice)", 0.0, 1.0},
+     {"warmup_steps", OptType::Int, 0, "first update at this step (0 = use warmup_fraction); at most train.steps", 0, 1e12},
+     {"epsilon", OptType::Float, 1e-3, "ε: curvature budget of ‖Σ α_n g_n‖² ≤ ε (third-party: 1e-3)", 0.0, 1e12},
+     {"lr_alpha", OptType::Float, 1e-2, "η_α: primal step on α (third-party: 1e-2 with softmax; 1e-5 with penalties)", 0.0, 1e6},
+     {"lr_lambda", OptType::Float, 1e-2, "η_λ: dual ascent step on λ_c (third-party: 1e-2); 0 keeps λ_c = 0", 0.0, 1e6},
+     {"simplex", OptType::String, "softmax", "α parameterisation: softmax (α = softmax(z)) or projection onto the simplex", {}, {}, false,
+      {"softmax", "projection"}},
+     {"alpha_min", OptType::Float, 0.0, "projection only: lower bound on every α_n (needs languages × alpha_min < 1)", 0.0, 1.0},
+     {"tau", OptType::Float, 1.0, "sampling temperature τ of p = p(·;τ); the weights α_n/p_n keep the objective Σ α_n L_n", 0.0, 1e6, true}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      cats::UpdateConfig cfg;
+      cfg.eta_alpha = o.get_float("lr_alpha");
+      cfg.eta_lambda = o.get_float("lr_lambda");
+      cfg.epsilon = o.get_float("epsilon");
+      cfg.simplex = o.get_string("simplex") == "projection" ? cats::Simplex::Projection : cats::Simplex::Softmax;
+      cfg.alpha_min = o.get_float("alpha_min");
+      if (cfg.alpha_min * static_cast<double>(ctx.languages.size()) >= 1.0)
+        throw ConfigError(ctx.params_path + ".alpha_min", "languages × alpha_min must be < 1, got " +
+                                                              std::to_string(ctx.languages.size()) + " × " + std::to_string(cfg.alpha_min));
+      return std::make_unique<Cats>(ctx, o.get_float("tau"), o.get_int("interval"), warmup_step(o, ctx.total_steps), cfg);
+    },
+    [](const Options& o, const SuiteFacts& facts, const std::string& where) {
+      check_within_budget(o.get_int("warmup_steps"), facts.total_steps, where, "warmup_steps");
+      const double floor = o.get_float("alpha_min");
+      if (floor > 0 && o.get_string("simplex") != "projection")
+        throw ConfigError(where + ".alpha_min", "only used with \"simplex\": \"projection\" (softmax keeps every α_n > 0)");
+      if (!facts.languages.empty() && floor * static_cast<double>(facts.languages.size()) >= 1.0)
+        throw ConfigError(where + ".alpha_min", "languages × alpha_min must be < 1 (" + std::to_string(facts.languages.size()) +
+                                                    " languages)");
+    }}.with(LONGTAIL_STEP_HOOK(Cats, CatsHook)));
 
 }  // namespace
 }  // namespace longtail::methods
-#endif  // LONGTAIL_METHOD_HOOKS

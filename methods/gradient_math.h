@@ -2,7 +2,7 @@
 // header, LibTorch-free) and tensors (methods/gradient_methods.h), so tests can check them on
 // hand-made vectors. Each is defined in its method's file
 // (methods/pcgrad.cpp, gradvac.cpp, cagrad.cpp, gradnorm.cpp); the Gram-space functions are
-// LibTorch-free, the tensor ones exist in the LONGTAIL_METHOD_HOOKS build (longtail-cell, tests).
+// LibTorch-free, the tensor ones exist in the LONGTAIL_WITH_TORCH build (longtail-cell, tests).
 //
 // Conventions: K vectors g_0..g_{K-1}; gram is their K × K Gram matrix, row-major
 // (gram[i·K + j] = g_i·g_j); a combination is returned as coefficients over the g_k, so the

@@ -1,5 +1,5 @@
 // The gradient-geometry methods' mathematics on tensors (rows = vectors), for tests and hooks:
-// wrappers of methods/gradient_math.h defined in the methods' LONGTAIL_METHOD_HOOKS sections.
+// wrappers of methods/gradient_math.h defined in the methods' LONGTAIL_WITH_TORCH sections.
 #pragma once
 
 #include <torch/torch.h>

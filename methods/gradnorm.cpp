@@ -89,24 +89,10 @@ class GradNorm : public PerLanguageGradientMethod {
   std::vector<double> w_, initial_;
 };
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "gradnorm",
-    "Chen et al. 2018, GradNorm: Gradient Normalization for Adaptive Loss Balancing in Deep Multitask Networks, ICML, arXiv:1711.02257",
-    "loss Σ_i w_i L_i/N; w_i ← w_i − lr_w·∂/∂w_i Σ_j |w_j‖∇_W L_j‖ − Ḡ r_j^α|, r_j = L̃_j/mean L̃, Σ w = L",
-    {{"alpha", OptType::Float, 1.5, "asymmetry α: how strongly slower-training languages are pushed", 0.0, 100.0},
-     {"weight_lr", OptType::Float, 0.025, "step size of the weight updates", 0.0, 100.0, true},
-     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "last:1", "the shared layer W whose gradient norms are balanced: all, encoder, decoder or last:K"}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<GradNorm>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
-                                        o.get_float("alpha"), o.get_float("weight_lr"));
-    },
-    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-#ifdef LONGTAIL_METHOD_HOOKS
+#ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
 #include "harness/train/step.h"
 #include "methods/gradient_methods.h"
@@ -116,7 +102,7 @@ namespace {
 
 class GradNormHook : public train::StepHook {
  public:
-  explicit GradNormHook(Method& m) : method_(dynamic_cast<GradNorm&>(m)) {}
+  explicit GradNormHook(GradNorm& m) : method_(m) {}
   bool uses_batch_losses() const override { return false; }
   torch::Tensor backward(const train::StepInputs& in) override {
     auto& g = *in.gradients;
@@ -146,8 +132,27 @@ class GradNormHook : public train::StepHook {
   GradNorm& method_;
 };
 
-LONGTAIL_REGISTER_STEP_HOOK("gradnorm", [](Method& m) { return std::make_unique<GradNormHook>(m); });
-
 }  // namespace
 }  // namespace longtail::methods
 #endif
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "gradnorm",
+    "Chen et al. 2018, GradNorm: Gradient Normalization for Adaptive Loss Balancing in Deep Multitask Networks, ICML, arXiv:1711.02257",
+    "loss Σ_i w_i L_i/N; w_i ← w_i − lr_w·∂/∂w_i Σ_j |w_j‖∇_W L_j‖ − Ḡ r_j^α|, r_j = L̃_j/mean L̃, Σ w = L",
+    {{"alpha", OptType::Float, 1.5, "asymmetry α: how strongly slower-training languages are pushed", 0.0, 100.0},
+     {"weight_lr", OptType::Float, 0.025, "step size of the weight updates", 0.0, 100.0, true},
+     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
+     {"params", OptType::String, "last:1", "the shared layer W whose gradient norms are balanced: all, encoder, decoder or last:K"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<GradNorm>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
+                                        o.get_float("alpha"), o.get_float("weight_lr"));
+    },
+    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(GradNorm, GradNormHook)));
+
+}  // namespace
+}  // namespace longtail::methods

@@ -101,27 +101,13 @@ class GradVac : public PerLanguageGradientMethod {
   std::vector<std::vector<double>> targets_;
 };
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "gradvac",
-    "Wang et al. 2021, Gradient Vaccine: Investigating and Improving Multi-task Optimization in Massively Multilingual Models, ICLR, arXiv:2010.05874",
-    "if cos(g_i,g_j) = φ < φ̂_ij: g_i += ‖g_i‖(φ̂√(1−φ²) − φ√(1−φ̂²))/(‖g_j‖√(1−φ̂²)) g_j; φ̂_ij ← (1−β)φ̂_ij + βφ; update Σ_i g_i",
-    {{"beta", OptType::Float, 0.01, "EMA rate β of the target cosines φ̂", 0.0, 1.0, true},
-     {"granularity", OptType::String, "layer", "one target per language pair and layer, or per pair over the whole parameter set", {}, {}, false, {"layer", "model"}},
-     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<GradVac>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
-                                       o.get_string("granularity") == "layer", o.get_float("beta"), ctx.languages.size(), ctx.seed);
-    },
-    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-#ifdef LONGTAIL_METHOD_HOOKS
+#ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
-#include "harness/train/step.h"
 #include "methods/gradient_methods.h"
+#include "methods/gradient_surgery.h"
 
 namespace longtail::methods {
 
@@ -136,53 +122,58 @@ torch::Tensor gradvac_adjust(const torch::Tensor& g, const std::vector<std::vect
 
 namespace {
 
-class GradVacHook : public train::StepHook {
+class GradVacHook : public GradientSurgeryHook {
  public:
-  explicit GradVacHook(Method& m) : method_(dynamic_cast<GradVac&>(m)) {}
-  bool uses_batch_losses() const override { return false; }
-  torch::Tensor backward(const train::StepInputs& in) override {
-    auto& g = *in.gradients;
-    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, method_.scope(), in.weights);
-    if (blocks_.empty())
-      blocks_ = method_.per_layer() ? train::layer_blocks(g.scope_params())
-                                    : std::vector<std::pair<int64_t, int64_t>>{{0, g.matrix().size(1)}};
-    const auto rows = g.present_indices();
-    const auto k = static_cast<int64_t>(rows.size());
-    const auto n = static_cast<int64_t>(method_.n_langs());
-    const auto c = train::language_shares(g, rows, in.weights);
-    const auto order = method_.next_order(k);  // one order per step, shared by the blocks
-    auto direction = torch::empty({g.matrix().size(1)}, g.matrix().options());
-    for (size_t b = 0; b < blocks_.size(); ++b) {
-      auto gram = train::gram_matrix(g.matrix(), rows, blocks_[b].first, blocks_[b].second);
-      train::scale_gram(gram, c);
-      // The batch's languages' targets, out of and back into the L × L table.
-      auto& all = method_.targets(b);
-      std::vector<double> t(static_cast<size_t>(k * k));
-      for (int64_t x = 0; x < k; ++x)
-        for (int64_t y = 0; y < k; ++y) t[static_cast<size_t>(x * k + y)] = all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])];
-      const auto a = gradvac_coefficients(gram, k, order, t, method_.beta());
-      for (int64_t x = 0; x < k; ++x)
-        for (int64_t y = 0; y < k; ++y)
-          if (x != y) all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])] = t[static_cast<size_t>(x * k + y)];
-      std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);
-      for (int64_t m = 0; m < k; ++m) {
-        double s = 0;
-        for (int64_t i = 0; i < k; ++i) s += a[static_cast<size_t>(i * k + m)];
-        coef[static_cast<size_t>(rows[static_cast<size_t>(m)])] = s * c[static_cast<size_t>(m)];
-      }
-      direction.slice(0, blocks_[b].first, blocks_[b].second).copy_(train::combine_rows(g.matrix(), coef, blocks_[b].first, blocks_[b].second));
-    }
-    train::set_gradients(g.scope_params(), direction);
-    return train::weighted_objective(*in.own_losses, in.weights);
-  }
+  explicit GradVacHook(GradVac& m) : GradientSurgeryHook(m), method_(m) {}
 
  private:
-  GradVac& method_;
-  std::vector<std::pair<int64_t, int64_t>> blocks_;
-};
+  void begin_step(int64_t k) override { order_ = method_.next_order(k); }  // one order per step, shared by the blocks
+  const Blocks& column_blocks(const train::LanguageGradients& g) override {
+    if (blocks_.empty())
+      blocks_ = method_.per_layer() ? train::layer_blocks(g.scope_params()) : Blocks{{0, g.matrix().size(1)}};
+    return blocks_;
+  }
+  std::vector<double> combination(const std::vector<double>& gram, const std::vector<int64_t>& rows, size_t b) override {
+    const auto k = static_cast<int64_t>(rows.size());
+    const auto n = static_cast<int64_t>(method_.n_langs());
+    // The batch's languages' targets, out of and back into the L × L table.
+    auto& all = method_.targets(b);
+    std::vector<double> t(static_cast<size_t>(k * k));
+    for (int64_t x = 0; x < k; ++x)
+      for (int64_t y = 0; y < k; ++y) t[static_cast<size_t>(x * k + y)] = all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])];
+    const auto a = gradvac_coefficients(gram, k, order_, t, method_.beta());
+    for (int64_t x = 0; x < k; ++x)
+      for (int64_t y = 0; y < k; ++y)
+        if (x != y) all[static_cast<size_t>(rows[static_cast<size_t>(x)] * n + rows[static_cast<size_t>(y)])] = t[static_cast<size_t>(x * k + y)];
+    return column_sums(a, k);
+  }
 
-LONGTAIL_REGISTER_STEP_HOOK("gradvac", [](Method& m) { return std::make_unique<GradVacHook>(m); });
+  GradVac& method_;
+  std::vector<std::vector<int64_t>> order_;
+  Blocks blocks_;
+};
 
 }  // namespace
 }  // namespace longtail::methods
 #endif
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "gradvac",
+    "Wang et al. 2021, Gradient Vaccine: Investigating and Improving Multi-task Optimization in Massively Multilingual Models, ICLR, arXiv:2010.05874",
+    "if cos(g_i,g_j) = φ < φ̂_ij: g_i += ‖g_i‖(φ̂√(1−φ²) − φ√(1−φ̂²))/(‖g_j‖√(1−φ̂²)) g_j; φ̂_ij ← (1−β)φ̂_ij + βφ; update Σ_i g_i",
+    {{"beta", OptType::Float, 0.01, "EMA rate β of the target cosines φ̂", 0.0, 1.0, true},
+     {"granularity", OptType::String, "layer", "one target per language pair and layer, or per pair over the whole parameter set", {}, {}, false, {"layer", "model"}},
+     {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
+     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<GradVac>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
+                                       o.get_string("granularity") == "layer", o.get_float("beta"), ctx.languages.size(), ctx.seed);
+    },
+    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(GradVac, GradVacHook)));
+
+}  // namespace
+}  // namespace longtail::methods

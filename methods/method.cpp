@@ -1,10 +1,10 @@
 #include "methods/method.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+
+#include "harness/common/strcat.h"
 
 namespace longtail::methods {
 
@@ -25,7 +25,10 @@ std::vector<MethodSpec>& registry() {
 
 void register_method(MethodSpec spec) {
   if (find_method(spec.name)) throw std::logic_error("method registered twice: " + spec.name);
-  registry().push_back(std::move(spec));
+  // In name order, whatever the order in which the linker put the method files.
+  auto& r = registry();
+  const auto at = std::lower_bound(r.begin(), r.end(), spec.name, [](const MethodSpec& m, const std::string& n) { return m.name < n; });
+  r.insert(at, std::move(spec));
 }
 
 const std::vector<MethodSpec>& all_methods() { return registry(); }
@@ -47,7 +50,7 @@ Options validate_method(const std::string& name, const boost::json::object& para
   const MethodSpec* spec = find_method(name);
   if (!spec)
     throw ConfigError(json_path.empty() ? "" : json_path + ".name",
-                      fmt::format("unknown method \"{}\"; known: {}", name, fmt::join(method_names(), ", ")));
+                      str::cat("unknown method \"", name, "\"; known: ", str::join(method_names(), ", ")));
   const std::string where = json_path + ".params";
   Options resolved(resolve_options(spec->params, params, where), where);
   if (spec->check) spec->check(resolved, facts, where);
@@ -59,11 +62,15 @@ std::unique_ptr<Method> make_method(const std::string& name, const boost::json::
   Options resolved = validate_method(name, params, SuiteFacts{ctx.total_steps, ctx.languages}, json_path);
   TrainingContext c = ctx;
   c.params_path = json_path + ".params";
-  return find_method(name)->make(resolved, c);
+  const MethodSpec* spec = find_method(name);
+  std::unique_ptr<Method> m = spec->make(resolved, c);
+  m->name_ = name;
+  m->hook_ = spec->hook;
+  return m;
 }
 
 std::vector<double> temperature_distribution(const std::vector<int64_t>& sizes, double tau) {
-  if (!(tau > 0)) throw std::invalid_argument(fmt::format("temperature must be > 0, got {}", tau));
+  if (!(tau > 0)) throw std::invalid_argument("temperature must be > 0, got " + str::shortest(tau));
   if (sizes.empty()) return {};
   // Work with n_i / max n in log space: exact for τ=1 and stable for large sizes and τ.
   int64_t largest = 0;
@@ -109,17 +116,6 @@ std::vector<std::vector<int64_t>> shuffled_partner_orders(int64_t k, SplitMix64&
   return order;
 }
 
-std::string parameter_scope_error(const std::string& scope) {
-  if (scope == "all" || scope == "encoder" || scope == "decoder") return {};
-  if (scope.rfind("last:", 0) == 0) {
-    const std::string k = scope.substr(5);
-    const bool digits = !k.empty() && k.size() <= 6 && std::all_of(k.begin(), k.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (digits && std::stoi(k) >= 1) return {};
-    return "expected last:K with an integer K >= 1, got \"" + scope + "\"";
-  }
-  return "expected all, encoder, decoder or last:K (the last K decoder layers), got \"" + scope + "\"";
-}
-
 void check_parameter_scope(const Options& o, const std::string& key, const std::string& json_path) {
   if (const std::string e = parameter_scope_error(o.get_string(key)); !e.empty()) throw ConfigError(json_path + "." + key, e);
 }
@@ -132,14 +128,14 @@ int64_t step_of(int64_t absolute, double fraction, int64_t total_steps) {
 void check_within_budget(int64_t step, int64_t total_steps, const std::string& json_path, const std::string& key) {
   if (total_steps > 0 && step > total_steps)
     throw ConfigError(json_path + "." + key,
-                      fmt::format("step {} is beyond the step budget (train.steps = {})", step, total_steps));
+                      str::cat("step ", step, " is beyond the step budget (train.steps = ", total_steps, ")"));
 }
 
 TemperatureSchedule::TemperatureSchedule(std::vector<Knot> knots, Mode mode) : knots_(std::move(knots)), mode_(mode) {
   if (knots_.empty()) throw std::invalid_argument("temperature schedule: no knots");
   if (knots_.front().step != 0) throw std::invalid_argument("temperature schedule: the first knot must be at step 0");
   for (size_t k = 0; k < knots_.size(); ++k) {
-    if (!(knots_[k].tau > 0)) throw std::invalid_argument(fmt::format("temperature schedule: τ must be > 0, got {}", knots_[k].tau));
+    if (!(knots_[k].tau > 0)) throw std::invalid_argument("temperature schedule: τ must be > 0, got " + str::shortest(knots_[k].tau));
     if (k > 0 && knots_[k].step < knots_[k - 1].step)
       throw std::invalid_argument("temperature schedule: knot steps must be non-decreasing");
   }

@@ -9,20 +9,40 @@
 // state; that state goes into the checkpoint (save_state/load_state) so a resume is exact.
 //
 // Methods that take over the optimisation step (per-language gradients: CATS, PCGrad, GradVac,
-// CAGrad, GradNorm; inner loops: Sequential Reptile) say so with takes_over_step() and register a
-// LibTorch step hook under the same name (harness/train/step_hook.h). This header stays free of
-// LibTorch, so the driver lists and validates every method without loading it.
+// CAGrad, GradNorm; inner loops: Sequential Reptile) keep their LibTorch step hook
+// (harness/train/step_hook.h) in the same file, under `#ifdef LONGTAIL_WITH_TORCH`, and name it in
+// their registration: LONGTAIL_REGISTER_METHOD(MethodSpec{...}.with(LONGTAIL_STEP_HOOK(M, H))). This
+// header stays free of LibTorch, so the driver lists and validates every method without loading it;
+// there the hook is declared (the method takes over the step) but not linked.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "harness/common/options.h"
+#include "harness/train/parameter_scope.h"
+
+namespace longtail::train {
+class StepHook;  // harness/train/step_hook.h (LibTorch)
+}
 
 namespace longtail::methods {
+
+class Method;
+
+// A method's LibTorch step hook as its registration declares it: whether the method takes over
+// "objective → backward", and the factory of its hook, bound to the method's concrete type
+// (`method_type`). The factory is null where the hook is declared but not linked (the LibTorch-free
+// build of the method file: the driver, test_core).
+struct StepHookSlot {
+  bool takes_over_step = false;
+  std::unique_ptr<train::StepHook> (*make)(Method& method) = nullptr;
+  const std::type_info* method_type = nullptr;
+};
 
 // What a method may know about the training run when it is built.
 struct TrainingContext {
@@ -70,11 +90,19 @@ class Method {
   virtual std::string save_state() const { return {}; }
   // Restores save_state()'s output. The default accepts only "" (stateless methods).
   virtual void load_state(const std::string& state);
-  // True when a LibTorch step hook of the same name replaces "objective → backward".
-  virtual bool takes_over_step() const { return false; }
+  // True when the method's LibTorch step hook replaces "objective → backward": what its
+  // registration declares (LONGTAIL_STEP_HOOK), set by make_method.
+  bool takes_over_step() const { return hook_.takes_over_step; }
   // The method's own figures (CATS's α and λ_c): logged under "method" on every train line of
   // metrics.jsonl and, at the end, in cell.json's diagnostics. Empty = nothing to log.
   virtual boost::json::object metrics() const { return {}; }
+
+ private:
+  friend std::unique_ptr<Method> make_method(const std::string&, const boost::json::object&, const TrainingContext&,
+                                             const std::string&);
+  friend std::unique_ptr<train::StepHook> make_step_hook(Method& method);  // methods/step_hook_factory.h
+  std::string name_;   // the registered name it was made under
+  StepHookSlot hook_;  // its registration's step hook
 };
 
 // A method whose language distribution stays the same for the whole run (plain cross-entropy):
@@ -104,6 +132,14 @@ struct MethodSpec {
   // Checks that need more than one parameter or the run (a switch step beyond the budget, weights
   // for unknown languages). Throws ConfigError naming json_path (the params object) + key.
   std::function<void(const Options& params, const SuiteFacts& facts, const std::string& json_path)> check{};
+  // The LibTorch step hook, for a method that takes over the step (LONGTAIL_STEP_HOOK).
+  StepHookSlot hook{};
+
+  // `spec.with(LONGTAIL_STEP_HOOK(M, H))`: the spec with its step hook, in the registration.
+  MethodSpec with(StepHookSlot slot) && {
+    hook = slot;
+    return std::move(*this);
+  }
 };
 
 void register_method(MethodSpec spec);
@@ -120,14 +156,23 @@ Options validate_method(const std::string& name, const boost::json::object& para
 std::unique_ptr<Method> make_method(const std::string& name, const boost::json::object& params,
                                     const TrainingContext& ctx, const std::string& json_path = "");
 
+// The factory of hook H for method M (H constructible from M&): what LONGTAIL_STEP_HOOK(M, H)
+// expands to where LibTorch is compiled in. The method is the one its own spec made, so the
+// static_cast is exact (make_step_hook also checks the dynamic type against M).
+template <class M, class H>
+StepHookSlot bind_step_hook() {
+  return {true, [](Method& m) -> std::unique_ptr<train::StepHook> { return std::make_unique<H>(static_cast<M&>(m)); },
+          &typeid(M)};
+}
+
 // p_i ∝ n_i^{1/τ}: the temperature distribution (τ=1 proportional, τ→∞ uniform).
 std::vector<double> temperature_distribution(const std::vector<int64_t>& sizes, double tau);
 
 // ---- helpers shared by the method files ---------------------------------------------------------
 
-// A parameter set for per-language gradients (harness/train/step_hook.h select_parameters): "all",
-// "encoder", "decoder" or "last:K" (K ≥ 1). Returns "" when the spelling is valid, else the problem.
-std::string parameter_scope_error(const std::string& scope);
+// A parameter set for per-language gradients (harness/train/parameter_scope.h): "all", "encoder",
+// "decoder" or "last:K" (K ≥ 1). Returns "" when the spelling is valid, else the problem.
+using train::parameter_scope_error;
 // Throws ConfigError(json_path + "." + key) when o.get_string(key) is not a valid parameter set.
 void check_parameter_scope(const Options& o, const std::string& key, const std::string& json_path);
 
@@ -177,14 +222,13 @@ class SplitMix64 {
 std::vector<std::vector<int64_t>> shuffled_partner_orders(int64_t k, SplitMix64& rng);
 
 // The LibTorch-free half of a method that replaces the update with a combination of per-language
-// gradients (PCGrad, GradVac, CAGrad, GradNorm): temperature sampling p(·;τ), the parameter set the
-// per-language gradients are taken over, and takes_over_step() = true. Its hook lives in the same
-// file under LONGTAIL_METHOD_HOOKS.
+// gradients (PCGrad, GradVac, CAGrad, GradNorm): temperature sampling p(·;τ) and the parameter set
+// the per-language gradients are taken over. Its hook lives in the same file under
+// LONGTAIL_WITH_TORCH.
 class PerLanguageGradientMethod : public Method {
  public:
   PerLanguageGradientMethod(std::vector<double> p, std::string scope) : p_(std::move(p)), scope_(std::move(scope)) {}
   std::vector<double> sampling_distribution(int64_t) const override { return p_; }
-  bool takes_over_step() const override { return true; }
   const std::string& scope() const { return scope_; }
 
  private:
@@ -213,6 +257,16 @@ class ScheduledTemperature : public Method {
 #define LONGTAIL_CONCAT_INNER(a, b) a##b
 #define LONGTAIL_CONCAT(a, b) LONGTAIL_CONCAT_INNER(a, b)
 // Registers a method at static-initialisation time: LONGTAIL_REGISTER_METHOD(spec_expression);
+// A method that takes over the step names its hook class in the spec expression, after the hook's
+// `#ifdef LONGTAIL_WITH_TORCH` section:
+//   LONGTAIL_REGISTER_METHOD(MethodSpec{...}.with(LONGTAIL_STEP_HOOK(PCGrad, PCGradHook)));
+// LONGTAIL_STEP_HOOK(M, H) binds hook H (constructible from M&) to method M where LibTorch is
+// compiled in, and declares it without linking it elsewhere (H need not exist there).
+#ifdef LONGTAIL_WITH_TORCH
+#define LONGTAIL_STEP_HOOK(M, H) ::longtail::methods::bind_step_hook<M, H>()
+#else
+#define LONGTAIL_STEP_HOOK(M, H) ::longtail::methods::StepHookSlot{true, nullptr, &typeid(M)}
+#endif
 #define LONGTAIL_REGISTER_METHOD(...)                                                  \
   static const bool LONGTAIL_CONCAT(longtail_method_registered_, __LINE__) = [] {      \
     ::longtail::methods::register_method(__VA_ARGS__);                                 \

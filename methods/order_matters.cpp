@@ -8,8 +8,6 @@
 // τ_pre = 1 inside the high group, τ = 5 for the joint phase (Li et al. 2025's Table 3 runs it
 // beside τ = 5 and its numbers track that row). The optimizer state is kept across the switch
 // (the paper's "restart" baseline, which resets it, did worse).
-#include <fmt/format.h>
-
 #include "methods/method.h"
 
 namespace longtail::methods {

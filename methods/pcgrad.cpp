@@ -52,24 +52,13 @@ class PCGrad : public PerLanguageGradientMethod {
   SplitMix64 rng_;
 };
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "pcgrad",
-    "Yu et al. 2020, Gradient Surgery for Multi-Task Learning, NeurIPS, arXiv:2001.06782",
-    "g_i ← g_i − (g_i·g_j/‖g_j‖²) g_j for each j (random order) with g_i·g_j < 0; update Σ_i g_i; p_i ∝ n_i^(1/τ)",
-    {{"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<PCGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"), ctx.seed);
-    },
-    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-#ifdef LONGTAIL_METHOD_HOOKS
+#ifdef LONGTAIL_WITH_TORCH
 #include "harness/train/step_hook.h"
-#include "harness/train/step.h"
 #include "methods/gradient_methods.h"
+#include "methods/gradient_surgery.h"
 
 namespace longtail::methods {
 
@@ -82,37 +71,40 @@ torch::Tensor pcgrad_project(const torch::Tensor& g, const std::vector<std::vect
 
 namespace {
 
-class PCGradHook : public train::StepHook {
+class PCGradHook : public GradientSurgeryHook {
  public:
-  explicit PCGradHook(Method& m) : method_(dynamic_cast<PCGrad&>(m)) {}
-  bool uses_batch_losses() const override { return false; }
-  torch::Tensor backward(const train::StepInputs& in) override {
-    auto& g = *in.gradients;
-    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, method_.scope(), in.weights);
-    const auto rows = g.present_indices();
-    const auto k = static_cast<int64_t>(rows.size());
-    // g_i = c_i G_i with c_i = w_i N_i / N: the Gram matrix of the shares from that of the rows.
-    const auto c = train::language_shares(g, rows, in.weights);
-    auto gram = train::gram_matrix(g.matrix(), rows);
-    train::scale_gram(gram, c);
-    const auto a = pcgrad_coefficients(gram, k, method_.next_order(k));
-    // Σ_i g_i^PC = Σ_m (Σ_i A[i][m]) c_m G_m.
-    std::vector<double> coef(static_cast<size_t>(g.matrix().size(0)), 0.0);
-    for (int64_t m = 0; m < k; ++m) {
-      double s = 0;
-      for (int64_t i = 0; i < k; ++i) s += a[static_cast<size_t>(i * k + m)];
-      coef[static_cast<size_t>(rows[static_cast<size_t>(m)])] = s * c[static_cast<size_t>(m)];
-    }
-    train::set_gradients(g.scope_params(), train::combine_rows(g.matrix(), coef));
-    return train::weighted_objective(*in.own_losses, in.weights);
-  }
+  explicit PCGradHook(PCGrad& m) : GradientSurgeryHook(m), method_(m) {}
 
  private:
-  PCGrad& method_;
-};
+  void begin_step(int64_t k) override { order_ = method_.next_order(k); }
+  // Σ_i g_i^PC = Σ_m (Σ_i A[i][m]) g_m.
+  std::vector<double> combination(const std::vector<double>& gram, const std::vector<int64_t>& rows, size_t) override {
+    const auto k = static_cast<int64_t>(rows.size());
+    return column_sums(pcgrad_coefficients(gram, k, order_), k);
+  }
 
-LONGTAIL_REGISTER_STEP_HOOK("pcgrad", [](Method& m) { return std::make_unique<PCGradHook>(m); });
+  PCGrad& method_;
+  std::vector<std::vector<int64_t>> order_;
+};
 
 }  // namespace
 }  // namespace longtail::methods
 #endif
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "pcgrad",
+    "Yu et al. 2020, Gradient Surgery for Multi-Task Learning, NeurIPS, arXiv:2001.06782",
+    "g_i ← g_i − (g_i·g_j/‖g_j‖²) g_j for each j (random order) with g_i·g_j < 0; update Σ_i g_i; p_i ∝ n_i^(1/τ)",
+    {{"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
+     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<PCGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"), ctx.seed);
+    },
+    [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(PCGrad, PCGradHook)));
+
+}  // namespace
+}  // namespace longtail::methods

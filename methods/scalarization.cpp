@@ -11,11 +11,10 @@
 // The trainer's loss is per target token (Σ_i w_i L_i / N_tokens), so w_τ reproduces the
 // example-level temperature objective exactly when the languages' mean target lengths are equal,
 // and approximately otherwise.
-#include <fmt/format.h>
-
 #include <algorithm>
 
 #include "harness/common/json_util.h"
+#include "harness/common/strcat.h"
 #include "methods/method.h"
 
 namespace longtail::methods {
@@ -39,11 +38,11 @@ void check_weights(const Options& o, const SuiteFacts& facts, const std::string&
   for (const auto& kv : v.get_object()) {
     const std::string path = where + ".weights." + std::string(kv.key());
     if (!kv.value().is_number() || !(json_number(kv.value()) > 0))
-      throw ConfigError(path, fmt::format("expected a number > 0, got {}", json::serialize(kv.value())));
+      throw ConfigError(path, "expected a number > 0, got " + json::serialize(kv.value()));
     if (!facts.languages.empty() &&
         std::find(facts.languages.begin(), facts.languages.end(), std::string(kv.key())) == facts.languages.end())
-      throw ConfigError(path, fmt::format("\"{}\" is not a training language ({})", std::string(kv.key()),
-                                          fmt::join(facts.languages, ", ")));
+      throw ConfigError(path, str::cat("\"", std::string(kv.key()), "\" is not a training language (",
+                                       str::join(facts.languages, ", "), ")"));
   }
 }
 

@@ -46,7 +46,6 @@ class SequentialReptile : public Method {
     p[language_of(step)] = 1.0;
     return p;
   }
-  bool takes_over_step() const override { return true; }
 
   // t_k ~ q by inverse CDF on a uniform from (seed, step): a pure function of the step, so the
   // method has no state to checkpoint.
@@ -77,36 +76,11 @@ class SequentialReptile : public Method {
   double outer_lr_, inner_lr_scale_;
 };
 
-LONGTAIL_REGISTER_METHOD(MethodSpec{
-    "sequential_reptile",
-    "Lee et al. 2022, Sequential Reptile: Inter-Task Gradient Alignment for Multilingual Learning, ICLR, arXiv:2110.02600 "
-    "(Algorithm 1 reconstructed; no author code)",
-    "K inner AdamW steps from θ, language t_k ~ q per step (q = p(·;τ)); then θ ← θ + η(φ_K − θ)",
-    {{"inner_steps", OptType::Int, 1000, "K: inner steps (batches) per outer step; at most train.steps (recalled paper value, unverified)", 1,
-      1e12},
-     {"outer_lr", OptType::Float, 0.1, "η ∈ (0, 1]: outer step θ ← θ + η(φ_K − θ) (recalled paper value, unverified; 1 = no interpolation)",
-      0.0, 1.0, true},
-     {"inner_lr_scale", OptType::Float, 1.0, "inner AdamW learning rate = this × the trainer's (train.lr with its warm-up and decay)", 0.0,
-      1e6, true},
-     {"tau", OptType::Float, 1.0, "q = p(·;τ), the language distribution of the inner steps (1: proportional to size)", 0.0, 1e6, true},
-     {"single_language", OptType::Bool, true, "one language per inner batch, drawn from q (paper); false: every example drawn from q"}},
-    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<SequentialReptile>(ctx, o.get_float("tau"), o.get_bool("single_language"), o.get_int("inner_steps"),
-                                                 o.get_float("outer_lr"), o.get_float("inner_lr_scale"));
-    },
-    [](const Options& o, const SuiteFacts& facts, const std::string& where) {
-      // A trajectory longer than the budget would end in a single, truncated outer step.
-      if (facts.total_steps > 0 && o.get_int("inner_steps") > facts.total_steps)
-        throw ConfigError(where + ".inner_steps", "K = " + std::to_string(o.get_int("inner_steps")) +
-                                                      " inner steps exceed the step budget (train.steps = " +
-                                                      std::to_string(facts.total_steps) + ")");
-    }});
-
 }  // namespace
 }  // namespace longtail::methods
 
-// ---- LibTorch step hook (compiled into longtail_method_hooks only) -------------------------------
-#ifdef LONGTAIL_METHOD_HOOKS
+// ---- LibTorch step hook (compiled into longtail_methods_torch only, methods/CMakeLists.txt) ---
+#ifdef LONGTAIL_WITH_TORCH
 #include <torch/torch.h>
 
 #include "harness/train/step_hook.h"
@@ -160,9 +134,38 @@ class SequentialReptileHook : public train::StepHook {
   train::NamedTensors anchor_;  // θ, the start of the current inner trajectory
 };
 
-LONGTAIL_REGISTER_STEP_HOOK("sequential_reptile",
-                            [](Method& m) { return std::make_unique<SequentialReptileHook>(dynamic_cast<SequentialReptile&>(m)); });
+}  // namespace
+}  // namespace longtail::methods
+#endif  // LONGTAIL_WITH_TORCH
+
+// ---- registration (after the hook, which it names) ---------------------------------------------
+namespace longtail::methods {
+namespace {
+
+LONGTAIL_REGISTER_METHOD(MethodSpec{
+    "sequential_reptile",
+    "Lee et al. 2022, Sequential Reptile: Inter-Task Gradient Alignment for Multilingual Learning, ICLR, arXiv:2110.02600 "
+    "(Algorithm 1 reconstructed; no author code)",
+    "K inner AdamW steps from θ, language t_k ~ q per step (q = p(·;τ)); then θ ← θ + η(φ_K − θ)",
+    {{"inner_steps", OptType::Int, 1000, "K: inner steps (batches) per outer step; at most train.steps (recalled paper value, unverified)", 1,
+      1e12},
+     {"outer_lr", OptType::Float, 0.1, "η ∈ (0, 1]: outer step θ ← θ + η(φ_K − θ) (recalled paper value, unverified; 1 = no interpolation)",
+      0.0, 1.0, true},
+     {"inner_lr_scale", OptType::Float, 1.0, "inner AdamW learning rate = this × the trainer's (train.lr with its warm-up and decay)", 0.0,
+      1e6, true},
+     {"tau", OptType::Float, 1.0, "q = p(·;τ), the language distribution of the inner steps (1: proportional to size)", 0.0, 1e6, true},
+     {"single_language", OptType::Bool, true, "one language per inner batch, drawn from q (paper); false: every example drawn from q"}},
+    [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
+      return std::make_unique<SequentialReptile>(ctx, o.get_float("tau"), o.get_bool("single_language"), o.get_int("inner_steps"),
+                                                 o.get_float("outer_lr"), o.get_float("inner_lr_scale"));
+    },
+    [](const Options& o, const SuiteFacts& facts, const std::string& where) {
+      // A trajectory longer than the budget would end in a single, truncated outer step.
+      if (facts.total_steps > 0 && o.get_int("inner_steps") > facts.total_steps)
+        throw ConfigError(where + ".inner_steps", "K = " + std::to_string(o.get_int("inner_steps")) +
+                                                      " inner steps exceed the step budget (train.steps = " +
+                                                      std::to_string(facts.total_steps) + ")");
+    }}.with(LONGTAIL_STEP_HOOK(SequentialReptile, SequentialReptileHook)));
 
 }  // namespace
 }  // namespace longtail::methods
-#endif  // LONGTAIL_METHOD_HOOKS

@@ -12,12 +12,11 @@
 // N: the paper's default could not be verified from the sources we had; N = 1 (one pass, no
 // repetition) is the strict setting. Small corpora with a long budget need a larger N: the
 // method refuses a budget that exceeds N epochs of all the data and names the N that fits.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
+#include "harness/common/strcat.h"
 #include "methods/method.h"
 
 namespace longtail::methods {
@@ -49,9 +48,9 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
       for (int64_t c : ctx.train_tokens) all += N * static_cast<double>(c);
       if (budget > all)
         throw ConfigError(ctx.params_path + ".epochs",
-                          fmt::format("the budget of {:.0f} tokens (train.steps × batch_tokens) exceeds N = {} epochs of all "
-                                      "training data ({:.0f} tokens); use epochs ≥ {:.2f} or fewer steps",
-                                      budget, N, all, budget / (all / N)));
+                          str::cat("the budget of ", str::fixed(budget, 0), " tokens (train.steps × batch_tokens) exceeds N = ",
+                                   str::shortest(N), " epochs of all training data (", str::fixed(all, 0),
+                                   " tokens); use epochs ≥ ", str::fixed(budget / (all / N), 2), " or fewer steps"));
       std::vector<size_t> order(L);
       std::iota(order.begin(), order.end(), size_t{0});
       std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ctx.train_tokens[a] < ctx.train_tokens[b]; });

@@ -30,6 +30,7 @@
 #include "harness/model/transformer.h"
 #include "harness/train/step_hook.h"
 #include "harness/train/step.h"
+#include "methods/step_hook_factory.h"
 #include "methods/method.h"
 
 using namespace longtail;
@@ -117,8 +118,7 @@ void BM_MethodStep(benchmark::State& state, const MethodCase& mc, int64_t langs,
   ctx.total_steps = 100000;
   ctx.seed = 1;
   auto method = methods::make_method(mc.name, mc.params, ctx);
-  std::unique_ptr<train::StepHook> hook;
-  if (method->takes_over_step()) hook = (*train::find_step_hook(mc.name))(*method);
+  std::unique_ptr<train::StepHook> hook = methods::make_step_hook(*method);
   std::vector<train::TensorBatch> dev_batches;
   for (int64_t l = 0; l < langs; ++l) {
     train::TensorBatch b = make_batch(std::max<int64_t>(1, s.batch.src.size(0) / langs), langs, device);  // as the trainer: 1/L of a batch

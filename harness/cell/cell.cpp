@@ -71,11 +71,11 @@ bool CellRun::train() {
     // 4. Log, evaluate and checkpoint, after the update of step_.
     if (due("log_every")) metrics_.write(train_record(lr, r.grad_norm));
     if (due("dev_every")) metrics_.write(dev_record());
-    progress.update(step_, cat("loss ", fixed(r.loss, 3), " lr ", sci(lr, 2)));
+    progress.update(step_, str::cat("loss ", str::fixed(r.loss, 3), " lr ", str::sci(lr, 2)));
     const bool stop = opts_.steps_limit > 0 && step_ >= opts_.steps_limit && step_ < steps;
     if (due("checkpoint_every") || stop) save_checkpoint_now();
     if (stop) {
-      log_line("info", cat("stopped at step ", step_, " (--steps-limit); continue with --resume"));
+      log_line("info", str::cat("stopped at step ", step_, " (--steps-limit); continue with --resume"));
       return false;
     }
   }
@@ -105,7 +105,7 @@ train::StepResult CellRun::step(const train::TensorBatch& batch, const std::vect
   try {
     return train::train_step(model_, *adam_, batch, w_t, lr, sc, hook_.get(), inputs);
   } catch (const train::TrainingFailure& e) {
-    throw train::TrainingFailure(cat("step ", step_ + 1, ": ", e.what()));
+    throw train::TrainingFailure(str::cat("step ", step_ + 1, ": ", e.what()));
   }
 }
 
@@ -150,7 +150,7 @@ int run_cell(const CellOptions& opts) {
     std::filesystem::remove(opts.cell_dir + "/cell.json");  // a stale result must not outlive a new attempt
     if (!cell.run()) return 0;
     finish_report("ok");
-    log_line("info", cat("cell done: ", opts.cell_dir));
+    log_line("info", str::cat("cell done: ", opts.cell_dir));
     return 0;
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
@@ -160,11 +160,11 @@ int run_cell(const CellOptions& opts) {
   } catch (const std::exception& e) {
     reason = e.what();
   }
-  log_line("error", cat("cell failed: ", reason));
+  log_line("error", str::cat("cell failed: ", reason));
   try {
     finish_report("failed");
   } catch (const std::exception& e) {
-    log_line("error", cat("cannot write cell.json: ", e.what()));
+    log_line("error", str::cat("cannot write cell.json: ", e.what()));
   }
   return 1;
 }

@@ -35,7 +35,7 @@ Vocab read_vocab(const std::string& path) {
   if (auto it = o.find("lang_tags"); it != o.end() && it->value().is_object())
     for (const auto& kv : it->value().get_object()) r.lang_tags[std::string(kv.key())] = kv.value().to_number<int64_t>();
   for (int64_t id : {r.pad, r.unk, r.bos, r.eos})
-    if (id < 0 || id >= r.size) throw ConfigError(path, cat("special id ", id, " outside the vocabulary of ", r.size));
+    if (id < 0 || id >= r.size) throw ConfigError(path, str::cat("special id ", id, " outside the vocabulary of ", r.size));
   return r;
 }
 
@@ -44,7 +44,7 @@ namespace {
 void check_ids(const data::Shard& s, int64_t vocab_size, const std::string& file) {
   for (const auto* ids : {&s.en_ids, &s.xx_ids})
     for (int32_t id : *ids)
-      if (id < 0 || id >= vocab_size) throw TrainingFailure(cat(file, ": token id ", id, " outside the vocabulary of ", vocab_size));
+      if (id < 0 || id >= vocab_size) throw TrainingFailure(str::cat(file, ": token id ", id, " outside the vocabulary of ", vocab_size));
 }
 
 }  // namespace
@@ -62,7 +62,7 @@ std::vector<LanguageData> load_languages(const records::CellConfig& cfg, const V
     d.code = code;
     if (cfg.en_to_x()) {
       auto it = vocab.lang_tags.find(d.code);
-      if (it == vocab.lang_tags.end()) throw TrainingFailure(cat(cfg.data.vocab, ": no language tag for \"", d.code, "\""));
+      if (it == vocab.lang_tags.end()) throw TrainingFailure(str::cat(cfg.data.vocab, ": no language tag for \"", d.code, "\""));
       d.tag = it->second;
     }
     const std::string train_file = data::shard_file(cfg.data.shards, d.code, "train");
@@ -70,7 +70,7 @@ std::vector<LanguageData> load_languages(const records::CellConfig& cfg, const V
     check_ids(d.train, vocab.size, train_file);
     const auto n = static_cast<int64_t>(d.train.size());
     const int64_t m = cfg.data.train_pairs.at(code);
-    if (m > n) throw TrainingFailure(cat(train_file, ": ", n, " pairs, but the cell asks for ", m));
+    if (m > n) throw TrainingFailure(str::cat(train_file, ": ", n, " pairs, but the cell asks for ", m));
     for (int64_t row : data::subset_indices(n, m, static_cast<uint64_t>(cfg.data.subsample_seed), d.code)) {
       Pair p = training_pair(d, static_cast<size_t>(row), cfg, vocab);
       // The decoder input is as long as the target (BOS replaces the final EOS).

@@ -34,7 +34,7 @@ train::NamedTensors CellRun::checkpointed_tensors() {
 bool CellRun::resume() {
   const std::string ckpt = dir_ + "/ckpt/checkpoint.bin";
   if (!opts_.resume || !fs::exists(ckpt)) {
-    if (opts_.resume) log_line("info", cat("--resume: no checkpoint in ", dir_, ", starting from scratch"));
+    if (opts_.resume) log_line("info", str::cat("--resume: no checkpoint in ", dir_, ", starting from scratch"));
     // A checkpoint of an earlier attempt must not be resumed into this run's metrics later.
     fs::remove(ckpt);
     fs::remove_all(dir_ + "/hyp_ids");
@@ -44,7 +44,7 @@ bool CellRun::resume() {
   const auto h = train::read_checkpoint_header(ckpt);
   const std::string expected = model_signature(cfg_.model, vocab_.size);
   if (h.model_signature != expected)
-    throw train::CheckpointError(cat(ckpt, " was written for ", h.model_signature, ", config.json now says ", expected));
+    throw train::CheckpointError(str::cat(ckpt, " was written for ", h.model_signature, ", config.json now says ", expected));
   train::load_checkpoint(ckpt, checkpointed_tensors());
   batcher_->load_state(h.batcher_state);
   {
@@ -53,14 +53,14 @@ bool CellRun::resume() {
     const std::string hook_state = h.method_state.empty() ? std::string() : r.str();
     method_->load_state(method_state);
     if (hook_) hook_->load_state(hook_state);
-    else if (!hook_state.empty()) throw train::CheckpointError(cat(ckpt, ": step hook state but the method has no hook"));
+    else if (!hook_state.empty()) throw train::CheckpointError(str::cat(ckpt, ": step hook state but the method has no hook"));
   }
   stats_.load(h.trainer_state, langs_.size());
   compat::set_rng_state(torch::kCPU, h.cpu_rng);
   if (device_.is_cuda() && !h.cuda_rng.empty()) compat::set_rng_state(torch::kCUDA, h.cuda_rng);
   metrics_.truncate_to(h.metrics_offset);
   step_ = h.step;
-  log_line("info", cat("resumed ", cfg_.cell.id, " at step ", step_));
+  log_line("info", str::cat("resumed ", cfg_.cell.id, " at step ", step_));
   report["resumed_from_step"] = step_;
   return true;
 }

@@ -85,7 +85,7 @@ train::LanguageLosses CellRun::dev_batch_losses(int64_t lang, const train::StepC
       std::iota(order.begin(), order.end(), size_t{0});
       size_t first = 0;
       const auto rows = fill_batch(dev, order, first, budget);
-      if (rows.empty()) throw train::TrainingFailure(cat("method ", cfg_.method, " needs dev pairs, but ", langs_[l].code, " has none"));
+      if (rows.empty()) throw train::TrainingFailure(str::cat("method ", cfg_.method, " needs dev pairs, but ", langs_[l].code, " has none"));
       dev_batches_.push_back(train::collate(rows, std::vector<int64_t>(rows.size(), static_cast<int64_t>(l)), vocab_.pad, vocab_.bos, device_));
     }
   }
@@ -120,7 +120,7 @@ void CellRun::decode_split(const LanguageData& lang, const std::string& split) {
   const auto per_batch = static_cast<size_t>(cfg_.eval.get_int("batch_sentences"));
 
   std::vector<std::string> lines(src.size());
-  Progress progress(cat("decode ", lang.code, ".", split), n, "sentences");
+  Progress progress(str::cat("decode ", lang.code, ".", split), n, "sentences");
   for (size_t i = 0; i < order.size(); i += per_batch) {
     const size_t end = std::min(order.size(), i + per_batch);
     const size_t width = src[order[i]].size();
@@ -140,7 +140,7 @@ void CellRun::decode_split(const LanguageData& lang, const std::string& split) {
     progress.update(static_cast<int64_t>(end));
   }
   progress.finish();
-  write_lines_atomic(cat(dir_, "/hyp_ids/", lang.code, ".", split, ".txt"), lines);
+  write_lines_atomic(str::cat(dir_, "/hyp_ids/", lang.code, ".", split, ".txt"), lines);
 }
 
 void CellRun::decode_all() {
@@ -150,7 +150,7 @@ void CellRun::decode_all() {
   for (const auto& split : cfg_.eval.get_strings("splits"))
     for (const auto& lang : langs_) {
       decode_split(lang, split);
-      files.emplace_back(cat("hyp_ids/", lang.code, ".", split, ".txt"));
+      files.emplace_back(str::cat("hyp_ids/", lang.code, ".", split, ".txt"));
     }
   report["hyp_ids"] = files;
 }

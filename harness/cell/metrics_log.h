@@ -22,7 +22,7 @@ class MetricsLog {
   void truncate_to(uint64_t offset) {
     namespace fs = std::filesystem;
     const uint64_t size = fs::exists(path_) ? fs::file_size(path_) : 0;
-    if (size < offset) throw train::TrainingFailure(cat(path_, " has ", size, " bytes but the checkpoint expects at least ", offset));
+    if (size < offset) throw train::TrainingFailure(str::cat(path_, " has ", size, " bytes but the checkpoint expects at least ", offset));
     if (!fs::exists(path_)) start_fresh();
     fs::resize_file(path_, offset);
   }

@@ -4,6 +4,7 @@
 #include "harness/cell/log.h"
 #include "harness/common/hash.h"
 #include "harness/common/strcat.h"
+#include "methods/step_hook_factory.h"
 
 namespace longtail::cell {
 
@@ -36,24 +37,12 @@ void CellRun::load_data() {
     examples[d.code] = static_cast<int64_t>(d.rows.size());
     skipped[d.code] = d.skipped_long;
     if (d.skipped_long > 0)
-      log_line("info", cat(d.code, ": ", d.skipped_long, " of ", cfg_.data.train_pairs.at(d.code), " training pairs exceed max_len ",
+      log_line("info", str::cat(d.code, ": ", d.skipped_long, " of ", cfg_.data.train_pairs.at(d.code), " training pairs exceed max_len ",
                            max_len, " and are skipped"));
   }
   report["train_examples"] = examples;
   report["skipped_long_pairs"] = skipped;
 }
-
-namespace {
-
-// The method's LibTorch step, when it takes over the update.
-std::unique_ptr<train::StepHook> make_hook(const std::string& name, methods::Method& method) {
-  if (!method.takes_over_step()) return nullptr;
-  const train::StepHookFactory* factory = train::find_step_hook(name);
-  if (!factory) throw train::TrainingFailure(cat("method ", name, " takes over the optimisation step but no step hook is linked"));
-  return (*factory)(method);
-}
-
-}  // namespace
 
 void CellRun::build() {
   const auto n_langs = langs_.size();
@@ -72,7 +61,7 @@ void CellRun::build() {
   ctx.high_resource = cfg_.high_resource_flags();
   ctx.seed = static_cast<uint64_t>(cfg_.cell.seed);
   method_ = methods::make_method(cfg_.method, cfg_.method_params, ctx, dir_ + "/config.json: $.method");
-  hook_ = make_hook(cfg_.method, *method_);
+  hook_ = methods::make_step_hook(*method_);  // null unless the method takes over the step
   json::array high, low;
   for (size_t l = 0; l < n_langs; ++l) (ctx.high_resource[l] ? high : low).emplace_back(cfg_.data.languages[l]);
   report["groups"] = json::object{{"high", high}, {"low", low}};
@@ -110,7 +99,7 @@ void CellRun::build() {
   int64_t n_params = 0;
   for (const auto& p : model_->parameters()) n_params += p.numel();
   report["parameters"] = n_params;
-  log_line("info", cat("cell ", cfg_.cell.id, ": model ", cfg_.model.name, " (", n_params, " parameters), ", n_langs,
+  log_line("info", str::cat("cell ", cfg_.cell.id, ": model ", cfg_.model.name, " (", n_params, " parameters), ", n_langs,
                        " languages, device ", compat::device_name(device_), ", ", compat::precision_name(precision_)));
 }
 

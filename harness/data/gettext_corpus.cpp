@@ -391,7 +391,11 @@ PackageList read_package_list(const std::string& path) {
 std::string default_package_list_path() {
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("LONGTAIL_GETTEXT_PACKAGES"); env && *env) candidates.push_back(env);
-  // __FILE__ is this source file's absolute path in CMake builds: the list sits beside it.
+  // The list sits beside this source file (LONGTAIL_DATA_SOURCE_DIR, set by CMake: __FILE__ is
+  // relative under ccache's base_dir).
+#ifdef LONGTAIL_DATA_SOURCE_DIR
+  candidates.push_back(std::string(LONGTAIL_DATA_SOURCE_DIR) + "/gettext-packages.txt");
+#endif
   candidates.push_back((fs::path(__FILE__).parent_path() / "gettext-packages.txt").string());
   candidates.push_back("harness/data/gettext-packages.txt");
   for (const std::string& c : candidates)

@@ -137,7 +137,7 @@ StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& 
   r.loss = h[0];
   r.grad_norm = h[1];
   if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
-    throw TrainingFailure(cat("non-finite training loss (loss ", r.loss, ", gradient norm ", r.grad_norm, ")"));
+    throw TrainingFailure(str::cat("non-finite training loss (loss ", r.loss, ", gradient norm ", r.grad_norm, ")"));
   for (int64_t l = 0; l < cfg.n_langs; ++l) {
     r.lang_loss_sum.push_back(h[2 + l]);
     r.lang_tokens.push_back(h[2 + cfg.n_langs + l]);

@@ -1,30 +1,13 @@
 #include "harness/train/step_hook.h"
 
 #include <algorithm>
-#include <map>
 #include <set>
 #include <stdexcept>
 
+#include "harness/train/parameter_scope.h"
 #include "harness/train/step.h"
 
 namespace longtail::train {
-
-namespace {
-std::map<std::string, StepHookFactory>& hooks() {
-  static std::map<std::string, StepHookFactory> h;
-  return h;
-}
-}  // namespace
-
-void register_step_hook(const std::string& method_name, StepHookFactory factory) {
-  if (!hooks().emplace(method_name, std::move(factory)).second)
-    throw std::logic_error("step hook registered twice: " + method_name);
-}
-
-const StepHookFactory* find_step_hook(const std::string& method_name) {
-  auto it = hooks().find(method_name);
-  return it == hooks().end() ? nullptr : &it->second;
-}
 
 std::vector<torch::Tensor> per_language_gradients(const LanguageLosses& losses, const NamedTensors& params) {
   LanguageGradients g;
@@ -64,23 +47,13 @@ std::pair<std::string, int64_t> layer_of(const std::string& name) {
 }  // namespace
 
 NamedTensors select_parameters(const NamedTensors& params, const std::string& scope) {
-  if (scope == "all") return params;
-  int64_t last = 0;
-  std::string stack;
-  if (scope == "encoder" || scope == "decoder") {
-    stack = scope;
-  } else if (scope.rfind("last:", 0) == 0) {
-    stack = "decoder";
-    try {
-      size_t used = 0;
-      last = std::stoll(scope.substr(5), &used);
-      if (used != scope.size() - 5 || last < 1) throw std::invalid_argument("");
-    } catch (const std::exception&) {
-      throw std::invalid_argument("parameter set \"" + scope + "\": expected last:K with an integer K >= 1");
-    }
-  } else {
-    throw std::invalid_argument("unknown parameter set \"" + scope + "\" (all, encoder, decoder, last:K)");
-  }
+  const ParameterScope s = parse_parameter_scope(scope);
+  if (s.error == ParameterScope::Error::BadLast)
+    throw std::invalid_argument("parameter set \"" + scope + "\": expected last:K with an integer K >= 1");
+  if (!s.ok()) throw std::invalid_argument("unknown parameter set \"" + scope + "\" (all, encoder, decoder, last:K)");
+  if (s.stack.empty()) return params;
+  const int64_t last = s.last;
+  const std::string& stack = s.stack;
   int64_t n_layers = 0;
   for (const auto& [name, p] : params) {
     const auto [top, layer] = layer_of(name);

@@ -1,11 +1,13 @@
 // The LibTorch side of a method that takes over the optimisation step.
 //
 // The pure part of every method (methods/method.h: p_t, w_t, caps, state) is LibTorch-free so the
-// driver can list and validate it. A method whose takes_over_step() is true also registers a
-// StepHook under its name, in the same file's `#ifdef LONGTAIL_METHOD_HOOKS` section (compiled into
-// longtail_method_hooks, which longtail-cell links; methods/README.md):
+// driver can list and validate it. A method that takes over the step defines its StepHook in the
+// same file, in a section under `#ifdef LONGTAIL_WITH_TORCH` (compiled into longtail_methods_torch,
+// which longtail-cell links; methods/README.md), and names it in its one registration:
 //
-//   LONGTAIL_REGISTER_STEP_HOOK("pcgrad", [](methods::Method& m) { return std::make_unique<PCGradHook>(m); });
+//   LONGTAIL_REGISTER_METHOD(MethodSpec{"pcgrad", ...}.with(LONGTAIL_STEP_HOOK(PCGrad, PCGradHook)));
+//
+// The cell gets the hook from methods::make_step_hook(method) (methods/step_hook_factory.h).
 //
 // The trainer's step is: batch → per-language losses L_i (sums over target tokens, graph attached)
 // → [hook->backward, or Σ_i w_i L_i / N → backward] → clip → finiteness check → Adam. So a hook
@@ -39,10 +41,6 @@
 #include <vector>
 
 #include "harness/train/checkpoint.h"
-
-namespace longtail::methods {
-class Method;
-}
 
 namespace longtail::train {
 
@@ -104,9 +102,9 @@ class StepHook {
   virtual bool uses_batch_losses() const { return true; }
 };
 
-using StepHookFactory = std::function<std::unique_ptr<StepHook>(methods::Method& method)>;
-void register_step_hook(const std::string& method_name, StepHookFactory factory);
-const StepHookFactory* find_step_hook(const std::string& method_name);  // nullptr when none
+}  // namespace longtail::train
+
+namespace longtail::train {
 
 // Gradient of each language's mean token loss L_i / N_i with respect to `params`, one flat fp32
 // vector per language (undefined tensor for a language without tokens in the batch). The graph is
@@ -126,8 +124,9 @@ void set_gradients(const NamedTensors& params, const torch::Tensor& flat);
 //             stacks and the output projection, so to neither here),
 //   "last:K"  the last K decoder layers + the decoder's final layer norm (K ≥ 1; more than there
 //             are = all decoder layers).
-// methods::parameter_scope_error checks the spelling without LibTorch. Throws
-// std::invalid_argument for a bad spec or one that selects nothing.
+// The grammar is parsed by parse_parameter_scope (harness/train/parameter_scope.h, LibTorch-free,
+// also used by the suite checks). Throws std::invalid_argument for a bad spec or one that selects
+// nothing.
 NamedTensors select_parameters(const NamedTensors& params, const std::string& scope);
 // `params` minus `subset` (by name), in order.
 NamedTensors other_parameters(const NamedTensors& params, const NamedTensors& subset);
@@ -209,11 +208,3 @@ struct GradientGeometry {
 GradientGeometry gradient_geometry(const torch::Tensor& g, const std::vector<bool>& present);
 
 }  // namespace longtail::train
-
-#define LONGTAIL_REGISTER_STEP_HOOK(name, ...)                                          \
-  static const bool LONGTAIL_STEP_HOOK_CONCAT(longtail_step_hook_, __LINE__) = [] {     \
-    ::longtail::train::register_step_hook(name, __VA_ARGS__);                           \
-    return true;                                                                        \
-  }()
-#define LONGTAIL_STEP_HOOK_CONCAT_INNER(a, b) a##b
-#define LONGTAIL_STEP_HOOK_CONCAT(a, b) LONGTAIL_STEP_HOOK_CONCAT_INNER(a, b)

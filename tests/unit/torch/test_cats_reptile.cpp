@@ -10,6 +10,7 @@
 #include "cell_fixture.h"
 #include "harness/train/step_hook.h"
 #include "harness/train/step.h"
+#include "methods/step_hook_factory.h"
 #include "methods/cats.h"
 #include "methods/method.h"
 #include "tiny_cell.h"
@@ -28,10 +29,10 @@ namespace json = boost::json;
 
 namespace {
 
-std::unique_ptr<train::StepHook> hook_for(methods::Method& m, const std::string& name) {
-  const train::StepHookFactory* f = train::find_step_hook(name);
-  REQUIRE(f != nullptr);
-  return (*f)(m);
+std::unique_ptr<train::StepHook> hook_for(methods::Method& m) {
+  auto hook = methods::make_step_hook(m);
+  REQUIRE(hook != nullptr);
+  return hook;
 }
 
 // A cell's checkpoint read into fresh tensors: model, Adam and the hook's state tensors.
@@ -46,7 +47,7 @@ Loaded load_checkpoint_with_hook(const std::string& cell_dir) {
   train::Adam adam(parameters(m), {});
   methods::TrainingContext ctx{{"fr", "de", "kk"}, {40, 12, 5}, 30};
   auto mm = methods::make_method(method, cfg.at("method").at("params").as_object(), ctx);
-  auto hook = hook_for(*mm, method);
+  auto hook = hook_for(*mm);
   Loaded l;
   l.tensors = train::model_tensors(m);
   for (auto& t : adam.state()) l.tensors.push_back(t);
@@ -100,7 +101,7 @@ void hook_step(train::StepHook& hook, train::Adam& adam, const train::LanguageLo
 TEST_CASE("sequential_reptile: K inner Adam steps, then θ ← θ + η(φ_K − θ), exactly", "[methods][reptile]") {
   methods::TrainingContext ctx{{"a", "b"}, {1, 1}, 11, {}, 0, {}, "", 5};
   auto method = methods::make_method("sequential_reptile", {{"inner_steps", 4}, {"outer_lr", 0.5}, {"inner_lr_scale", 2.0}}, ctx);
-  auto hook = hook_for(*method, "sequential_reptile");
+  auto hook = hook_for(*method);
   Toy a, b;
   train::Adam adam_a(a.params(), {}), adam_b(b.params(), {});
   hook->state_tensors(adam_a.params());
@@ -173,7 +174,7 @@ TEST_CASE("sequential_reptile raises the inter-task gradient inner product over 
   // Sequential Reptile: one task per inner step drawn from q (uniform: equal sizes), K = 10, η = 0.5.
   methods::TrainingContext ctx{{"a", "b"}, {7, 7}, steps, {}, 0, {}, "", 1};
   auto method = methods::make_method("sequential_reptile", {{"inner_steps", 10}, {"outer_lr", 0.5}}, ctx);
-  auto hook = hook_for(*method, "sequential_reptile");
+  auto hook = hook_for(*method);
   Toy rep;
   train::Adam adam_r(rep.params(), {});
   hook->state_tensors(adam_r.params());
@@ -199,7 +200,7 @@ TEST_CASE("cats hook: dev gradients → Gram matrix → the pure update; α-weig
   methods::TrainingContext ctx{{"a", "b", "c"}, {30, 10, 5}, 20};
   auto method = methods::make_method(
       "cats", {{"warmup_fraction", 0.0}, {"interval", 3}, {"lr_alpha", 0.5}, {"lr_lambda", 0.1}, {"epsilon", 0.0}}, ctx);
-  auto hook = hook_for(*method, "cats");
+  auto hook = hook_for(*method);
   train::StepConfig cfg;
   cfg.n_langs = 3;
   std::vector<train::TensorBatch> dev;

@@ -12,6 +12,7 @@
 #include "cell_fixture.h"
 #include "harness/train/step_hook.h"
 #include "harness/train/step.h"
+#include "methods/step_hook_factory.h"
 #include "methods/gradient_methods.h"
 #include "methods/method.h"
 #include "tiny_cell.h"
@@ -265,7 +266,7 @@ TEST_CASE("surgery with nothing to resolve is the ordinary step; subsets keep th
     cfg.n_langs = L;
     const auto weights = torch::tensor({1.0f, 2.0f, 0.5f});
     auto method = make(c.method, c.params, L);
-    auto hook = (*train::find_step_hook(c.method))(*method);
+    auto hook = methods::make_step_hook(*method);
     train::LanguageGradients buffer;
     for (int step = 0; step < 2; ++step) {
       const auto batch = mixed_batch(c.per_lang, V, 20 + static_cast<uint64_t>(step));

@@ -11,6 +11,7 @@
 #include "cell_fixture.h"
 #include "harness/train/step_hook.h"
 #include "harness/train/step.h"
+#include "methods/step_hook_factory.h"
 #include "methods/method.h"
 #include "tiny_cell.h"
 #include "catch_torch.h"  // last: see there
@@ -60,7 +61,6 @@ class GradientSumProbe : public methods::Method {
     std::istringstream in(s);
     in >> steps_ >> examples_;
   }
-  bool takes_over_step() const override { return true; }
   int64_t steps_ = 0, examples_ = 0;
 
  private:
@@ -71,6 +71,8 @@ class GradientSumProbe : public methods::Method {
 // ∇(Σ_i w_i L_i / N) = Σ_i w_i (N_i / N) ∇(L_i / N_i).
 class GradientSumHook : public train::StepHook {
  public:
+  GradientSumHook() = default;
+  explicit GradientSumHook(GradientSumProbe&) {}  // as its registration builds it
   torch::Tensor backward(const train::StepInputs& in) override {
     const auto grads = train::per_language_gradients(*in.losses, *in.params);
     const auto tokens = in.losses->tokens.detach().to(torch::kDouble);
@@ -92,19 +94,20 @@ class GradientSumHook : public train::StepHook {
 
 LONGTAIL_REGISTER_METHOD(methods::MethodSpec{
     "test_gradient_sum", "test only", "Σ_i w_i (N_i/N) ∇(L_i/N_i) through a step hook", {},
-    [](const Options&, const methods::TrainingContext& ctx) { return std::make_unique<GradientSumProbe>(ctx); }});
-LONGTAIL_REGISTER_STEP_HOOK("test_gradient_sum", [](methods::Method&) { return std::make_unique<GradientSumHook>(); });
+    [](const Options&, const methods::TrainingContext& ctx) {
+      return std::make_unique<GradientSumProbe>(ctx);
+    }}.with(LONGTAIL_STEP_HOOK(GradientSumProbe, GradientSumHook)));
 
 class NeedsHook : public methods::FixedSampling {
  public:
   using FixedSampling::FixedSampling;
-  bool takes_over_step() const override { return true; }
 };
+// Takes over the step, its hook declared but not linked (what LONGTAIL_STEP_HOOK is without LibTorch).
 LONGTAIL_REGISTER_METHOD(methods::MethodSpec{
     "test_without_hook", "test only", "takes over the step but links no hook", {},
     [](const Options&, const methods::TrainingContext& ctx) {
       return std::make_unique<NeedsHook>(methods::temperature_distribution(ctx.train_pairs, 1.0));
-    }});
+    }}.with(methods::StepHookSlot{true, nullptr, &typeid(NeedsHook)}));
 
 }  // namespace
 
@@ -291,8 +294,9 @@ TEST_CASE("step hook: per-language gradients rebuild the default update", "[meth
   CHECK(std::isnan(rd.lang_grad_norm[2]));
 
   // A method that takes over the step without a linked hook fails the cell clearly.
-  CHECK(train::find_step_hook("test_gradient_sum") != nullptr);
-  CHECK(train::find_step_hook("cooldown") == nullptr);
+  methods::TrainingContext hook_ctx{{"a", "b"}, {3, 1}, 5};
+  CHECK(methods::make_step_hook(*make_method("test_gradient_sum", {}, hook_ctx)) != nullptr);
+  CHECK(methods::make_step_hook(*make_method("cooldown", {}, hook_ctx)) == nullptr);
   CellSpec spec;
   spec.method = "test_without_hook";
   spec.method_params = {};

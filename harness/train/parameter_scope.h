@@ -1,0 +1,29 @@
+// The parameter sets that per-language gradients are taken over (a method's `params`,
+// train.grad_cosine_params): one grammar, parsed here without LibTorch for the suite checks and
+// for train::select_parameters (harness/train/step_hook.h), which applies it to a model.
+//   "all"      every parameter,
+//   "encoder"  encoder layers + the encoder's final layer norm,
+//   "decoder"  decoder layers + the decoder's final layer norm,
+//   "last:K"   the last K decoder layers + the decoder's final layer norm (K an integer ≥ 1 of at
+//              most 6 digits).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace longtail::train {
+
+struct ParameterScope {
+  enum class Error { None, BadLast, Unknown };  // BadLast: "last:" without a valid K
+  Error error = Error::None;
+  std::string stack;  // "" (all), "encoder" or "decoder"
+  int64_t last = 0;   // last:K: K (stack "decoder"); 0 = the whole stack
+  bool ok() const { return error == Error::None; }
+};
+
+ParameterScope parse_parameter_scope(const std::string& spec);
+
+// The problem with a spelling, for the suite checks ("expected ..., got \"spec\""); "" when valid.
+std::string parameter_scope_error(const std::string& spec);
+
+}  // namespace longtail::train
