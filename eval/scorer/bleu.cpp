@@ -370,27 +370,8 @@ std::vector<BleuStats> Bleu::corpus_stats_systems(const std::vector<std::vector<
   return totals;
 }
 
-std::vector<BleuScore> Bleu::corpus_score_systems(const std::vector<std::vector<std::string>>& systems,
-                                                  const std::vector<std::vector<std::string>>& ref_streams) const {
-  for (const auto& system : systems)
-    if (system.empty()) throw std::invalid_argument("cannot score an empty corpus");
-  std::vector<BleuScore> scores;
-  for (const BleuStats& st : corpus_stats_systems(systems, ref_streams)) scores.push_back(score_from_stats(st));
-  return scores;
-}
-
 BleuScore Bleu::score_from_stats(const BleuStats& stats) const {
   return compute_bleu(stats, options_.smooth_method, options_.smooth_value, options_.effective_order);
-}
-
-BleuScore Bleu::corpus_score(const std::vector<std::string>& hyps,
-                             const std::vector<std::vector<std::string>>& ref_streams) const {
-  if (hyps.empty()) throw std::invalid_argument("cannot score an empty corpus");
-  return score_from_stats(corpus_stats(hyps, ref_streams));
-}
-
-BleuScore Bleu::sentence_score(std::string_view hyp, const std::vector<std::string_view>& refs) const {
-  return score_from_stats(segment_stats(hyp, refs));
 }
 
 Signature Bleu::signature(int num_refs) const {

@@ -77,7 +77,7 @@ struct BleuScore {
   std::string format(int width = 2, const std::string& signature = "", bool score_only = false) const;
 };
 
-class Bleu {
+class Bleu : public CorpusScoring<Bleu, BleuScore> {
  public:
   // Throws std::invalid_argument for an unknown tokenizer or max_ngram_order < 1.
   explicit Bleu(BleuOptions options = {});
@@ -103,15 +103,11 @@ class Bleu {
   // with `references=`). Invalid UTF-8 names the system ("system 2 hypothesis line 7").
   std::vector<BleuStats> corpus_stats_systems(const std::vector<std::vector<std::string>>& systems,
                                               const std::vector<std::vector<std::string>>& ref_streams) const;
-  std::vector<BleuScore> corpus_score_systems(const std::vector<std::vector<std::string>>& systems,
-                                              const std::vector<std::vector<std::string>>& ref_streams) const;
 
   BleuScore score_from_stats(const BleuStats& stats) const;
-  BleuScore corpus_score(const std::vector<std::string>& hyps,
-                         const std::vector<std::vector<std::string>>& ref_streams) const;
-  // Sentence BLEU is the corpus formula on one segment (sacreBLEU's sentence_score); note that
-  // sacreBLEU's sentence-level users usually turn effective_order on.
-  BleuScore sentence_score(std::string_view hyp, const std::vector<std::string_view>& refs) const;
+  // corpus_score, sentence_score, corpus_score_systems: CorpusScoring (metric.h). Sentence BLEU is
+  // the corpus formula on one segment; sacreBLEU's sentence-level users usually turn
+  // effective_order on.
 
   // nrefs:N|case:..|eff:..|tok:..|smooth:..|version:2.6.0 (num_refs < 0 prints nrefs:var).
   Signature signature(int num_refs) const;

@@ -383,15 +383,6 @@ std::vector<ChrfStats> Chrf::corpus_stats_systems(const std::vector<std::vector<
   return totals;
 }
 
-std::vector<ChrfScore> Chrf::corpus_score_systems(const std::vector<std::vector<std::string>>& systems,
-                                                  const std::vector<std::vector<std::string>>& ref_streams) const {
-  for (const auto& system : systems)
-    if (system.empty()) throw std::invalid_argument("cannot score an empty corpus");
-  std::vector<ChrfScore> scores;
-  for (const ChrfStats& st : corpus_stats_systems(systems, ref_streams)) scores.push_back(score_from_stats(st));
-  return scores;
-}
-
 ChrfScore Chrf::score_from_stats(const ChrfStats& stats) const {
   ChrfScore s;
   s.name = name();
@@ -400,16 +391,6 @@ ChrfScore Chrf::score_from_stats(const ChrfStats& stats) const {
   s.word_order = options_.word_order;
   s.beta = options_.beta;
   return s;
-}
-
-ChrfScore Chrf::corpus_score(const std::vector<std::string>& hyps,
-                             const std::vector<std::vector<std::string>>& ref_streams) const {
-  if (hyps.empty()) throw std::invalid_argument("cannot score an empty corpus");
-  return score_from_stats(corpus_stats(hyps, ref_streams));
-}
-
-ChrfScore Chrf::sentence_score(std::string_view hyp, const std::vector<std::string_view>& refs) const {
-  return score_from_stats(segment_stats(hyp, refs));
 }
 
 Signature Chrf::signature(int num_refs) const {

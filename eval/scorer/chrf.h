@@ -56,7 +56,7 @@ struct ChrfScore {
   std::string format(int width = 2, const std::string& signature = "", bool score_only = false) const;
 };
 
-class Chrf {
+class Chrf : public CorpusScoring<Chrf, ChrfScore> {
  public:
   // Throws std::invalid_argument for char_order < 0, word_order < 0, both 0, or beta < 0.
   explicit Chrf(ChrfOptions options = {});
@@ -80,15 +80,11 @@ class Chrf {
   // once for all systems (as sacreBLEU's CLI caches them with `references=`).
   std::vector<ChrfStats> corpus_stats_systems(const std::vector<std::vector<std::string>>& systems,
                                               const std::vector<std::vector<std::string>>& ref_streams) const;
-  std::vector<ChrfScore> corpus_score_systems(const std::vector<std::vector<std::string>>& systems,
-                                              const std::vector<std::vector<std::string>>& ref_streams) const;
 
   // sacreBLEU's _compute_f_score on (summed) statistics, in percent.
   double f_score(const ChrfStats& stats) const;
   ChrfScore score_from_stats(const ChrfStats& stats) const;
-  ChrfScore corpus_score(const std::vector<std::string>& hyps,
-                         const std::vector<std::vector<std::string>>& ref_streams) const;
-  ChrfScore sentence_score(std::string_view hyp, const std::vector<std::string_view>& refs) const;
+  // corpus_score, sentence_score: CorpusScoring (metric.h).
 
   // nrefs:N|case:..|eff:..|nc:..|nw:..|space:..|version:2.6.0
   Signature signature(int num_refs) const;

@@ -1,5 +1,6 @@
 // Pieces shared by the metrics: sacreBLEU's signature strings and score lines
-// (`sacrebleu/metrics/base.py`: Signature.format, Score.format).
+// (`sacrebleu/metrics/base.py`: Signature.format, Score.format), and the scoring entry points every
+// metric derives from its statistics (Metric.corpus_score / sentence_score).
 #pragma once
 
 #include <cstdio>
@@ -108,5 +109,36 @@ auto checked_corpus_segment_stats(const char* metric, const std::vector<std::str
   }
   return out;
 }
+
+// The scoring façade of a metric M with score type Score, from M's statistics functions
+// (segment_stats, corpus_stats, corpus_stats_systems, score_from_stats): what sacreBLEU's Metric
+// base class does for BLEU, chrF and TER alike. M derives from CorpusScoring<M, Score>.
+template <class M, class Score>
+class CorpusScoring {
+ public:
+  // The corpus score of hyps against the reference streams (ref_streams[k][i]: the k-th reference
+  // of segment i). Throws std::invalid_argument on an empty corpus.
+  Score corpus_score(const std::vector<std::string>& hyps, const std::vector<std::vector<std::string>>& ref_streams) const {
+    if (hyps.empty()) throw std::invalid_argument("cannot score an empty corpus");
+    return self().score_from_stats(self().corpus_stats(hyps, ref_streams));
+  }
+  // The corpus formula on one segment (sacreBLEU's sentence_score).
+  Score sentence_score(std::string_view hyp, const std::vector<std::string_view>& refs) const {
+    return self().score_from_stats(self().segment_stats(hyp, refs));
+  }
+  // One score per system against the same references (M::corpus_stats_systems), each equal to
+  // corpus_score() of that system alone.
+  std::vector<Score> corpus_score_systems(const std::vector<std::vector<std::string>>& systems,
+                                          const std::vector<std::vector<std::string>>& ref_streams) const {
+    for (const auto& system : systems)
+      if (system.empty()) throw std::invalid_argument("cannot score an empty corpus");
+    std::vector<Score> scores;
+    for (const auto& st : self().corpus_stats_systems(systems, ref_streams)) scores.push_back(self().score_from_stats(st));
+    return scores;
+  }
+
+ private:
+  const M& self() const { return static_cast<const M&>(*this); }
+};
 
 }  // namespace longtail::eval

@@ -813,16 +813,6 @@ TerScore Ter::score_from_stats(const TerStats& stats) const {
   return s;
 }
 
-TerScore Ter::corpus_score(const std::vector<std::string>& hyps,
-                           const std::vector<std::vector<std::string>>& ref_streams) const {
-  if (hyps.empty()) throw std::invalid_argument("cannot score an empty corpus");
-  return score_from_stats(corpus_stats(hyps, ref_streams));
-}
-
-TerScore Ter::sentence_score(std::string_view hyp, const std::vector<std::string_view>& refs) const {
-  return score_from_stats(segment_stats(hyp, refs));
-}
-
 Signature Ter::signature(int num_refs) const {
   Signature sig(num_refs);
   sig.add("case", "c", std::string(options_.case_sensitive ? "mixed" : "lc"))

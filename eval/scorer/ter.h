@@ -96,7 +96,7 @@ class TranslationEditRate {
 // Convenience on words (interned here; words are equal iff their bytes are).
 TerEdits translation_edit_rate(const std::vector<std::string_view>& hyp, const std::vector<std::string_view>& ref);
 
-class Ter {
+class Ter : public CorpusScoring<Ter, TerScore> {
  public:
   explicit Ter(TerOptions options = {}) : options_(options), tokenizer_(options) {}
 
@@ -117,9 +117,7 @@ class Ter {
   // sacreBLEU's _compute_score_from_stats: 100 * edits / ref_length; if ref_length is 0, 100 when
   // there are edits, else 0.
   TerScore score_from_stats(const TerStats& stats) const;
-  TerScore corpus_score(const std::vector<std::string>& hyps,
-                        const std::vector<std::vector<std::string>>& ref_streams) const;
-  TerScore sentence_score(std::string_view hyp, const std::vector<std::string_view>& refs) const;
+  // corpus_score, sentence_score: CorpusScoring (metric.h).
 
   // nrefs:N|case:lc|tok:tercom|norm:no|punct:yes|asian:no|version:2.6.0
   Signature signature(int num_refs) const;
