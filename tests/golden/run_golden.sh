@@ -4,6 +4,9 @@
 # scores, dev losses, diagnostics, metrics.jsonl and every part of the final checkpoints — must
 # equal, bit for bit, what was recorded in tests/data/golden/cells.json. A change of behaviour
 # anywhere from data preparation to scoring shows up here.
+# Then a checkpoint written before longtail's layered restructure (checkpoint version 1: the PCGrad
+# cell of this suite stopped at step 50, tests/data/golden/v1-pcgrad-step50) is resumed by this
+# build and must reach the recorded end state bit for bit.
 # Usage: run_golden.sh BUILD_DIR SOURCE_TESTS_DIR [--record]
 #   --record rewrites tests/data/golden/cells.json (only for a deliberate change of behaviour).
 set -euo pipefail
@@ -65,4 +68,26 @@ if problems:
     print("GOLDEN FAILED: the run differs from tests/data/golden/cells.json:", *problems[:40], sep="\n  ")
     sys.exit(1)
 print(f"golden: {len(got)} cells identical to the recording")
+PY
+
+resume=$work/v1-resume
+mkdir -p "$resume/ckpt"
+cp "$work/run/synthetic/natural/pcgrad/seed7/config.json" "$resume/"
+cp "$tests/data/golden/v1-pcgrad-step50/checkpoint.bin" "$resume/ckpt/"
+cp "$tests/data/golden/v1-pcgrad-step50/metrics.jsonl" "$resume/"
+"$build/longtail-cell" "$resume" --resume > "$work/resume.txt" 2>&1 \
+  || { tail -20 "$work/resume.txt"; echo "GOLDEN FAILED: a version-1 checkpoint does not resume" >&2; exit 1; }
+grep -q "resumed synthetic/natural/pcgrad/seed7 at step 50" "$work/resume.txt" \
+  || { tail -20 "$work/resume.txt"; echo "GOLDEN FAILED: the cell did not resume from the version-1 checkpoint" >&2; exit 1; }
+python3 - "$golden" "$resume" "$tests/golden" <<'PY'
+import json, os, sys
+sys.path.insert(0, sys.argv[3])
+import digest
+want = json.load(open(sys.argv[1]))["synthetic/natural/pcgrad/seed7"]
+cell = sys.argv[2]
+if digest.checkpoint_digest(os.path.join(cell, "ckpt", "checkpoint.bin")) != want["checkpoint"]:
+    sys.exit("GOLDEN FAILED: resumed from the version-1 checkpoint, the final checkpoint differs from the recording")
+if digest.metrics_digest(os.path.join(cell, "metrics.jsonl")) != want["metrics"]:
+    sys.exit("GOLDEN FAILED: resumed from the version-1 checkpoint, metrics.jsonl differs from the recording")
+print("golden: a version-1 checkpoint resumes to the recorded end state")
 PY
