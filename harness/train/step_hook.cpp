@@ -4,8 +4,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "harness/model/transformer.h"
+#include "harness/train/collate.h"
 #include "harness/train/parameter_scope.h"
-#include "harness/train/step.h"
 
 namespace longtail::train {
 
