@@ -32,6 +32,7 @@ json::object cell_entry(const records::CellResult& r, const std::string& file) {
   json::object cell{{"dataset", r.dataset}, {"imbalance", r.imbalance}, {"method", r.method},
                     {"seed", r.seed}, {"status", r.ok ? "ok" : "failed"}};
   if (!r.ok) cell["reason"] = r.reason;
+  if (!r.stale.empty()) cell["stale"] = json::value_from(r.stale);
   json::object langs;
   if (r.ok) {
     if (!r.config) throw ConfigError(file + ": $", "missing key \"config\" (the cell's configuration names its resource groups)");
@@ -125,11 +126,14 @@ std::string format_table(const json::object& report) {
   std::map<std::string, std::map<std::string, std::map<std::string, std::vector<double>>>> bleu;
   std::map<std::string, std::map<std::string, int64_t>> natural;
   std::map<std::string, std::map<std::string, std::string>> group;
-  std::vector<std::string> failures;
+  std::vector<std::string> failures, stale;
   for (const auto& cv : report.at("cells").as_array()) {
     const auto& c = cv.as_object();
     std::string ds(c.at("dataset").as_string());
     std::string col = fmt::format("{}/{}", c.at("imbalance").as_string(), c.at("method").as_string());
+    if (const auto* why = c.if_contains("stale"))
+      stale.push_back(fmt::format("{}/{}/seed{}: {}", ds, col, c.at("seed").to_number<int64_t>(),
+                                  fmt::join(json::value_to<std::vector<std::string>>(*why), "; ")));
     if (c.at("status") != "ok") {
       failures.push_back(fmt::format("{}/{}/seed{}: {}", ds, col, c.at("seed").to_number<int64_t>(),
                                      c.contains("reason") ? std::string(c.at("reason").as_string()) : "failed"));
@@ -180,6 +184,10 @@ std::string format_table(const json::object& report) {
       }
       out += "\n";
     }
+  }
+  if (!stale.empty()) {
+    out += "\nstale cells (kept with --keep-stale; their results no longer answer the suite):\n";
+    for (const auto& f : stale) out += "  " + f + "\n";
   }
   if (!failures.empty()) {
     out += "\nfailed cells:\n";

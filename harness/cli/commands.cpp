@@ -39,6 +39,11 @@ void add_run_command(CLI::App& app) {
   run->add_option("--only", opt->only,
                   "run only matching cells: a glob over the cell id (\"*/exponential/*\") or "
                   "key=value[,key=value] with key dataset|imbalance|method|seed; repeatable");
+  run->add_flag("--allow-other-version", opt->allow_other_version,
+                "count results made by another longtail version or commit as complete (the configuration and data "
+                "must still match)");
+  run->add_flag("--keep-stale", opt->keep_stale,
+                "keep results that no longer answer the suite instead of re-running them; the report marks them stale");
   auto quiet = std::make_shared<bool>(false);
   run->add_flag("--quiet", *quiet, "do not copy the cells' logs to the terminal");
   run->footer("\nSuite file reference (every key, type, default):\n\n" + grid::suite_reference());

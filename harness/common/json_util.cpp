@@ -86,6 +86,28 @@ std::string pretty_json(const json::value& v) {
   return os.str();
 }
 
+std::vector<std::string> json_differences(const json::value& before, const json::value& now, const std::string& path) {
+  if (before.is_number() && now.is_number() && before.to_number<double>() == now.to_number<double>()) return {};
+  if (before.is_object() && now.is_object()) {
+    std::vector<std::string> out;
+    const auto& a = before.get_object();
+    const auto& b = now.get_object();
+    for (const auto& kv : a) {
+      const std::string p = path + "." + std::string(kv.key());
+      if (const auto* other = b.if_contains(kv.key())) {
+        for (auto& d : json_differences(kv.value(), *other, p)) out.push_back(std::move(d));
+      } else {
+        out.push_back(p + ": removed");
+      }
+    }
+    for (const auto& kv : b)
+      if (!a.contains(kv.key())) out.push_back(path + "." + std::string(kv.key()) + ": added " + json::serialize(kv.value()));
+    return out;
+  }
+  if (before == now) return {};
+  return {path + ": " + json::serialize(before) + " → " + json::serialize(now)};
+}
+
 void write_json_file(const std::string& path, const json::value& v) { write_file_atomic(path, pretty_json(v)); }
 
 }  // namespace longtail

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 #include <string>
+#include <vector>
 
 namespace longtail {
 
@@ -14,6 +15,11 @@ std::string pretty_json(const boost::json::value& v);
 
 // Writes pretty JSON to `path` through a temporary file and rename.
 void write_json_file(const std::string& path, const boost::json::value& v);
+
+// Where two JSON values differ, one line each: "$.train.steps: 60 → 80", "$.x: added 3",
+// "$.y: removed". Numbers compare by value (1 and 1.0 are equal).
+std::vector<std::string> json_differences(const boost::json::value& before, const boost::json::value& now,
+                                          const std::string& path = "$");
 
 // Numbers as double whatever their JSON kind (int64, uint64, double). Throws on non-numbers.
 double json_number(const boost::json::value& v);

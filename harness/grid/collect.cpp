@@ -72,7 +72,7 @@ records::CellResult collect_result(const records::CellConfig& config, const Prep
   r.longtail_version = longtail_version();
   r.git_commit = git_commit();
   r.corpus_fingerprint = p.data.corpus.fingerprint;
-  r.vocab_sha256 = std::string(read_json_file(p.vocab_dir + "/vocab.json").as_object().at("sha256").as_string());
+  r.vocab_sha256 = p.vocab_sha256;
   r.config = config;
   try {
     if (!launched.ok()) throw std::runtime_error(failure_reason(dir, launched));

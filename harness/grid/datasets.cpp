@@ -147,6 +147,7 @@ PreparedData prepare_data(const Suite& suite, const DatasetSpec& ds, const std::
   for (const auto& im : suite.imbalances) p.sizes[im.label] = profile_sizes(im, p.data);
   p.vocab_dir = prepare_vocab(suite, p.data, log_dir);
   p.shard_dir = p.vocab_dir + "/shards";
+  p.vocab_sha256 = std::string(read_json_file(p.vocab_dir + "/vocab.json").as_object().at("sha256").as_string());
   return p;
 }
 

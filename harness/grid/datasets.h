@@ -29,6 +29,7 @@ std::map<std::string, int64_t> profile_sizes(const ImbalanceSpec& im, const Prep
 struct PreparedData {
   PreparedDataset data;
   std::string vocab_dir, shard_dir;
+  std::string vocab_sha256;  // of the SentencePiece model (vocab.json "sha256")
   std::map<std::string, std::map<std::string, int64_t>> sizes;  // by imbalance label
 };
 

@@ -1,6 +1,7 @@
 // Running a suite: prepare each dataset (corpus, vocabulary, shards; cached), then for every
 // pending cell: plan its configuration (config.json), launch it (launcher.h), collect its result
-// (collect.h, result.json).
+// (collect.h, result.json). A cell with a result is complete only while that result answers what
+// the suite asks now (completeness.h); a run directory belongs to one suite (<out>/run.json).
 #pragma once
 
 #include <string>
@@ -18,6 +19,8 @@ struct SuiteRunOptions {
   bool dry_run = false;
   bool echo = true;                  // copy the cells' logs to stderr
   bool rerun_failed = true;          // failed cells are retried on a re-run
+  bool allow_other_version = false;  // a result from other code still counts as complete
+  bool keep_stale = false;           // keep results that no longer answer the suite (marked stale) instead of re-running
 };
 
 // Returns the process exit code: 0 when every selected cell is complete, 1 when some failed.

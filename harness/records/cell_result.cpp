@@ -99,6 +99,7 @@ json::object to_json(const CellResult& r) {
   o["status"] = r.ok ? "ok" : "failed";
   if (!r.ok) o["reason"] = r.reason;
   o["wall_time_s"] = r.wall_time_s;
+  if (!r.stale.empty()) o["stale"] = json::value_from(r.stale);
   if (r.config) o["config"] = to_json(*r.config);
   return o;
 }
@@ -133,6 +134,7 @@ CellResult cell_result_from_json(const json::value& v, const std::string& where)
   }
   if (o.contains("steps")) r.training = training_figures_from_json(o, where, "train_wall_s");
   r.wall_time_s = get_number(o, "wall_time_s", where, 0.0);
+  if (o.contains("stale")) r.stale = need_strings(o, "stale", where);
   if (o.contains("config")) r.config = cell_config_from_json(need(o, "config", where), where + ".config");
   return r;
 }

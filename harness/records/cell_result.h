@@ -58,6 +58,9 @@ struct CellResult {
   boost::json::object scorer;                                     // {bleu, chrf}: sacreBLEU signatures
   std::optional<TrainingFigures> training;
   double wall_time_s = 0;  // launch to result, as the driver saw it
+  // Why the result no longer answers its suite, when a run kept it anyway (longtail run
+  // --keep-stale); empty for a current result.
+  std::vector<std::string> stale;
   std::optional<CellConfig> config;
 
   const LanguageResult* language(const std::string& code) const;

@@ -6,6 +6,7 @@
 
 #include "harness/common/json_util.h"
 #include "harness/grid/collect.h"
+#include "harness/grid/completeness.h"
 #include "harness/grid/launcher.h"
 #include "harness/grid/planner.h"
 #include "suite_test_util.h"
@@ -26,7 +27,7 @@ grid::PreparedData prepared(const fs::path& root) {
   p.vocab_dir = (root / "vocab").string();
   p.shard_dir = p.vocab_dir + "/shards";
   fs::create_directories(p.vocab_dir);
-  write_json_file(p.vocab_dir + "/vocab.json", json::object{{"sha256", "5ha256"}});
+  p.vocab_sha256 = "5ha256";
   return p;
 }
 
@@ -92,5 +93,60 @@ TEST_CASE("the planner resolves a cell's configuration; the collector records a 
     const auto r = grid::collect_result(cfg, p, dir, launched, false);
     CHECK_FALSE(r.ok);
     CHECK(r.reason == "step 3: non-finite training loss");
+  }
+}
+
+TEST_CASE("json_differences names each changed path with both values", "[grid][stale]") {
+  const json::value a = json::parse(R"({"train": {"steps": 60, "lr": 0.001}, "m": {"tau": 5}, "gone": 1, "list": [1, 2]})");
+  const json::value b = json::parse(R"({"train": {"steps": 80, "lr": 0.001}, "m": {"tau": 5.0}, "new": true, "list": [1, 3]})");
+  const auto d = json_differences(a, b);
+  CHECK(d == std::vector<std::string>{"$.train.steps: 60 → 80", "$.gone: removed", "$.list: [1,2] → [1,3]", "$.new: added true"});
+  CHECK(json_differences(a, a).empty());
+}
+
+TEST_CASE("a finished cell is complete only while its result answers the suite", "[grid][stale]") {
+  const fs::path root = fs::temp_directory_path() / "longtail-test-grid-stale";
+  fs::remove_all(root);
+  const auto p = prepared(root);
+  auto suite_with = [&](const std::string& methods, int steps) {
+    return grid::load_suite(test::write_method_suite("longtail-test-grid-stale-suite", "s.json", methods, steps));
+  };
+  const auto suite = suite_with(R"([{"name": "temperature", "params": {"tau": 5}}])", 60);
+  const auto cell = grid::plan_cells(suite)[0];
+  records::CellResult r;
+  r.ok = true;
+  r.config = grid::cell_config(suite, cell, p);
+  r.longtail_version = "0.1.0", r.git_commit = "aaa", r.corpus_fingerprint = "f1ngerprint", r.vocab_sha256 = "5ha256";
+  const grid::Provenance now{"0.1.0", "aaa", "f1ngerprint", "5ha256"};
+
+  CHECK(grid::stale_reasons(r, grid::cell_config(suite, cell, p), now, false).empty());
+  SECTION("the budget changed") {
+    const auto s2 = suite_with(R"([{"name": "temperature", "params": {"tau": 5}}])", 80);
+    CHECK(grid::stale_reasons(r, grid::cell_config(s2, grid::plan_cells(s2)[0], p), now, false) ==
+          std::vector<std::string>{"$.train.steps: 60 → 80"});
+  }
+  SECTION("a hyper-parameter changed") {
+    const auto s2 = suite_with(R"([{"name": "temperature", "params": {"tau": 1}}])", 60);
+    CHECK(grid::stale_reasons(r, grid::cell_config(s2, grid::plan_cells(s2)[0], p), now, false) ==
+          std::vector<std::string>{"$.method.params.tau: 5 → 1"});
+  }
+  SECTION("other code, unless allowed") {
+    const grid::Provenance later{"0.1.0", "bbb", "f1ngerprint", "5ha256"};
+    CHECK(grid::stale_reasons(r, *r.config, later, false) == std::vector<std::string>{"commit: aaa → bbb"});
+    CHECK(grid::stale_reasons(r, *r.config, later, true).empty());
+  }
+  SECTION("other data") {
+    const grid::Provenance other{"0.1.0", "aaa", "0ther", "5ha256"};
+    CHECK(grid::stale_reasons(r, *r.config, other, true) == std::vector<std::string>{"corpus fingerprint: f1ngerprint → 0ther"});
+  }
+  SECTION("the same data in another cache is no change") {
+    records::CellConfig moved = *r.config;
+    moved.data.shards = "/elsewhere/shards", moved.data.vocab = "/elsewhere/vocab.json", moved.data.corpus = "/elsewhere";
+    CHECK(grid::stale_reasons(r, moved, now, false).empty());
+  }
+  SECTION("a result without its configuration") {
+    records::CellResult bare = r;
+    bare.config.reset();
+    CHECK(grid::stale_reasons(bare, *r.config, now, false) == std::vector<std::string>{"no recorded configuration"});
   }
 }

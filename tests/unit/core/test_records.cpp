@@ -188,7 +188,8 @@ TEST_CASE("result.json has exactly the keys docs/report-schema.md documents", "[
   const auto documented = table_keys(doc, "## `result.json`");
   records::CellResult failed = sample_result();
   failed.ok = false, failed.reason = "x", failed.training.reset(), failed.languages.clear();
-  // A finished cell's keys and a failed cell's together are the documented ones.
+  failed.stale = {"$.train.steps: 60 → 80"};
+  // A finished cell's keys and a failed (here also stale) cell's together are the documented ones.
   auto written = keys_of(to_json(sample_result()));
   for (const auto& k : keys_of(to_json(failed))) written.insert(k);
   CHECK(written == documented);
