@@ -6,6 +6,7 @@
 
 #include "harness/cell/cell_run.h"
 #include "harness/cell/log.h"
+#include "harness/common/file_lock.h"
 #include "harness/common/json_util.h"
 #include "harness/common/progress.h"
 #include "harness/common/strcat.h"
@@ -132,6 +133,14 @@ std::vector<double> CellRun::training_rows() const {
 }
 
 int run_cell(const CellOptions& opts) {
+  // One process per cell directory, for the whole run: a second one stops before touching anything.
+  std::unique_ptr<FileLock> lock;
+  try {
+    lock = std::make_unique<FileLock>(opts.cell_dir + "/.lock", "longtail-cell " + opts.cell_dir);
+  } catch (const std::exception& e) {
+    log_line("error", e.what());
+    return kCellBusy;
+  }
   const auto start = Clock::now();
   CellRun cell(opts);
   std::string reason;

@@ -14,8 +14,12 @@ struct CellOptions {
   int64_t steps_limit = 0;  // > 0: stop with a checkpoint once this many steps are done (no cell.json)
 };
 
+// Exit code of a cell whose directory another process holds (nothing was touched).
+constexpr int kCellBusy = 75;
+
 // Runs the cell and returns the process exit code: 0 when it finished (or stopped at
-// steps_limit), 1 when it failed; a failure writes cell.json with status "failed" and the reason.
+// steps_limit), 1 when it failed (cell.json has status "failed" and the reason), kCellBusy when
+// another process holds the cell directory.
 int run_cell(const CellOptions& opts);
 
 }  // namespace longtail::cell

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "longtail-cell: train one grid cell from CELL_DIR/config.json and decode its dev/test sets.\n"
       "Writes metrics.jsonl, ckpt/checkpoint.bin, hyp_ids/<lang>.<split>.txt and cell.json into CELL_DIR.\n"
-      "Exit code 0 on success, 1 when the cell failed (cell.json has status \"failed\" and the reason)."};
+      "Exit code 0 on success, 1 when the cell failed (cell.json has status \"failed\" and the reason), 75 when\n"
+      "another process holds CELL_DIR (nothing is touched then)."};
   longtail::cell::CellOptions opts;
   app.add_option("CELL_DIR", opts.cell_dir, "cell directory holding config.json")->required()->check(CLI::ExistingDirectory);
   app.add_flag("--resume", opts.resume, "continue from CELL_DIR/ckpt/checkpoint.bin (from scratch when there is none)");

@@ -22,6 +22,8 @@ std::string failure_reason(const std::string& cell_dir, const ProcessResult& r) 
       return std::string(reason->as_string());
   } catch (const std::exception&) {
   }
+  if (!r.signaled && r.exit_code == 75)  // cell::kCellBusy
+    return "the cell directory is in use by another longtail-cell (" + cell_dir + "/log.txt names it)";
   return "longtail-cell " + r.describe();
 }
 

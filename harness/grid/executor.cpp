@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 
+#include "harness/common/file_lock.h"
 #include "harness/common/fs_util.h"
 #include "harness/common/json_util.h"
 #include "harness/common/progress.h"
@@ -146,6 +147,8 @@ int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher
   }
 
   make_dirs(out);
+  // One driver per run directory, held until the run ends (a second one fails at once, naming this one).
+  const FileLock lock(out + "/.lock", "longtail run " + suite.file);
   claim_run_dir(out, suite, true);
   std::map<std::string, PreparedData> prepared;  // by dataset label
   for (const auto& c : cells)

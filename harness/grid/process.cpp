@@ -1,5 +1,8 @@
 #include "harness/grid/process.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -26,9 +29,14 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   int pipe_fd[2];
   if (::pipe2(pipe_fd, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
+    // The child dies with the driver (kill -9 included): a cell never trains on without the
+    // process that collects it, so a re-run cannot meet an orphan still training the same cell.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(1);  // the driver died before prctl
     ::dup2(pipe_fd[1], STDOUT_FILENO);
     ::dup2(pipe_fd[1], STDERR_FILENO);
     std::vector<char*> args;

@@ -16,7 +16,7 @@ struct ProcessResult {
 };
 
 // Runs argv[0] with argv, appending its stdout and stderr to log_path; also copies them to our
-// stderr when echo is set.
+// stderr when echo is set. The child is killed when this process dies (PR_SET_PDEATHSIG).
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& log_path, bool echo);
 
 // Directory holding the running executable (the sibling tools live there).
