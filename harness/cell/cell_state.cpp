@@ -41,11 +41,17 @@ bool CellRun::resume() {
     metrics_.start_fresh();
     return false;
   }
-  const auto h = train::read_checkpoint_header(ckpt);
   const std::string expected = model_signature(cfg_.model, vocab_.size);
-  if (h.model_signature != expected)
-    throw train::CheckpointError(str::cat(ckpt, " was written for ", h.model_signature, ", config.json now says ", expected));
-  train::load_checkpoint(ckpt, checkpointed_tensors());
+  if (const auto header = train::read_checkpoint_header(ckpt); header.model_signature != expected)
+    throw train::CheckpointError(str::cat(ckpt, " was written for ", header.model_signature, ", config.json now says ", expected));
+  // The header as the verified read returns it (checksum, finite values).
+  const auto h = train::load_checkpoint(ckpt, checkpointed_tensors());
+  // Every step makes exactly one optimizer update: the two counts must agree.
+  if (adam_->steps() != h.step)
+    throw train::CheckpointError(str::cat(ckpt, ": the header says step ", h.step, " but the optimizer state has ", adam_->steps(),
+                                          " updates; the checkpoint is damaged"));
+  if (h.step > cfg_.train.get_int("steps"))
+    throw train::CheckpointError(str::cat(ckpt, ": step ", h.step, " is beyond the cell's train.steps = ", cfg_.train.get_int("steps")));
   batcher_->load_state(h.batcher_state);
   {
     train::ByteReader r(h.method_state, "checkpoint method state");

@@ -1,5 +1,10 @@
 #include "harness/train/checkpoint.h"
 
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,7 +24,9 @@ class FileReader {
   void read(void* p, size_t n) {
     if (!in_.read(static_cast<char*>(p), static_cast<std::streamsize>(n)))
       throw CheckpointError(path_ + ": truncated checkpoint");
+    crc_ = ::crc32_z(crc_, static_cast<const Bytef*>(p), n);
   }
+  uint32_t crc() const { return static_cast<uint32_t>(crc_); }
   template <class T>
   T get() {
     T v;
@@ -38,6 +45,30 @@ class FileReader {
  private:
   std::string path_;
   std::ifstream in_;
+  uLong crc_ = ::crc32_z(0L, Z_NULL, 0);
+};
+
+// Writes to a file and keeps the CRC-32 of everything written.
+class FileWriter {
+ public:
+  explicit FileWriter(const std::string& path) : path_(path), out_(path, std::ios::binary | std::ios::trunc) {
+    if (!out_) throw CheckpointError(path + ": cannot write checkpoint: " + std::strerror(errno));
+  }
+  void write(const void* p, size_t n) {
+    out_.write(static_cast<const char*>(p), static_cast<std::streamsize>(n));
+    crc_ = ::crc32_z(crc_, static_cast<const Bytef*>(p), n);
+  }
+  void write(const std::string& s) { write(s.data(), s.size()); }
+  uint32_t crc() const { return static_cast<uint32_t>(crc_); }
+  void finish() {
+    out_.flush();
+    if (!out_) throw CheckpointError(path_ + ": write failed: " + std::strerror(errno) + " (disk full?)");
+  }
+
+ private:
+  std::string path_;
+  std::ofstream out_;
+  uLong crc_ = ::crc32_z(0L, Z_NULL, 0);
 };
 
 CheckpointHeader read_header(FileReader& r) {
@@ -45,11 +76,12 @@ CheckpointHeader read_header(FileReader& r) {
   r.read(magic, sizeof magic);
   if (std::memcmp(magic, kMagic, sizeof magic) != 0) throw CheckpointError(r.path() + ": not a longtail checkpoint (bad magic)");
   const auto version = r.get<uint32_t>();
-  if (version != kCheckpointVersion)
-    throw CheckpointError(r.path() + ": checkpoint version " + std::to_string(version) + ", this build reads version " +
+  if (version < 1 || version > kCheckpointVersion)
+    throw CheckpointError(r.path() + ": checkpoint version " + std::to_string(version) + ", this build reads versions 1 to " +
                           std::to_string(kCheckpointVersion));
   r.get<uint32_t>();  // flags
   CheckpointHeader h;
+  h.version = version;
   h.step = r.get<int64_t>();
   h.metrics_offset = r.get<uint64_t>();
   h.cpu_rng = r.str();
@@ -59,6 +91,12 @@ CheckpointHeader read_header(FileReader& r) {
   h.trainer_state = r.str();
   h.model_signature = r.str();
   return h;
+}
+
+std::string hex32(uint32_t x) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x", x);
+  return buf;
 }
 
 std::string shape_string(const std::vector<int64_t>& s) {
@@ -72,8 +110,7 @@ std::string shape_string(const std::vector<int64_t>& s) {
 void save_checkpoint(const std::string& path, const CheckpointHeader& h, const NamedTensors& tensors) {
   const std::string tmp = path + ".tmp";
   {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw CheckpointError(tmp + ": cannot write checkpoint");
+    FileWriter out(tmp);
     ByteWriter w;
     w.raw(kMagic, sizeof kMagic);
     w.u32(kCheckpointVersion);
@@ -83,7 +120,7 @@ void save_checkpoint(const std::string& path, const CheckpointHeader& h, const N
     for (const auto* s : {&h.cpu_rng, &h.cuda_rng, &h.batcher_state, &h.method_state, &h.trainer_state, &h.model_signature})
       w.str(*s);
     w.u64(tensors.size());
-    out.write(w.data().data(), static_cast<std::streamsize>(w.data().size()));
+    out.write(w.data());
     for (const auto& [name, t] : tensors) {
       auto cpu = t.detach().to(torch::kCPU).contiguous();
       ByteWriter tw;
@@ -93,12 +130,13 @@ void save_checkpoint(const std::string& path, const CheckpointHeader& h, const N
       for (int64_t s : cpu.sizes()) tw.i64(s);
       const uint64_t nbytes = static_cast<uint64_t>(cpu.numel()) * cpu.element_size();
       tw.u64(nbytes);
-      out.write(tw.data().data(), static_cast<std::streamsize>(tw.data().size()));
-      out.write(static_cast<const char*>(cpu.data_ptr()), static_cast<std::streamsize>(nbytes));
+      out.write(tw.data());
+      out.write(cpu.data_ptr(), nbytes);
     }
     out.write(kEnd, sizeof kEnd);
-    out.flush();
-    if (!out) throw CheckpointError(tmp + ": write failed (disk full?)");
+    const uint32_t crc = out.crc();
+    out.write(&crc, sizeof crc);  // version 2: CRC-32 of every byte before it
+    out.finish();
   }
   std::filesystem::rename(tmp, path);
 }
@@ -137,6 +175,8 @@ CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& in
     if (nbytes != static_cast<uint64_t>(cpu.numel()) * cpu.element_size())
       throw CheckpointError(path + ": corrupt checkpoint (size of tensor " + name + ")");
     r.read(cpu.data_ptr(), nbytes);
+    if (cpu.is_floating_point() && !torch::isfinite(cpu).all().item<bool>())
+      throw CheckpointError(path + ": tensor \"" + name + "\" holds non-finite values (NaN or inf); the checkpoint is damaged");
     dst.copy_(cpu);
     seen[name] = true;
   }
@@ -145,6 +185,13 @@ CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& in
   char end[8];
   r.read(end, sizeof end);
   if (std::memcmp(end, kEnd, sizeof end) != 0) throw CheckpointError(path + ": corrupt checkpoint (no end marker)");
+  if (h.version >= 2) {
+    const uint32_t computed = r.crc();
+    const auto stored = r.get<uint32_t>();
+    if (stored != computed)
+      throw CheckpointError(path + ": checksum mismatch (stored " + hex32(stored) + ", contents " + hex32(computed) +
+                            "); the checkpoint is damaged");
+  }
   return h;
 }
 

@@ -7,7 +7,10 @@
 //   u64 n_tensors, then per tensor: str name | str dtype ("Float", "Long", ...) | u32 ndim |
 //     i64 sizes[ndim] | u64 nbytes | raw contiguous bytes
 //   end marker "LTCKEND\0"
-// Written to "<path>.tmp" and renamed, so a crash leaves the previous checkpoint intact.
+//   (version 2) u32 CRC-32 (zlib) of every byte before it
+// Written to "<path>.tmp" and renamed, so a crash leaves the previous checkpoint intact. Loading
+// checks the CRC (version 2; version 1 has none and still loads) and refuses non-finite values in
+// any floating-point tensor, naming the checkpoint.
 #pragma once
 
 #include <torch/torch.h>
@@ -21,7 +24,7 @@
 
 namespace longtail::train {
 
-constexpr uint32_t kCheckpointVersion = 1;
+constexpr uint32_t kCheckpointVersion = 2;  // 1: the same without the trailing CRC-32 (still read)
 
 class CheckpointError : public std::runtime_error {
  public:
@@ -29,6 +32,7 @@ class CheckpointError : public std::runtime_error {
 };
 
 struct CheckpointHeader {
+  uint32_t version = kCheckpointVersion;  // as read (written: always kCheckpointVersion)
   int64_t step = 0;              // optimizer updates done
   uint64_t metrics_offset = 0;   // size of metrics.jsonl (bytes) right after this step's lines
   std::string cpu_rng;           // compat::rng_state(kCPU)

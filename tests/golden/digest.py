@@ -4,7 +4,8 @@
 Per cell: the scores and dev losses of result.json, the run's deterministic diagnostics, every
 line of metrics.jsonl without its wall-clock field, and SHA-256 digests of the final checkpoint's
 parts (docs/cell-protocol.md, harness/train/checkpoint.h): each tensor, the RNG, batcher and method
-state, and the trainer's counters without their two wall-clock fields. Wall times, paths and the
+state, and the trainer's counters without their two wall-clock fields. The format version is not
+compared (version 2 only adds a CRC-32, which is checked here). Wall times, paths and the
 commit are left out: they differ from run to run by design.
 
 Usage: digest.py RUN_DIR  (prints JSON on stdout)
@@ -13,6 +14,7 @@ import hashlib
 import json
 import os
 import struct
+import zlib
 import sys
 
 WALL_CLOCK = {"elapsed_s"}
@@ -45,7 +47,8 @@ def checkpoint_digest(path):
 
     if take(8) != b"LTCKPT\0\0":
         raise ValueError(f"{path}: bad magic")
-    out = {"version": u32()}
+    version = u32()  # 1, or 2 with a trailing CRC-32 (the contents compared here are the same)
+    out = {}
     u32()  # flags
     out["step"] = struct.unpack("<q", take(8))[0]
     u64()  # metrics_offset: metrics.jsonl's size, which holds wall-clock numbers
@@ -64,6 +67,12 @@ def checkpoint_digest(path):
     out["tensors"] = tensors
     if take(8) != b"LTCKEND\0":
         raise ValueError(f"{path}: bad end marker")
+    if version >= 2:
+        crc = u32()
+        if crc != zlib.crc32(data[:pos - 4]):
+            raise ValueError(f"{path}: CRC-32 mismatch")
+    if pos != len(data):
+        raise ValueError(f"{path}: {len(data) - pos} bytes after the end")
     return out
 
 

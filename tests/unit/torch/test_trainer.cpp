@@ -2,6 +2,9 @@
 // seeding, failures).
 #include <torch/torch.h>
 
+#include <cstring>
+#include <functional>
+
 #include "cell_fixture.h"
 #include "harness/train/step.h"
 #include "tiny_cell.h"
@@ -170,23 +173,73 @@ TEST_CASE("trainer: the same seed gives identical runs, another seed a different
   CHECK(dev_lines == 2);    // steps 6, 12
 }
 
-TEST_CASE("trainer: a non-finite loss fails the cell with a clear reason", "[trainer]") {
+TEST_CASE("trainer: a non-finite loss stops the step before the weights change", "[trainer]") {
+  torch::manual_seed(3);
+  model::Transformer m(tiny(), test_cell::kVocab, test_cell::kPad);
+  train::Adam adam(test_cell::parameters(m), {});
+  {
+    torch::NoGradGuard no_grad;
+    m->named_parameters()["encoder_ln.weight"].fill_(std::nan(""));
+  }
+  const auto before = m->named_parameters()["decoder_ln.weight"].clone();
+  train::StepConfig cfg;
+  cfg.n_langs = 1;
+  const auto batch = test_cell::examples(4, 0, 0, test_cell::kVocab);
+  try {
+    train::train_step(m, adam, batch, torch::ones({1}), 1e-3, cfg);
+    FAIL("a NaN loss was trained on");
+  } catch (const train::TrainingFailure& e) {
+    CHECK_THAT(e.what(), Catch::Contains("non-finite training loss"));
+  }
+  CHECK(torch::equal(m->named_parameters()["decoder_ln.weight"], before));
+  CHECK(adam.steps() == 0);
+}
+
+TEST_CASE("trainer: a damaged checkpoint is refused at resume, naming it", "[trainer][checkpoint]") {
   CellSpec spec;
   spec.train = {{"steps", 10}};
-  const std::string dir = test_cell::write_cell(test_cell::test_dir("nan"), spec);
+  const std::string dir = test_cell::write_cell(test_cell::test_dir("damaged"), spec);
+  const std::string ckpt = dir + "/ckpt/checkpoint.bin";
   REQUIRE(run(dir, false, 4) == 0);
-  {
-    // Poison one weight in the checkpoint; the resumed step must refuse to update.
+  const std::string good = longtail::read_file(ckpt);
+  auto resume_reason = [&]() {
+    CHECK(run(dir, true) == 1);
+    const auto cell = test_cell::read_json(dir + "/cell.json");
+    CHECK(cell.at("status") == "failed");
+    return std::string(cell.at("reason").as_string());
+  };
+  auto rewrite = [&](const std::function<void(test_cell::LoadedCheckpoint&)>& change) {
+    longtail::write_file_atomic(ckpt, good);
     auto c = test_cell::load_cell_checkpoint(dir);
     torch::NoGradGuard no_grad;
-    c.model->named_parameters()["encoder_ln.weight"].fill_(std::nan(""));
-    train::save_checkpoint(dir + "/ckpt/checkpoint.bin", c.header, c.tensors);
+    change(c);
+    train::save_checkpoint(ckpt, c.header, c.tensors);
+  };
+  SECTION("NaN weights (written with a valid checksum)") {
+    rewrite([](auto& c) { c.model->named_parameters()["encoder_ln.weight"].fill_(std::nan("")); });
+    const auto reason = resume_reason();
+    CHECK_THAT(reason, Catch::Contains(ckpt) && Catch::Contains("encoder_ln.weight") && Catch::Contains("non-finite"));
   }
-  CHECK(run(dir, true) == 1);
-  const auto cell = test_cell::read_json(dir + "/cell.json");
-  CHECK(cell.at("status") == "failed");
-  const std::string reason(cell.at("reason").as_string());
-  CHECK_THAT(reason, Catch::Contains("non-finite") && Catch::Contains("step 5"));
+  SECTION("a header step that the optimizer state contradicts") {
+    rewrite([](auto& c) { c.header.step = 999; });
+    CHECK_THAT(resume_reason(), Catch::Contains(ckpt) && Catch::Contains("step 999") && Catch::Contains("4 updates"));
+  }
+  SECTION("bytes changed after writing (1e30 into a weight, the step in the header)") {
+    std::string bytes = good;
+    const float huge = 1e30f;
+    std::memcpy(&bytes[bytes.size() - 64], &huge, sizeof huge);  // inside the last tensor's data
+    longtail::write_file_atomic(ckpt, bytes);
+    CHECK_THAT(resume_reason(), Catch::Contains(ckpt) && Catch::Contains("checksum mismatch"));
+    bytes = good;
+    const int64_t step = 999;
+    std::memcpy(&bytes[16], &step, sizeof step);  // magic, version, flags, then the step
+    longtail::write_file_atomic(ckpt, bytes);
+    CHECK_THAT(resume_reason(), Catch::Contains(ckpt) && Catch::Contains("checksum mismatch"));
+  }
+  SECTION("the undamaged checkpoint still resumes") {
+    longtail::write_file_atomic(ckpt, good);
+    CHECK(run(dir, true) == 0);
+  }
 }
 
 TEST_CASE("trainer: configuration and checkpoint mismatches fail the cell clearly", "[trainer]") {
