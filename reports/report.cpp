@@ -69,6 +69,7 @@ json::object cell_entry(const records::CellResult& r, const std::string& file) {
 }  // namespace
 
 json::object build_report(const std::string& run_dir) {
+  if (!fs::exists(run_dir)) throw ConfigError(run_dir, "no such directory; run the suite first");
   std::vector<std::string> files;
   if (fs::is_directory(run_dir))
     for (const auto& e : fs::recursive_directory_iterator(run_dir))

@@ -64,7 +64,11 @@ void add_report_command(CLI::App& app) {
   rep->add_option("--out", *out, "run directory, when the target is a suite run with --out");
   rep->callback([target, out] {
     std::string dir = *out;
-    if (dir.empty()) dir = std::filesystem::is_directory(*target) ? *target : grid::default_run_dir(grid::load_suite(*target));
+    if (dir.empty()) {
+      if (!std::filesystem::exists(*target))
+        throw ConfigError(*target, "no such file or directory; expected a run directory or a suite file");
+      dir = std::filesystem::is_directory(*target) ? *target : grid::default_run_dir(grid::load_suite(*target));
+    }
     print_report(dir);
   });
 }

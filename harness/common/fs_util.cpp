@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -20,10 +22,15 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp);
+    if (!out) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
     out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
     out.flush();
-    if (!out) throw std::runtime_error("short write to " + tmp);
+    if (!out) {
+      const int err = errno;
+      out.close();
+      fs::remove(tmp);
+      throw std::runtime_error("short write to " + tmp + ": " + std::strerror(err));
+    }
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
@@ -59,7 +66,11 @@ void write_lines_atomic(const std::string& path, const std::vector<std::string>&
   write_file_atomic(path, s);
 }
 
-void make_dirs(const std::string& path) { fs::create_directories(path); }
+void make_dirs(const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) throw std::runtime_error("cannot create the directory " + path + ": " + ec.message());
+}
 
 bool file_exists(const std::string& path) { return fs::exists(path); }
 

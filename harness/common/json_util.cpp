@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "harness/common/fs_util.h"
@@ -12,24 +16,118 @@ namespace longtail {
 
 namespace json = boost::json;
 
-json::value read_json_file(const std::string& path) {
-  std::string text;
-  try {
-    text = read_file(path);
-  } catch (const std::exception& e) {
-    throw ConfigError(path, "cannot read the file");
+namespace {
+
+// "<path>:<line>:<col>" of byte offset `at` in `text`.
+std::string position(const std::string& path, const std::string& text, size_t at) {
+  at = std::min(at, text.size());
+  const int64_t line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+  const size_t nl = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
+  const int64_t col = static_cast<int64_t>(at - (nl == std::string::npos ? 0 : nl + 1)) + 1;
+  return fmt::format("{}:{}:{}", path, line, col);
+}
+
+// Offset of the first byte that is not well-formed UTF-8 (text.size() when all is).
+size_t first_invalid_utf8(const std::string& text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > n || (len == 2 && c < 0xC2)) return i;
+    for (size_t k = 1; k < len; ++k)
+      if ((s[i + k] >> 6) != 0x2) return i;
+    if (len == 3) {
+      const unsigned cp = ((c & 0xF) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+      if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    } else if (len == 4) {
+      const unsigned cp = ((c & 0x7) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
+      if (cp < 0x10000 || cp > 0x10FFFF) return i;
+    }
+    i += len;
   }
+  return n;
+}
+
+// A key that appears twice in one object (JSON parsers keep the last silently): throws naming the
+// position and the JSON path. `text` is valid JSON.
+void check_duplicate_keys(const std::string& path, const std::string& text) {
+  struct Level {
+    bool object;
+    std::vector<std::string> keys;
+    std::string at;  // JSON path of this container
+    int64_t index = 0;
+  };
+  std::vector<Level> stack;
+  bool expect_key = false;
+  std::string last_key;
+  auto child_path = [&]() -> std::string {
+    if (stack.empty()) return "$";
+    const Level& l = stack.back();
+    return l.object ? l.at + "." + last_key : fmt::format("{}[{}]", l.at, l.index);
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      size_t j = i + 1;
+      std::string raw;
+      for (; j < text.size() && text[j] != '"'; ++j) {
+        if (text[j] == '\\') raw += text[j++];
+        raw += text[j];
+      }
+      if (expect_key) {
+        auto& keys = stack.back().keys;
+        std::string key;
+        try {
+          key = json::parse("\"" + raw + "\"").as_string().c_str();
+        } catch (const std::exception&) {
+          key = raw;
+        }
+        if (std::find(keys.begin(), keys.end(), key) != keys.end())
+          throw ConfigError(position(path, text, i), fmt::format("{}.{}: the key \"{}\" appears twice in this object (the JSON "
+                                                                 "standard leaves that undefined; keep one)", stack.back().at, key, key));
+        keys.push_back(key);
+        last_key = key;
+        expect_key = false;
+      }
+      i = j;
+    } else if (c == '{' || c == '[') {
+      const std::string at = child_path();
+      stack.push_back({c == '{', {}, at});
+      expect_key = c == '{';
+    } else if (c == '}' || c == ']') {
+      stack.pop_back();
+    } else if (c == ',' && !stack.empty()) {
+      if (stack.back().object) expect_key = true;
+      else ++stack.back().index;
+    }
+  }
+}
+
+}  // namespace
+
+json::value read_json_file(const std::string& path) {
+  std::error_code ec_fs;
+  if (std::filesystem::is_directory(path, ec_fs)) throw ConfigError(path, "is a directory; expected a JSON file");
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path, std::string("cannot read the file: ") + std::strerror(errno));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0)
+    throw ConfigError(path + ":1:1", "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without one");
+  if (const size_t bad = first_invalid_utf8(text); bad < text.size())
+    throw ConfigError(position(path, text, bad),
+                      fmt::format("invalid UTF-8 (byte 0x{:02x}); JSON files must be UTF-8", static_cast<unsigned char>(text[bad])));
   json::stream_parser p;
   boost::system::error_code ec;
   size_t consumed = p.write_some(text.data(), text.size(), ec);
   if (!ec) p.finish(ec);
-  if (ec) {
-    size_t at = std::min(consumed, text.size());
-    int64_t line = 1 + std::count(text.begin(), text.begin() + at, '\n');
-    size_t nl = text.rfind('\n', at == 0 ? 0 : at - 1);
-    int64_t col = static_cast<int64_t>(at - (nl == std::string::npos ? 0 : nl + 1)) + 1;
-    throw ConfigError(fmt::format("{}:{}:{}", path, line, col), "invalid JSON: " + ec.message());
-  }
+  if (ec) throw ConfigError(position(path, text, consumed), "invalid JSON: " + ec.message());
+  check_duplicate_keys(path, text);
   return p.release();
 }
 

@@ -152,7 +152,11 @@ int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher
   claim_run_dir(out, suite, true);
   std::map<std::string, PreparedData> prepared;  // by dataset label
   for (const auto& c : cells)
-    if (!prepared.count(c.dataset->label)) prepared.emplace(c.dataset->label, prepare_data(suite, *c.dataset, out));
+    if (!prepared.count(c.dataset->label)) {
+      PreparedData p = prepare_data(suite, *c.dataset, out);
+      check_groups(data::group_spec_from_json(suite.groups), p.data.languages, suite.file);
+      prepared.emplace(c.dataset->label, std::move(p));
+    }
 
   LocalLauncher local;
   Launcher& run_with = launcher ? *launcher : local;

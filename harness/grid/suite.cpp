@@ -84,6 +84,8 @@ const json::object& as_object(const json::value& v, const std::string& where, co
 void check_label(const std::string& label, const std::string& where, const std::string& path) {
   if (label.empty() || label.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+=-") != std::string::npos)
     throw ConfigError(where, fmt::format("{}: expected a label of letters, digits and ._+=-, got \"{}\"", path, label));
+  if (label == "." || label == "..")  // a directory name that is not a directory of its own
+    throw ConfigError(where, fmt::format("{}: \"{}\" cannot name a directory of the run tree", path, label));
 }
 
 template <class T>
@@ -129,6 +131,18 @@ std::string expand_vars(const std::string& s) {
 
 }  // namespace
 
+void check_groups(const data::GroupSpec& g, const std::vector<std::string>& trained, const std::string& file) {
+  for (size_t k = 0; k < g.low.size(); ++k)
+    if (std::find(g.high.begin(), g.high.end(), g.low[k]) != g.high.end())
+      throw ConfigError(file, fmt::format("$.groups.low[{}]: \"{}\" is in both groups.high and groups.low", k, g.low[k]));
+  if (trained.empty()) return;  // the corpus decides the languages: checked once it is prepared
+  for (const auto& [list, name] : {std::pair{&g.high, "high"}, std::pair{&g.low, "low"}})
+    for (size_t k = 0; k < list->size(); ++k)
+      if (std::find(trained.begin(), trained.end(), (*list)[k]) == trained.end())
+        throw ConfigError(file, fmt::format("$.groups.{}[{}]: \"{}\" is not a training language of this suite ({})", name, k,
+                                            (*list)[k], fmt::join(trained, ", ")));
+}
+
 Suite load_suite(const std::string& file) {
   json::value root = read_json_file(file);
   const json::object& top = as_object(root, file, "$");
@@ -152,6 +166,10 @@ Suite load_suite(const std::string& file) {
     check_label(ds.label, file, path + ".label");
     ds.direction = json::value_to<std::string>(d.at("direction"));
     ds.languages = json::value_to<std::vector<std::string>>(d.at("languages"));
+    for (size_t k = 0; k < ds.languages.size(); ++k)
+      if (std::find(ds.languages.begin(), ds.languages.begin() + static_cast<std::ptrdiff_t>(k), ds.languages[k]) !=
+          ds.languages.begin() + static_cast<std::ptrdiff_t>(k))
+        throw ConfigError(file, fmt::format("{}.languages[{}]: \"{}\" appears twice", path, k, ds.languages[k]));
     ds.max_languages = d.at("max_languages").to_number<int64_t>();
     ds.json_path = path;
     if (ds.source != "gettext" && ds.path.empty())
@@ -233,6 +251,7 @@ Suite load_suite(const std::string& file) {
       if (std::find(facts.languages.begin(), facts.languages.end(), l) == facts.languages.end()) facts.languages.push_back(l);
   }
   if (!all_listed) facts.languages.clear();
+  check_groups(data::group_spec_from_json(s.groups), facts.languages, file);
   for (const auto& me : s.methods)
     in_file(file, [&] { return methods::validate_method(me.name, me.params, facts, me.json_path); });
   if (const std::string e = methods::parameter_scope_error(std::string(s.train.at("grad_cosine_params").as_string())); !e.empty())

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/common/options.h"
+#include "harness/data/resource_groups.h"
 #include "harness/model/model_config.h"
 
 namespace longtail::grid {
@@ -57,6 +58,10 @@ const OptionTable& vocab_options();
 
 // Parses and validates a suite file. Throws ConfigError("<file>: $.path: what was expected").
 Suite load_suite(const std::string& path);
+
+// The resource groups against the training languages (empty: not known yet): a language in both
+// groups, or one that is not trained, is a ConfigError naming the file and $.groups path.
+void check_groups(const data::GroupSpec& groups, const std::vector<std::string>& trained, const std::string& file);
 
 // Every option table a suite file uses, as text (for `longtail run --help`).
 std::string suite_reference();

@@ -1,0 +1,77 @@
+// Inputs that used to pass silently or fail with an unclear message (docs/reliability.md): each is
+// now an error before anything runs, naming the file, the position or JSON path, and the cause.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/common/json_util.h"
+#include "harness/common/options.h"
+#include "harness/grid/suite.h"
+#include "reports/report.h"
+#include "suite_test_util.h"
+
+using namespace longtail;
+namespace fs = std::filesystem;
+using longtail::test::suite_error;
+
+namespace {
+
+std::string write(const std::string& name, const std::string& text) {
+  return test::write_suite_file("longtail-test-trust", name, text);
+}
+
+std::string json_error(const std::string& path) {
+  try {
+    read_json_file(path);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string suite(const std::string& extra, const std::string& languages = R"(["fr", "de", "kk"])") {
+  return R"({"datasets": [{"source": "gettext", "languages": )" + languages + R"(}], "methods": [{"name": "uniform"}])" + extra + "}";
+}
+
+}  // namespace
+
+TEST_CASE("JSON files: encoding, duplicate keys, directories and unreadable files are named", "[trust]") {
+  const auto dup = write("dup.json", "{\n  \"train\": {\"steps\": 60,\n    \"steps\": 80}\n}");
+  CHECK(json_error(dup) == dup + ":3:5: $.train.steps: the key \"steps\" appears twice in this object (the JSON standard "
+                                  "leaves that undefined; keep one)");
+  const auto dup_in_list = write("dup2.json", R"({"methods": [{"name": "a"}, {"name": "b", "name": "c"}]})");
+  CHECK_THAT(json_error(dup_in_list), Catch::Contains("$.methods[1].name: the key \"name\" appears twice"));
+  CHECK(json_error(write("nodup.json", R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 1}, {"x": 2}], "s": "{\"x\":1,\"x\":2}"})")).empty());
+
+  const auto bom = write("bom.json", "\xEF\xBB\xBF{}");
+  CHECK(json_error(bom) == bom + ":1:1: the file starts with a UTF-8 byte-order mark; save it as UTF-8 without one");
+  const auto latin1 = write("latin1.json", "{\n \"description\": \"caf\xE9\"\n}");
+  CHECK(json_error(latin1) == latin1 + ":2:21: invalid UTF-8 (byte 0xe9); JSON files must be UTF-8");
+
+  const auto dir = fs::temp_directory_path() / "longtail-test-trust" / "a-directory";
+  fs::create_directories(dir);
+  CHECK(json_error(dir.string()) == dir.string() + ": is a directory; expected a JSON file");
+  CHECK(json_error((dir / "missing.json").string()) == (dir / "missing.json").string() + ": cannot read the file: No such file or directory");
+}
+
+TEST_CASE("suite mistakes that used to pass validation", "[trust][suite]") {
+  CHECK_THAT(suite_error(write("dotdot.json", suite(R"(, "name": "..")"))), Catch::Contains("$.name: \"..\" cannot name a directory"));
+  CHECK_THAT(suite_error(write("duplang.json", suite("", R"(["fr", "de", "fr"])"))),
+             Catch::Contains("$.datasets[0].languages[2]: \"fr\" appears twice"));
+  CHECK_THAT(suite_error(write("both.json", suite(R"(, "groups": {"high": ["fr"], "low": ["de", "fr"]})"))),
+             Catch::Contains("$.groups.low[1]: \"fr\" is in both groups.high and groups.low"));
+  CHECK_THAT(suite_error(write("untrained.json", suite(R"(, "groups": {"high": ["fr", "ja"]})"))),
+             Catch::Contains("$.groups.high[1]: \"ja\" is not a training language of this suite (fr, de, kk)"));
+  CHECK(suite_error(write("fine.json", suite(R"(, "groups": {"high": ["fr"], "low": ["kk"]})"))).empty());
+  // When the corpus decides the languages, the groups are checked once it is prepared.
+  CHECK(suite_error(write("later.json", R"({"datasets": [{"source": "gettext"}], "methods": [{"name": "uniform"}],
+                                           "groups": {"high": ["ja"]}})")).empty());
+  CHECK_THROWS_WITH(grid::check_groups(data::GroupSpec{0, {"ja"}, {}}, {"fr", "de"}, "s.json"),
+                    Catch::Contains("s.json: $.groups.high[0]: \"ja\" is not a training language"));
+}
+
+TEST_CASE("longtail report on a directory that does not exist says so", "[trust][report]") {
+  const auto missing = (fs::temp_directory_path() / "longtail-test-trust" / "no-such-run").string();
+  CHECK_THROWS_WITH(reports::build_report(missing), missing + ": no such directory; run the suite first");
+}
