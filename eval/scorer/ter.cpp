@@ -746,6 +746,18 @@ class Ter::Workspace {
   TranslationEditRate ter;
 };
 
+namespace {
+
+// TER's shift search grows faster than the square of a segment's length (sacreBLEU 2.6.0 was
+// stopped at 24 GB on a 10 MB line): such a segment is refused at once instead.
+void check_ter_length(const char* what, std::size_t words) {
+  if (words > kTerMaxSegmentWords)
+    throw std::length_error("TER: a " + std::string(what) + " segment of " + std::to_string(words) + " words; TER scores segments of at most " +
+                            std::to_string(kTerMaxSegmentWords) + " words (its shift search grows faster than the square of the length)");
+}
+
+}  // namespace
+
 TerStats Ter::segment_stats(Workspace& ws, std::string_view hyp, const std::vector<std::string_view>& refs) const {
   if (refs.empty()) throw std::invalid_argument("TER needs at least one reference per segment");
   ws.words.clear();
@@ -756,7 +768,7 @@ TerStats Ter::segment_stats(Workspace& ws, std::string_view hyp, const std::vect
   const bool strip = options_.normalized || options_.no_punct;
   const auto prepare = [strip](std::string_view s) { return strip ? rstrip(s) : s; };
   tokenizer_.normalize(prepare(hyp), ws.texts[0]);
-  ws.word_ids(0, ws.hyp_ids);
+  check_ter_length("hypothesis", ws.word_ids(0, ws.hyp_ids).size());
   std::int64_t ref_lengths = 0;
   std::int64_t best = 10000000000000000;  // int(1e16)
   for (std::size_t k = 0; k < refs.size(); ++k) {
@@ -770,7 +782,8 @@ TerStats Ter::segment_stats(Workspace& ws, std::string_view hyp, const std::vect
       ws.joined = join_whitespace(ws.texts[k + 1]);
       tokenizer_.normalize(ws.joined, ws.texts[k + 1]);
     }
-    const TerEdits e = ws.ter(ws.hyp_ids, ws.word_ids(k + 1, ws.ref_ids));
+    check_ter_length("reference", ws.word_ids(k + 1, ws.ref_ids).size());
+    const TerEdits e = ws.ter(ws.hyp_ids, ws.ref_ids);
     ref_lengths += e.ref_length;
     if (e.edits < best) best = e.edits;
   }

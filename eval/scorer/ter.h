@@ -96,6 +96,10 @@ class TranslationEditRate {
 // Convenience on words (interned here; words are equal iff their bytes are).
 TerEdits translation_edit_rate(const std::vector<std::string_view>& hyp, const std::vector<std::string_view>& ref);
 
+// The longest segment (hypothesis or reference, in words after tokenisation) TER scores; a longer
+// one throws std::length_error at once. WMT segments have tens of words.
+inline constexpr std::size_t kTerMaxSegmentWords = 20000;
+
 class Ter : public CorpusScoring<Ter, TerScore> {
  public:
   explicit Ter(TerOptions options = {}) : options_(options), tokenizer_(options) {}

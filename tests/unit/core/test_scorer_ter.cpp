@@ -229,3 +229,16 @@ TEST_CASE("scorer/ter: WMT17 en-de systems equal sacreBLEU", "[scorer][ter][wmt1
   }
 }
 
+
+TEST_CASE("TER refuses a pathologically long segment at once instead of exhausting memory", "[scorer][ter]") {
+  Ter ter;
+  std::string line;
+  for (std::size_t i = 0; i < kTerMaxSegmentWords; ++i) line += (i ? " w" : "w") + std::to_string(i % 997);
+  // At the limit it still scores (identical: no edits).
+  CHECK(ter.sentence_score(line, {line}).score == 0.0);
+  const std::string longer = line + " extra";
+  CHECK_THROWS_WITH(ter.sentence_score(longer, {line}),
+                    "TER: a hypothesis segment of 20001 words; TER scores segments of at most 20000 words (its shift search "
+                    "grows faster than the square of the length)");
+  CHECK_THROWS_AS(ter.corpus_score({"a b"}, {{longer}}), std::length_error);
+}
