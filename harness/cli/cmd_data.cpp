@@ -94,6 +94,7 @@ void add_import(CLI::App* data) {
     std::string format, path, name, out;
     std::vector<std::string> langs;
     bool resplit = false;
+    bool replace_invalid_utf8 = false;
   };
   auto args = std::make_shared<ImportArgs>();
   auto flags = std::make_shared<CorpusFlags>();
@@ -107,11 +108,14 @@ void add_import(CLI::App* data) {
   cmd->add_option("--langs", args->langs, "languages to import (default: all)");
   cmd->add_option("--out", args->out, "write the corpus here instead of <cache>/corpora/NAME");
   cmd->add_flag("--resplit", args->resplit, "pool each language and split it again (English-keyed, leak-free)");
+  cmd->add_flag("--replace-invalid-utf8", args->replace_invalid_utf8,
+                "replace bytes that are not well-formed UTF-8 with U+FFFD (and say how many lines) instead of refusing the file");
   flags->add_to(cmd);
   cmd->callback([args, flags] {
-    ImportResult r = args->format == "ted"       ? read_ted(args->path, args->langs)
-                     : args->format == "opus100" ? read_opus100(args->path, args->langs)
-                                                 : read_plain(args->path, args->langs);
+    const TextOptions text{args->replace_invalid_utf8};
+    ImportResult r = args->format == "ted"       ? read_ted(args->path, args->langs, text)
+                     : args->format == "opus100" ? read_opus100(args->path, args->langs, text)
+                                                 : read_plain(args->path, args->langs, text);
     if (args->resplit) resplit(r, flags->split);
     const std::string out = args->out.empty() ? named_corpus_dir(args->name, flags->cache) : args->out;
     print_corpus(write_import(r, args->name, out));

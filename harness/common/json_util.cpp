@@ -11,6 +11,7 @@
 
 #include "harness/common/fs_util.h"
 #include "harness/common/options.h"
+#include "harness/common/utf8.h"
 
 namespace longtail {
 
@@ -25,28 +26,6 @@ std::string position(const std::string& path, const std::string& text, size_t at
   const size_t nl = at == 0 ? std::string::npos : text.rfind('\n', at - 1);
   const int64_t col = static_cast<int64_t>(at - (nl == std::string::npos ? 0 : nl + 1)) + 1;
   return fmt::format("{}:{}:{}", path, line, col);
-}
-
-// Offset of the first byte that is not well-formed UTF-8 (text.size() when all is).
-size_t first_invalid_utf8(const std::string& text) {
-  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  for (size_t i = 0; i < n;) {
-    const unsigned c = s[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > n || (len == 2 && c < 0xC2)) return i;
-    for (size_t k = 1; k < len; ++k)
-      if ((s[i + k] >> 6) != 0x2) return i;
-    if (len == 3) {
-      const unsigned cp = ((c & 0xF) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
-      if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-    } else if (len == 4) {
-      const unsigned cp = ((c & 0x7) << 18) | ((s[i + 1] & 0x3F) << 12) | ((s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
-      if (cp < 0x10000 || cp > 0x10FFFF) return i;
-    }
-    i += len;
-  }
-  return n;
 }
 
 // A key that appears twice in one object (JSON parsers keep the last silently): throws naming the

@@ -9,6 +9,7 @@
 
 #include "harness/common/fs_util.h"
 #include "harness/common/options.h"
+#include "harness/common/utf8.h"
 #include "harness/data/corpus_store.h"
 #include "harness/data/normalize.h"
 
@@ -48,9 +49,30 @@ json::array to_json_array(const std::vector<std::string>& v) {
   return a;
 }
 
+// The lines of a text file, checked for UTF-8 as `text` says (invalid: refused naming the line
+// and byte, or replaced with a warning in `warnings`).
+std::vector<std::string> read_text_lines(const std::string& path, const TextOptions& text, std::vector<std::string>& warnings) {
+  std::vector<std::string> lines = read_lines(path);
+  int64_t affected = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const size_t bad = first_invalid_utf8(lines[i]);
+    if (bad == lines[i].size()) continue;
+    if (!text.replace_invalid_utf8)
+      throw ConfigError(fmt::format("{}:{}", path, i + 1),
+                        fmt::format("invalid UTF-8 at byte {} (0x{:02x}); fix the file, or import with --replace-invalid-utf8 "
+                                    "to replace such bytes with U+FFFD",
+                                    bad, static_cast<unsigned char>(lines[i][bad])));
+    lines[i] = replace_invalid_utf8(lines[i]);
+    ++affected;
+  }
+  if (affected > 0) warnings.push_back(fmt::format("{}: {} lines had invalid UTF-8, replaced with U+FFFD", path, affected));
+  return lines;
+}
+
 // Appends aligned lines of two files as pairs; a mismatch in line counts is an error.
-int64_t append_aligned(const std::string& en_path, const std::string& xx_path, std::vector<Pair>& out) {
-  const std::vector<std::string> en = read_lines(en_path), xx = read_lines(xx_path);
+int64_t append_aligned(const std::string& en_path, const std::string& xx_path, std::vector<Pair>& out, const TextOptions& text,
+                       std::vector<std::string>& warnings) {
+  const std::vector<std::string> en = read_text_lines(en_path, text, warnings), xx = read_text_lines(xx_path, text, warnings);
   if (en.size() != xx.size())
     throw ConfigError(en_path, fmt::format("{} lines, but {} has {}: the files are not aligned", en.size(), xx_path, xx.size()));
   int64_t skipped = 0;
@@ -88,10 +110,10 @@ struct TedTable {
   int64_t malformed_rows = 0;
 };
 
-TedTable read_ted_table(const std::string& path) {
+TedTable read_ted_table(const std::string& path, const TextOptions& text, std::vector<std::string>& warnings) {
   TedTable t;
   t.path = path;
-  std::vector<std::string> lines = read_lines(path);
+  std::vector<std::string> lines = read_text_lines(path, text, warnings);
   if (lines.empty()) throw ConfigError(path, "empty file: expected a header row (talk_name, en, ...)");
   for (std::string& line : lines)
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -184,7 +206,7 @@ std::string clean_segment(std::string_view s) {
   return out;
 }
 
-ImportResult read_ted(const std::string& dir, const std::vector<std::string>& langs) {
+ImportResult read_ted(const std::string& dir, const std::vector<std::string>& langs, const TextOptions& text) {
   std::vector<std::string> missing;
   for (Split s : kSplits) {
     const std::string path = fmt::format("{}/all_talks_{}.tsv", dir, split_name(s));
@@ -197,7 +219,7 @@ ImportResult read_ted(const std::string& dir, const std::vector<std::string>& la
   std::vector<std::string> selected;
   int64_t malformed = 0;
   for (Split s : kSplits) {
-    const TedTable t = read_ted_table(fmt::format("{}/all_talks_{}.tsv", dir, split_name(s)));
+    const TedTable t = read_ted_table(fmt::format("{}/all_talks_{}.tsv", dir, split_name(s)), text, result.warnings);
     malformed += t.malformed_rows;
     if (s == Split::Train) selected = ted_languages(t, langs);
     const size_t en_col = column_index(t, "en");
@@ -220,7 +242,7 @@ ImportResult read_ted(const std::string& dir, const std::vector<std::string>& la
   return result;
 }
 
-ImportResult read_opus100(const std::string& root, const std::vector<std::string>& langs) {
+ImportResult read_opus100(const std::string& root, const std::vector<std::string>& langs, const TextOptions& text) {
   const std::vector<std::string> selected = langs.empty() ? discover_opus_languages(root) : langs;
   if (selected.empty())
     throw ConfigError(root, fmt::format("OPUS-100: no pair directories (en-xx or xx-en) in{}", path_list(opus_roots(root))));
@@ -234,7 +256,7 @@ ImportResult read_opus100(const std::string& root, const std::vector<std::string
         result.missing_held_out.push_back(fmt::format("{} {} (no {} or {})", lang, split_name(s), en, xx));
         continue;
       }
-      skipped += append_aligned(en, xx, pairs_of(result.langs[lang], s));
+      skipped += append_aligned(en, xx, pairs_of(result.langs[lang], s), text, result.warnings);
     }
   }
   result.source = {{"kind", "opus100"}, {"root", fs::absolute(root).string()}, {"languages", to_json_array(selected)},
@@ -242,7 +264,7 @@ ImportResult read_opus100(const std::string& root, const std::vector<std::string
   return result;
 }
 
-ImportResult read_plain(const std::string& root, const std::vector<std::string>& langs) {
+ImportResult read_plain(const std::string& root, const std::vector<std::string>& langs, const TextOptions& text) {
   std::vector<std::string> selected = langs;
   if (selected.empty() && fs::is_directory(root)) {
     for (const auto& entry : fs::directory_iterator(root))
@@ -268,7 +290,7 @@ ImportResult read_plain(const std::string& root, const std::vector<std::string>&
   }
   if (!missing.empty())
     throw ConfigError(root, fmt::format("plain text: training files missing; looked for:{}", path_list(missing)));
-  ImportResult result = read_plain_files(files);
+  ImportResult result = read_plain_files(files, text);
   for (const std::string& lang : selected)
     for (Split s : {Split::Dev, Split::Test})
       if (pairs_of(result.langs[lang], s).empty())
@@ -277,7 +299,7 @@ ImportResult read_plain(const std::string& root, const std::vector<std::string>&
   return result;
 }
 
-ImportResult read_plain_files(const std::vector<PlainFiles>& files) {
+ImportResult read_plain_files(const std::vector<PlainFiles>& files, const TextOptions& text) {
   std::vector<std::string> missing;
   for (const PlainFiles& f : files) {
     check_path_component("language", f.lang);
@@ -289,7 +311,7 @@ ImportResult read_plain_files(const std::vector<PlainFiles>& files) {
   json::array listed;
   int64_t skipped = 0;
   for (const PlainFiles& f : files) {
-    skipped += append_aligned(f.en_path, f.xx_path, pairs_of(result.langs[f.lang], f.split));
+    skipped += append_aligned(f.en_path, f.xx_path, pairs_of(result.langs[f.lang], f.split), text, result.warnings);
     listed.push_back(json::object{{"lang", f.lang}, {"split", split_name(f.split)},
                                   {"en", fs::absolute(f.en_path).string()}, {"xx", fs::absolute(f.xx_path).string()}});
   }

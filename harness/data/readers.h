@@ -35,17 +35,24 @@ struct ImportResult {
   boost::json::object source;         // goes to manifest["source"]
 };
 
+// How the readers treat text that is not well-formed UTF-8: refused (ConfigError naming the file,
+// line and byte offset), or with replace_invalid_utf8 each bad byte becomes U+FFFD and a warning
+// counts the lines affected.
+struct TextOptions {
+  bool replace_invalid_utf8 = false;
+};
+
 // `langs` empty: every language the data has.
-ImportResult read_ted(const std::string& dir, const std::vector<std::string>& langs);
-ImportResult read_opus100(const std::string& root, const std::vector<std::string>& langs);
-ImportResult read_plain(const std::string& root, const std::vector<std::string>& langs);
+ImportResult read_ted(const std::string& dir, const std::vector<std::string>& langs, const TextOptions& text = {});
+ImportResult read_opus100(const std::string& root, const std::vector<std::string>& langs, const TextOptions& text = {});
+ImportResult read_plain(const std::string& root, const std::vector<std::string>& langs, const TextOptions& text = {});
 
 struct PlainFiles {
   std::string lang;
   Split split = Split::Train;
   std::string en_path, xx_path;
 };
-ImportResult read_plain_files(const std::vector<PlainFiles>& files);
+ImportResult read_plain_files(const std::vector<PlainFiles>& files, const TextOptions& text = {});
 
 // Pools each language's train/dev/test, deduplicates and splits again with split_corpus
 // (English-keyed, leak-free): for data that ships without dev/test or with a leaky split.

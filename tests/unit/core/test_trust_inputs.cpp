@@ -7,6 +7,8 @@
 
 #include "harness/common/json_util.h"
 #include "harness/common/options.h"
+#include "harness/common/utf8.h"
+#include "harness/data/readers.h"
 #include "harness/grid/suite.h"
 #include "reports/report.h"
 #include "suite_test_util.h"
@@ -74,4 +76,37 @@ TEST_CASE("suite mistakes that used to pass validation", "[trust][suite]") {
 TEST_CASE("longtail report on a directory that does not exist says so", "[trust][report]") {
   const auto missing = (fs::temp_directory_path() / "longtail-test-trust" / "no-such-run").string();
   CHECK_THROWS_WITH(reports::build_report(missing), missing + ": no such directory; run the suite first");
+}
+
+TEST_CASE("UTF-8 well-formedness: overlong forms, surrogates, truncation, beyond U+10FFFF", "[trust][utf8]") {
+  CHECK(first_invalid_utf8("plain ascii") == 11);
+  CHECK(first_invalid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") == 14);  // é € 😀: all 14 bytes well-formed
+  CHECK(first_invalid_utf8("a\xC0\xAF") == 1);              // overlong '/'
+  CHECK(first_invalid_utf8("ab\xED\xA0\x80") == 2);         // a UTF-16 surrogate
+  CHECK(first_invalid_utf8("abc\xE2\x82") == 3);            // truncated
+  CHECK(first_invalid_utf8("\xF4\x90\x80\x80") == 0);       // above U+10FFFF
+  size_t n = 0;
+  CHECK(replace_invalid_utf8("caf\xE9!", &n) == "caf\xEF\xBF\xBD!");
+  CHECK(n == 1);
+}
+
+TEST_CASE("data import refuses invalid UTF-8 naming file, line and byte, or replaces it when told", "[trust][data]") {
+  const fs::path root = fs::temp_directory_path() / "longtail-test-trust" / "plain-utf8";
+  fs::remove_all(root);
+  fs::create_directories(root / "fr");
+  std::ofstream(root / "fr" / "train.en") << "open the file\nsave the file\nclose\n";
+  std::ofstream(root / "fr" / "train.fr") << "ouvrir le fichier\nenregistrer le fichier \xE9t\xE9\nfermer\n";
+  const std::string bad = (root / "fr" / "train.fr").string();
+  try {
+    data::read_plain(root.string(), {});
+    FAIL("invalid UTF-8 was imported");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) == bad + ":2: invalid UTF-8 at byte 23 (0xe9); fix the file, or import with "
+                                         "--replace-invalid-utf8 to replace such bytes with U+FFFD");
+  }
+  const auto r = data::read_plain(root.string(), {}, data::TextOptions{true});
+  REQUIRE(r.langs.at("fr").train.size() == 3);
+  CHECK(r.langs.at("fr").train[1].xx == "enregistrer le fichier \xEF\xBF\xBDt\xEF\xBF\xBD");
+  REQUIRE(r.warnings.size() == 1);
+  CHECK(r.warnings[0] == bad + ": 1 lines had invalid UTF-8, replaced with U+FFFD");
 }
