@@ -1,12 +1,13 @@
 #include "harness/common/fs_util.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -73,6 +74,32 @@ void make_dirs(const std::string& path) {
 }
 
 bool file_exists(const std::string& path) { return fs::exists(path); }
+
+int64_t remove_stale_temporaries(const std::string& root, bool any_owner) {
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return 0;
+  std::vector<fs::path> stale;
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    size_t at = name.rfind(".tmp.");
+    if (at == std::string::npos) at = name.rfind(".tmp-");
+    bool remove = false;
+    if (at != std::string::npos && at + 5 < name.size() &&
+        name.find_first_not_of("0123456789", at + 5) == std::string::npos) {
+      const long pid = std::stol(name.substr(at + 5));
+      remove = any_owner || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH);
+    } else if (any_owner && name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      remove = true;  // checkpoint.bin.tmp
+    }
+    if (remove) {
+      stale.push_back(it->path());
+      if (it->is_directory(ec)) it.disable_recursion_pending();
+    }
+  }
+  for (const auto& p : stale) fs::remove_all(p, ec);
+  return static_cast<int64_t>(stale.size());
+}
 
 std::string cache_dir() {
   if (const char* c = std::getenv("LONGTAIL_CACHE"); c && *c) return c;

@@ -200,8 +200,13 @@ std::string named_corpus_dir(const std::string& name, const std::string& cache) 
 void write_corpus_pointer(const std::string& name, const std::string& dir, const std::string& cache) {
   check_path_component("corpus name", name);
   make_dirs(corpora_root(cache));
+  // Relative to the pointer when the corpus sits under the same root, so the cache can be moved.
+  const fs::path root = fs::absolute(corpora_root(cache)).lexically_normal();
+  const fs::path target = fs::absolute(dir).lexically_normal();
+  const fs::path relative = target.lexically_relative(root);
+  const bool inside = !relative.empty() && *relative.begin() != "..";
   write_json_file(corpora_root(cache) + "/" + name + ".json",
-                  json::object{{"dir", fs::absolute(dir).lexically_normal().string()}});
+                  json::object{{"dir", inside ? relative.string() : target.string()}});
 }
 
 CorpusInfo find_corpus(const std::string& dir_or_name, const std::string& cache) {
@@ -219,7 +224,8 @@ CorpusInfo find_corpus(const std::string& dir_or_name, const std::string& cache)
       const json::value doc = read_json_file(pointer);
       const json::value* target = doc.is_object() ? doc.as_object().if_contains("dir") : nullptr;
       if (!target || !target->is_string()) throw ConfigError(pointer, "expected {\"dir\": \"<corpus directory>\"}");
-      return load_corpus(std::string(target->as_string()));
+      const fs::path dir(std::string(target->as_string()));  // relative: to the pointer's directory
+      return load_corpus(dir.is_absolute() ? dir.string() : (fs::path(corpora_root(cache)) / dir).string());
     }
   }
   std::string list;

@@ -2,7 +2,9 @@
 //
 //   <cache>/corpora/<name>/           an imported corpus (`longtail data import ... --name NAME`)
 //   <cache>/corpora/<name>.json       a pointer {"dir": ...} to a corpus built under another
-//                                     directory name (the gettext corpus: gettext-<fingerprint>)
+//                                     directory name (the gettext corpus: gettext-<fingerprint>);
+//                                     relative to <cache>/corpora when the corpus is inside it, so
+//                                     the cache can be moved (absolute pointers still read)
 #pragma once
 
 #include <string>

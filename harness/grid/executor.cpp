@@ -150,6 +150,10 @@ int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher
   // One driver per run directory, held until the run ends (a second one fails at once, naming this one).
   const FileLock lock(out + "/.lock", "longtail run " + suite.file);
   claim_run_dir(out, suite, true);
+  // What killed runs left: everything temporary in this directory (ours while we hold its lock),
+  // and in the shared cache what belongs to processes that are gone.
+  if (const int64_t n = remove_stale_temporaries(out, true) + remove_stale_temporaries(cache_dir(), false))
+    spdlog::info("removed {} temporary files of interrupted runs", n);
   std::map<std::string, PreparedData> prepared;  // by dataset label
   for (const auto& c : cells)
     if (!prepared.count(c.dataset->label)) {

@@ -75,4 +75,18 @@ if "$lt" run "$work/other.json" --out "$work/run" > "$work/9.txt" 2>&1; then fai
 grep -q 'belongs to suite "s".*not to suite "other"' "$work/9.txt" || fail "the error should name both suites: $(cat "$work/9.txt")"
 [ "$before" = "$(stat -c %Y "$cell/result.json")" ] || fail "the refused run touched a result"
 if "$lt" run "$work/other.json" --out "$work/run" --dry-run > "$work/10.txt" 2>&1; then fail "the dry run should refuse too"; fi
+# 6. Leftovers of killed runs go on the next run (in the cache only those of processes that are
+#    gone); a moved cache still serves the complete cell.
+: > "$cell/result.json.tmp.999999"; : > "$cell/ckpt/checkpoint.bin.tmp"
+mkdir -p "$LONGTAIL_CACHE/vocab/0123.tmp.999999" && : > "$LONGTAIL_CACHE/vocab/0123.tmp.999999/half"
+: > "$LONGTAIL_CACHE/vocab/live.tmp.$$"
+"$lt" run "$work/s.json" --out "$work/run" --quiet > "$work/11.txt" 2>&1 || fail "leftovers: $(tail -5 "$work/11.txt")"
+[ ! -e "$cell/result.json.tmp.999999" ] && [ ! -e "$cell/ckpt/checkpoint.bin.tmp" ] || fail "run-directory leftovers stayed"
+[ ! -e "$LONGTAIL_CACHE/vocab/0123.tmp.999999" ] || fail "a dead process's cache leftover stayed"
+[ -e "$LONGTAIL_CACHE/vocab/live.tmp.$$" ] || fail "a live process's cache file was removed"
+grep -q "removed 3 temporary files of interrupted runs" "$work/11.txt" || fail "the run should say what it removed: $(tail -3 "$work/11.txt")"
+mv "$LONGTAIL_CACHE" "$work/moved-cache"
+LONGTAIL_CACHE=$work/moved-cache "$lt" run "$work/s.json" --out "$work/run" --quiet > "$work/12.txt" 2>&1 \
+  || fail "a moved cache: $(tail -5 "$work/12.txt")"
+grep -q "1 already complete" "$work/12.txt" || fail "the moved cache should serve the complete cell: $(tail -3 "$work/12.txt")"
 echo "stale results: OK"

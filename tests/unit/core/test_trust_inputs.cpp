@@ -8,6 +8,7 @@
 #include "harness/common/json_util.h"
 #include "harness/common/options.h"
 #include "harness/common/utf8.h"
+#include "harness/data/corpus_store.h"
 #include "harness/data/readers.h"
 #include "harness/grid/suite.h"
 #include "reports/report.h"
@@ -109,4 +110,24 @@ TEST_CASE("data import refuses invalid UTF-8 naming file, line and byte, or repl
   CHECK(r.langs.at("fr").train[1].xx == "enregistrer le fichier \xEF\xBF\xBDt\xEF\xBF\xBD");
   REQUIRE(r.warnings.size() == 1);
   CHECK(r.warnings[0] == bad + ": 1 lines had invalid UTF-8, replaced with U+FFFD");
+}
+
+TEST_CASE("a corpus pointer inside the cache is relative, so the cache can be moved", "[trust][data]") {
+  const fs::path base = fs::temp_directory_path() / "longtail-test-trust" / "relocate";
+  fs::remove_all(base);
+  const std::string a = (base / "cache-a").string(), b = (base / "cache-b").string();
+  data::ImportResult r;
+  r.langs["fr"].train = {{"open the file", "ouvrir le fichier"}, {"close", "fermer"}};
+  r.langs["fr"].dev = {{"save", "enregistrer"}};
+  r.langs["fr"].test = {{"quit", "quitter"}};
+  const auto corpus = data::write_import(r, "pointed", data::named_corpus_dir("pointed-1234", a));
+  data::write_corpus_pointer("alias", corpus.dir, a);
+  CHECK(read_json_file(a + "/corpora/alias.json").at("dir") == "pointed-1234");
+  fs::rename(a, b);
+  const auto found = data::find_corpus("alias", b);
+  CHECK(found.fingerprint == corpus.fingerprint);
+  CHECK(fs::equivalent(found.dir, b + "/corpora/pointed-1234"));
+  // A corpus outside the cache keeps its absolute path.
+  data::write_corpus_pointer("outside", (base / "cache-b" / "corpora" / "pointed-1234").string(), (base / "other").string());
+  CHECK(fs::path(std::string(read_json_file((base / "other" / "corpora" / "outside.json").string()).at("dir").as_string())).is_absolute());
 }
