@@ -1,8 +1,10 @@
 #include "harness/data/shard.h"
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include <cstring>
+#include <fstream>
 #include <type_traits>
 #include <stdexcept>
 
@@ -28,6 +30,10 @@ T get_le(const char* p) {
   U u = 0;
   for (size_t i = 0; i < sizeof(T); ++i) u |= static_cast<U>(static_cast<unsigned char>(p[i])) << (8 * i);
   return static_cast<T>(u);
+}
+
+uint32_t shard_crc(const char* data, size_t n) {
+  return static_cast<uint32_t>(::crc32_z(::crc32_z(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data), n));
 }
 
 // Sequential reader over a shard's bytes that names the file in every error.
@@ -98,6 +104,7 @@ void write_shard(const std::string& path, const Shard& s) {
   for (uint64_t v : s.xx_off) put_le(out, v);
   for (int32_t v : s.en_ids) put_le(out, v);
   for (int32_t v : s.xx_ids) put_le(out, v);
+  put_le<uint32_t>(out, shard_crc(out.data(), out.size()));  // version 2: CRC-32 of everything before it
   write_file_atomic(path, out);
 }
 
@@ -108,7 +115,8 @@ Shard read_shard(const std::string& path, uint64_t expected_vocab_hash) {
   if (std::memcmp(bytes.data(), kShardMagic, sizeof kShardMagic) != 0) in.fail("bad magic (not a longtail shard)");
   for (size_t i = 0; i < sizeof kShardMagic; ++i) in.next<uint8_t>();
   const auto version = in.next<uint32_t>();
-  if (version != kShardVersion) in.fail(fmt::format("version {}, this build reads version {}", version, kShardVersion));
+  if (version < 1 || version > kShardVersion)
+    in.fail(fmt::format("version {}, this build reads versions 1 to {}", version, kShardVersion));
   const auto flags = in.next<uint32_t>();
   if (flags != 0) in.fail(fmt::format("unknown flags 0x{:x}", flags));
   Shard s;
@@ -124,8 +132,31 @@ Shard read_shard(const std::string& path, uint64_t expected_vocab_hash) {
   check_offsets(in, s.xx_off, "translation");
   in.next_array(s.en_ids, s.en_off.back(), "English ids");
   in.next_array(s.xx_ids, s.xx_off.back(), "translation ids");
-  if (in.remaining() != 0) in.fail(fmt::format("{} unexpected bytes after the ids", in.remaining()));
+  if (version == 1) {
+    if (in.remaining() != 0) in.fail(fmt::format("{} unexpected bytes after the ids", in.remaining()));
+    return s;
+  }
+  // Version 2 ends with a CRC-32 of every byte before it: in-range corruption (ids changed but
+  // still inside the vocabulary) passes every check above and only this one finds it.
+  if (in.remaining() < 4) in.fail_truncated("checksum");
+  const auto stored = in.next<uint32_t>();
+  if (in.remaining() != 0) in.fail(fmt::format("{} unexpected bytes after the checksum", in.remaining()));
+  const uint32_t computed = shard_crc(bytes.data(), bytes.size() - 4);
+  if (stored != computed)
+    in.fail(fmt::format("checksum mismatch (stored {:08x}, contents {:08x}); the shard is damaged: remove its vocabulary "
+                        "directory from the cache to rebuild it", stored, computed));
   return s;
+}
+
+uint32_t shard_checksum(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) throw std::runtime_error(path + ": cannot read the shard");
+  const auto size = static_cast<std::streamoff>(in.tellg());
+  if (size < static_cast<std::streamoff>(kHeaderSize + 4)) throw std::runtime_error(path + ": truncated shard");
+  char tail[4];
+  in.seekg(size - 4);
+  in.read(tail, 4);
+  return get_le<uint32_t>(tail);
 }
 
 std::string shard_file(const std::string& dir, const std::string& lang, const std::string& split) {

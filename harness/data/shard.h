@@ -10,6 +10,7 @@
 //   xx_off  uint64[n+1]   offsets into xx_ids
 //   en_ids  int32[en_off[n]]
 //   xx_ids  int32[xx_off[n]]
+//   crc     uint32        (version 2) CRC-32 (zlib) of every byte before it, checked at load
 //
 // Ids are SentencePiece pieces without BOS/EOS/language tags; the trainer adds those.
 #pragma once
@@ -20,7 +21,7 @@
 
 namespace longtail::data {
 
-constexpr uint32_t kShardVersion = 1;
+constexpr uint32_t kShardVersion = 2;  // 1: the same without the trailing CRC-32 (still read)
 
 struct Shard {
   uint64_t vocab_hash = 0;
@@ -37,9 +38,13 @@ struct Shard {
 };
 
 void write_shard(const std::string& path, const Shard& s);  // atomic
-// Throws std::runtime_error naming the file on a bad magic, version, truncation or (when
-// expected_vocab_hash != 0) a vocabulary mismatch.
+// Throws std::runtime_error naming the file on a bad magic, version, truncation, a checksum
+// mismatch (version 2) or (when expected_vocab_hash != 0) a vocabulary mismatch.
 Shard read_shard(const std::string& path, uint64_t expected_vocab_hash = 0);
+
+// The stored CRC-32 of a version-2 shard (its last 4 bytes; no full read): what a data
+// fingerprint over the shards is made of.
+uint32_t shard_checksum(const std::string& path);
 
 // Shard file name inside a shard directory: "<lang>.<split>.bin".
 std::string shard_file(const std::string& dir, const std::string& lang, const std::string& split);

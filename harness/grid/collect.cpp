@@ -75,6 +75,7 @@ records::CellResult collect_result(const records::CellConfig& config, const Prep
   r.git_commit = git_commit();
   r.corpus_fingerprint = p.data.corpus.fingerprint;
   r.vocab_sha256 = p.vocab_sha256;
+  r.shards_fingerprint = p.shards_fingerprint;
   r.config = config;
   try {
     if (!launched.ok()) throw std::runtime_error(failure_reason(dir, launched));

@@ -32,6 +32,8 @@ std::vector<std::string> stale_reasons(const records::CellResult& recorded, cons
   }
   compare(out, "corpus fingerprint", recorded.corpus_fingerprint, now.corpus_fingerprint);
   compare(out, "vocabulary sha256", recorded.vocab_sha256, now.vocab_sha256);
+  if (!recorded.shards_fingerprint.empty())  // results made before shards had checksums have none
+    compare(out, "shards fingerprint", recorded.shards_fingerprint, now.shards_fingerprint);
   return out;
 }
 

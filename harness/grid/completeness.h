@@ -12,7 +12,7 @@ namespace longtail::grid {
 
 // What a result made now would record (empty fingerprints: unknown, e.g. in a dry run).
 struct Provenance {
-  std::string longtail_version, git_commit, corpus_fingerprint, vocab_sha256;
+  std::string longtail_version, git_commit, corpus_fingerprint, vocab_sha256, shards_fingerprint;
 };
 
 // The reasons `recorded` no longer answers `planned` ("$.train.steps: 60 → 80", "commit: a → b",

@@ -16,6 +16,7 @@
 #include "harness/data/gettext_corpus.h"
 #include "harness/data/imbalance.h"
 #include "harness/data/readers.h"
+#include "harness/data/shard.h"
 #include "harness/data/split.h"
 
 namespace longtail::grid {
@@ -111,7 +112,7 @@ std::string prepare_vocab(const Suite& suite, const PreparedDataset& d, const st
   json::object key{{"corpus", d.corpus.fingerprint},
                    {"languages", json::value_from(d.languages)},
                    {"vocab", suite.vocab},
-                   {"format", "vocab-v1"}};
+                   {"format", "vocab-v2"}};
   std::string dir = fmt::format("{}/vocab/{}", cache_dir(), sha256_hex(json::serialize(key)).substr(0, 16));
   if (file_exists(dir + "/vocab.json") && file_exists(dir + "/shards/complete")) return dir;
   // Built under a temporary name and renamed, so a crash never leaves a half-built vocabulary.
@@ -140,6 +141,16 @@ std::string prepare_vocab(const Suite& suite, const PreparedDataset& d, const st
 
 }  // namespace
 
+std::string shards_fingerprint(const std::string& shard_dir) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(shard_dir))
+    if (e.path().extension() == ".bin") files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  std::string listing;
+  for (const auto& f : files) listing += fmt::format("{} {:08x}\n", f, data::shard_checksum(shard_dir + "/" + f));
+  return sha256_hex(listing);
+}
+
 PreparedData prepare_data(const Suite& suite, const DatasetSpec& ds, const std::string& log_dir) {
   PreparedData p;
   p.data = prepare_dataset(ds, suite.file);
@@ -148,6 +159,7 @@ PreparedData prepare_data(const Suite& suite, const DatasetSpec& ds, const std::
   p.vocab_dir = prepare_vocab(suite, p.data, log_dir);
   p.shard_dir = p.vocab_dir + "/shards";
   p.vocab_sha256 = std::string(read_json_file(p.vocab_dir + "/vocab.json").as_object().at("sha256").as_string());
+  p.shards_fingerprint = shards_fingerprint(p.shard_dir);
   return p;
 }
 

@@ -30,8 +30,12 @@ struct PreparedData {
   PreparedDataset data;
   std::string vocab_dir, shard_dir;
   std::string vocab_sha256;  // of the SentencePiece model (vocab.json "sha256")
+  std::string shards_fingerprint;  // shards_fingerprint(shard_dir)
   std::map<std::string, std::map<std::string, int64_t>> sizes;  // by imbalance label
 };
+
+// SHA-256 over the shard files' names and stored CRC-32s: what the cells trained on.
+std::string shards_fingerprint(const std::string& shard_dir);
 
 // Prepares `ds` for `suite`; longtail-text's output goes to log_dir/prepare.log.
 PreparedData prepare_data(const Suite& suite, const DatasetSpec& ds, const std::string& log_dir);

@@ -41,7 +41,7 @@ std::optional<records::CellResult> ok_result(const std::string& cell_dir) {
 }
 
 Provenance current(const PreparedData& p) {
-  return {longtail_version(), git_commit(), p.data.corpus.fingerprint, p.vocab_sha256};
+  return {longtail_version(), git_commit(), p.data.corpus.fingerprint, p.vocab_sha256, p.shards_fingerprint};
 }
 
 // The data a recorded configuration was made with, standing in for preparing it (a dry run
@@ -63,7 +63,7 @@ std::string dry_status(const Suite& suite, const PlannedCell& c, const std::stri
   if (auto r = ok_result(dir)) {
     if (!r->config) return "stale: no recorded configuration";
     const auto reasons = stale_reasons(*r, cell_config(suite, c, recorded_data(*r->config)),
-                                       Provenance{longtail_version(), git_commit(), "", ""}, allow_other_version);
+                                       Provenance{longtail_version(), git_commit(), "", "", ""}, allow_other_version);
     return reasons.empty() ? "complete" : "stale: " + fmt::format("{}", fmt::join(reasons, "; "));
   }
   return file_exists(dir + "/result.json") ? "failed" : "pending";

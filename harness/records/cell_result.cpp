@@ -79,7 +79,8 @@ json::object to_json(const CellResult& r) {
                  {"longtail_version", r.longtail_version},
                  {"git_commit", r.git_commit},
                  {"corpus_fingerprint", r.corpus_fingerprint},
-                 {"vocab_sha256", r.vocab_sha256}};
+                 {"vocab_sha256", r.vocab_sha256},
+                 {"shards_fingerprint", r.shards_fingerprint}};
   if (r.ok) {
     json::object langs;
     for (const auto& [code, l] : r.languages) langs[code] = to_json(l);
@@ -120,6 +121,7 @@ CellResult cell_result_from_json(const json::value& v, const std::string& where)
   r.git_commit = get_string(o, "git_commit", where);
   r.corpus_fingerprint = get_string(o, "corpus_fingerprint", where);
   r.vocab_sha256 = get_string(o, "vocab_sha256", where);
+  r.shards_fingerprint = get_string(o, "shards_fingerprint", where);
   const std::string status = need_string(o, "status", where);
   if (status != "ok" && status != "failed") throw ConfigError(where + ".status", "expected \"ok\" or \"failed\", got \"" + status + "\"");
   r.ok = status == "ok";

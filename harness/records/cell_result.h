@@ -51,6 +51,7 @@ struct CellResult {
   std::string direction;
   // Provenance.
   std::string longtail_version, git_commit, corpus_fingerprint, vocab_sha256;
+  std::string shards_fingerprint;  // over the token shards' checksums (empty in results made before it existed)
   // Outcome.
   bool ok = false;
   std::string reason;  // why it failed (empty when ok)

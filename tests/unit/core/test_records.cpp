@@ -42,6 +42,7 @@ records::CellResult sample_result() {
   r.method_params = {{"tau", 5.0}};
   r.seed = 3, r.direction = "en-x";
   r.longtail_version = "0.1.0", r.git_commit = "abc", r.corpus_fingerprint = "f00", r.vocab_sha256 = "5ha";
+  r.shards_fingerprint = "5hard5";
   r.ok = true;
   records::LanguageResult fr;
   fr.train_pairs = 900, fr.natural_pairs = 9000, fr.dev_loss = 2.5;

@@ -10,6 +10,8 @@
 #include "harness/common/utf8.h"
 #include "harness/data/corpus_store.h"
 #include "harness/data/readers.h"
+#include "harness/data/shard.h"
+#include "harness/common/fs_util.h"
 #include "harness/grid/suite.h"
 #include "reports/report.h"
 #include "suite_test_util.h"
@@ -130,4 +132,30 @@ TEST_CASE("a corpus pointer inside the cache is relative, so the cache can be mo
   // A corpus outside the cache keeps its absolute path.
   data::write_corpus_pointer("outside", (base / "cache-b" / "corpora" / "pointed-1234").string(), (base / "other").string());
   CHECK(fs::path(std::string(read_json_file((base / "other" / "corpora" / "outside.json").string()).at("dir").as_string())).is_absolute());
+}
+
+TEST_CASE("shards end with a CRC-32: in-range corruption is found at load", "[trust][data]") {
+  const fs::path dir = fs::temp_directory_path() / "longtail-test-trust" / "shards";
+  fs::create_directories(dir);
+  const std::string path = (dir / "fr.train.bin").string();
+  data::Shard s;
+  s.vocab_hash = 0x1234;
+  s.add({10, 11, 12}, {20, 21});
+  s.add({13}, {22, 23, 24});
+  data::write_shard(path, s);
+  const std::string good = read_file(path);
+  CHECK(data::read_shard(path, 0x1234).xx_ids == s.xx_ids);
+  CHECK(data::shard_checksum(path) != 0);
+
+  // An id shifted by 7 stays inside any vocabulary of 40: only the checksum can tell.
+  std::string bad = good;
+  bad[bad.size() - 4 - 4] = static_cast<char>(bad[bad.size() - 4 - 4] + 7);  // the last translation id
+  write_file_atomic(path, bad);
+  CHECK_THROWS_WITH(data::read_shard(path, 0x1234), Catch::StartsWith(path + ": bad shard: checksum mismatch"));
+
+  // A version-1 shard (no CRC) still reads.
+  std::string v1 = good.substr(0, good.size() - 4);
+  v1[8] = 1;
+  write_file_atomic(path, v1);
+  CHECK(data::read_shard(path, 0x1234).en_ids == s.en_ids);
 }
