@@ -108,6 +108,17 @@ namespace {
 
 std::string tool(const std::string& name) { return self_dir() + "/" + name; }
 
+// ": <message>" of the last error line longtail-text logged, or "" when there is none.
+std::string last_error(const std::string& log_path) {
+  std::string found;
+  try {
+    for (const auto& line : read_lines(log_path))
+      if (const auto at = line.find("] [error] "); at != std::string::npos) found = line.substr(at + 10);
+  } catch (const std::exception&) {
+  }
+  return found.empty() ? "" : ": " + found;
+}
+
 std::string prepare_vocab(const Suite& suite, const PreparedDataset& d, const std::string& log_dir) {
   json::object key{{"corpus", d.corpus.fingerprint},
                    {"languages", json::value_from(d.languages)},
@@ -125,7 +136,9 @@ std::string prepare_vocab(const Suite& suite, const PreparedDataset& d, const st
   train.insert(train.end(), d.languages.begin(), d.languages.end());
   spdlog::info("vocabulary for {} ({} languages): {}", d.corpus.name, d.languages.size(), dir);
   auto r = run_process(train, log_dir + "/prepare.log", true);
-  if (!r.ok()) throw std::runtime_error(fmt::format("vocabulary training failed ({}); see {}/prepare.log", r.describe(), log_dir));
+  if (!r.ok())
+    throw std::runtime_error(fmt::format("{}: vocabulary training failed ({}){}; see {}/prepare.log", suite.file, r.describe(),
+                                         last_error(log_dir + "/prepare.log"), log_dir));
   std::vector<std::string> encode = {tool("longtail-text"), "encode", "--corpus", d.corpus.dir, "--vocab", tmp,
                                      "--out", tmp + "/shards", "--langs"};
   encode.insert(encode.end(), d.languages.begin(), d.languages.end());

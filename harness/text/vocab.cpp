@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "harness/common/fs_util.h"
 #include "harness/common/hash.h"
 #include "harness/common/json_util.h"
+#include "harness/common/options.h"
 #include "harness/common/progress.h"
 #include "harness/data/shard.h"
 
@@ -70,6 +72,25 @@ std::vector<size_t> seeded_choice(size_t n, size_t k, uint64_t seed) {
   idx.resize(k);
   std::sort(idx.begin(), idx.end());
   return idx;
+}
+
+// SentencePiece's messages about a vocabulary size that does not fit the corpus, said in terms of
+// the suite's options.
+void explain_size_error(const sentencepiece::util::Status& st, int64_t size) {
+  if (st.ok()) return;
+  const std::string m = st.ToString();
+  long a = 0, b = 0;
+  if (const auto at = m.find("Vocabulary size is smaller than required_chars. "); at != std::string::npos &&
+      std::sscanf(m.c_str() + at + 48, "%ld vs %ld", &a, &b) == 2)
+    throw ConfigError("$.vocab.size", fmt::format("{} pieces are too few for this corpus: its characters and the special "
+                                                  "pieces need at least {}; raise vocab.size or lower vocab.character_coverage",
+                                                  size, b));
+  if (const auto at = m.find("Vocabulary size too high ("); at != std::string::npos) {
+    const auto le = m.find("<= ", at);
+    if (le != std::string::npos && std::sscanf(m.c_str() + le + 3, "%ld", &b) == 1)
+      throw ConfigError("$.vocab.size", fmt::format("{} pieces are more than this corpus can fill (at most {}); lower vocab.size "
+                                                    "or use more vocab.sample_sentences", size, b));
+  }
 }
 
 void check_status(const sentencepiece::util::Status& st, const std::string& what) {
@@ -137,6 +158,7 @@ json::object train_vocab(const data::CorpusInfo& corpus, const std::vector<std::
   fs::current_path(out_dir);
   auto status = sentencepiece::SentencePieceTrainer::Train(args);
   fs::current_path(previous);
+  explain_size_error(status, opt.size);
   check_status(status, "SentencePiece training");
   fs::remove(out_dir + "/spm.vocab");
 

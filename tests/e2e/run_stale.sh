@@ -89,4 +89,24 @@ mv "$LONGTAIL_CACHE" "$work/moved-cache"
 LONGTAIL_CACHE=$work/moved-cache "$lt" run "$work/s.json" --out "$work/run" --quiet > "$work/12.txt" 2>&1 \
   || fail "a moved cache: $(tail -5 "$work/12.txt")"
 grep -q "1 already complete" "$work/12.txt" || fail "the moved cache should serve the complete cell: $(tail -3 "$work/12.txt")"
+# 7. A vocabulary size the corpus cannot fit is named as the suite's option, not SentencePiece's.
+python3 - "$work/cjk" <<'PY'
+import os, random, sys
+rng = random.Random(1)
+chars = [chr(0x4E00 + i) for i in range(300)]
+for split, n in (("train", 200), ("dev", 20), ("test", 20)):
+    os.makedirs(f"{sys.argv[1]}/zh", exist_ok=True)
+    with open(f"{sys.argv[1]}/zh/{split}.en", "w") as en, open(f"{sys.argv[1]}/zh/{split}.zh", "w") as zh:
+        for _ in range(n):
+            en.write("open the file\n")
+            zh.write("".join(rng.choice(chars) for _ in range(8)) + "\n")
+PY
+cat > "$work/small.json" <<JSON
+{"name": "small", "datasets": [{"source": "plain", "path": "$work/cjk", "corpus": {"min_pairs": 10}}],
+ "methods": [{"name": "uniform"}], "model": {"config": "tiny"}, "train": {"steps": 5},
+ "vocab": {"size": 64, "sample_sentences": 2000, "model_type": "bpe"}}
+JSON
+if "$lt" run "$work/small.json" --out "$work/small" --quiet > "$work/13.txt" 2>&1; then fail "a too small vocabulary was accepted"; fi
+grep -q 'small.json: vocabulary training failed (exit code 1): \$.vocab.size: 64 pieces are too few for this corpus: .* need at least 315' "$work/13.txt" \
+  || fail "the vocabulary-size error should name the suite option: $(tail -2 "$work/13.txt")"
 echo "stale results: OK"
