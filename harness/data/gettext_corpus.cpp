@@ -504,6 +504,16 @@ CollectedPairs collect_pairs(const std::vector<CatalogFile>& files, const Normal
 
 // ---- building ----
 
+std::optional<CorpusInfo> cached_gettext_corpus(const GettextBuildOptions& opt) {
+  const std::string list_path = opt.packages_file.empty() ? default_package_list_path() : opt.packages_file;
+  const std::string cache = opt.cache.empty() ? cache_dir() : opt.cache;
+  try {
+    return find_corpus("gettext-build-" + build_key(read_package_list(list_path), opt), cache);
+  } catch (const ConfigError&) {
+    return std::nullopt;
+  }
+}
+
 CorpusInfo build_gettext_corpus(const GettextBuildOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
   const std::string list_path = opt.packages_file.empty() ? default_package_list_path() : opt.packages_file;

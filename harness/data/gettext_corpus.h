@@ -13,6 +13,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,9 @@ struct GettextBuildOptions {
 };
 
 CorpusInfo build_gettext_corpus(const GettextBuildOptions& opt);
+// The corpus build_gettext_corpus(opt) would return from the cache, without building anything;
+// none when it has not been built with these options.
+std::optional<CorpusInfo> cached_gettext_corpus(const GettextBuildOptions& opt);
 
 // A corpus from a directory of the user's .mo/.po files (<locale>/LC_MESSAGES/x.mo or
 // <locale>.po), written to `out_dir` (empty: named_corpus_dir(name)).

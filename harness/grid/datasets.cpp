@@ -36,15 +36,18 @@ std::string import_dir(const DatasetSpec& ds) {
   return fmt::format("{}/import-{}-{}", data::corpora_root(), ds.label, sha256_hex(json::serialize(key)).substr(0, 16));
 }
 
+data::GettextBuildOptions gettext_options(const DatasetSpec& ds) {
+  Options corpus_opts(ds.corpus, ds.json_path + ".corpus");
+  data::GettextBuildOptions opt;
+  opt.split = data::split_options_from(corpus_opts);
+  opt.normalize = data::normalize_options_from(corpus_opts);
+  return opt;
+}
+
 data::CorpusInfo build_or_import(const DatasetSpec& ds) {
   Options corpus_opts(ds.corpus, ds.json_path + ".corpus");
   data::SplitOptions split = data::split_options_from(corpus_opts);
-  if (ds.source == "gettext") {
-    data::GettextBuildOptions opt;
-    opt.split = split;
-    opt.normalize = data::normalize_options_from(corpus_opts);
-    return data::build_gettext_corpus(opt);
-  }
+  if (ds.source == "gettext") return data::build_gettext_corpus(gettext_options(ds));
   std::string dir = import_dir(ds);
   if (file_exists(dir + "/manifest.json")) return data::load_corpus(dir);
   if (!fs::exists(ds.path))
@@ -61,13 +64,14 @@ data::CorpusInfo build_or_import(const DatasetSpec& ds) {
 
 }  // namespace
 
-PreparedDataset prepare_dataset(const DatasetSpec& ds, const std::string& suite_file) {
+namespace {
+
+// The training languages of `ds` in `corpus` (the listed ones, else all by size, capped at
+// max_languages) with their natural sizes; a listed language the corpus lacks is a ConfigError
+// naming the suite file and JSON path.
+PreparedDataset select_languages(const DatasetSpec& ds, data::CorpusInfo corpus, const std::string& suite_file) {
   PreparedDataset d;
-  try {
-    d.corpus = build_or_import(ds);
-  } catch (const ConfigError& e) {
-    throw ConfigError(suite_file, ds.json_path + ": " + e.what());
-  }
+  d.corpus = std::move(corpus);
   for (const auto& [lang, counts] : d.corpus.languages) d.natural[lang] = counts.train;
   if (!ds.languages.empty()) {
     for (size_t i = 0; i < ds.languages.size(); ++i) {
@@ -94,6 +98,36 @@ PreparedDataset prepare_dataset(const DatasetSpec& ds, const std::string& suite_
   for (const auto& l : d.languages) kept[l] = d.natural[l];
   d.natural = std::move(kept);
   return d;
+}
+
+}  // namespace
+
+PreparedDataset prepare_dataset(const DatasetSpec& ds, const std::string& suite_file) {
+  data::CorpusInfo corpus;
+  try {
+    corpus = build_or_import(ds);
+  } catch (const ConfigError& e) {
+    throw ConfigError(suite_file, ds.json_path + ": " + e.what());
+  }
+  return select_languages(ds, std::move(corpus), suite_file);
+}
+
+std::optional<PreparedDataset> check_built_dataset(const DatasetSpec& ds, const std::string& suite_file) {
+  std::optional<data::CorpusInfo> corpus;
+  if (ds.source == "gettext") {
+    corpus = data::cached_gettext_corpus(gettext_options(ds));
+  } else {
+    // This very import, or one of all the languages of the same data (a superset of any list).
+    DatasetSpec all = ds;
+    all.languages.clear();
+    for (const std::string& dir : {import_dir(ds), import_dir(all)})
+      if (file_exists(dir + "/manifest.json")) {
+        corpus = data::load_corpus(dir);
+        break;
+      }
+  }
+  if (!corpus) return std::nullopt;
+  return select_languages(ds, std::move(*corpus), suite_file);
 }
 
 std::map<std::string, int64_t> profile_sizes(const ImbalanceSpec& im, const PreparedDataset& d) {

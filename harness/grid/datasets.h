@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct PreparedDataset {
 // Builds or imports the corpus (cached), then selects the languages. Unknown requested languages
 // and missing data are ConfigErrors naming the suite file and JSON path.
 PreparedDataset prepare_dataset(const DatasetSpec& ds, const std::string& suite_file);
+
+// The same against a corpus that is already built or imported (nothing is built): none when it
+// is not there yet (a dry run's language check).
+std::optional<PreparedDataset> check_built_dataset(const DatasetSpec& ds, const std::string& suite_file);
 
 // Training pairs per language under an imbalance profile (deterministic; never above natural).
 std::map<std::string, int64_t> profile_sizes(const ImbalanceSpec& im, const PreparedDataset& d);

@@ -141,6 +141,15 @@ int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher
   if (opt.dry_run) {
     if (fs::is_directory(out)) claim_run_dir(out, suite, false);
     fmt::print("suite {} ({}): {} cells -> {}\n", suite.name, suite.file, cells.size(), out);
+    // The languages against each corpus that is already built (a dry run builds nothing).
+    for (const auto& ds : suite.datasets) {
+      if (const auto d = check_built_dataset(ds, suite.file)) {
+        check_groups(data::group_spec_from_json(suite.groups), d->languages, suite.file);
+        fmt::print("dataset {}: {} languages checked against corpus {}\n", ds.label, d->languages.size(), d->corpus.dir);
+      } else {
+        fmt::print("dataset {}: corpus not built yet; its languages are checked when the run builds it\n", ds.label);
+      }
+    }
     for (const auto& c : cells) fmt::print("  {:<60} {}\n", c.id(), dry_status(suite, c, out + "/" + c.id(), opt.allow_other_version));
     fmt::print("(a dry run compares the suite with each result's recorded configuration and code; the data is checked when the run prepares it)\n");
     return 0;

@@ -109,4 +109,12 @@ JSON
 if "$lt" run "$work/small.json" --out "$work/small" --quiet > "$work/13.txt" 2>&1; then fail "a too small vocabulary was accepted"; fi
 grep -q 'small.json: vocabulary training failed (exit code 1): \$.vocab.size: 64 pieces are too few for this corpus: .* need at least 315' "$work/13.txt" \
   || fail "the vocabulary-size error should name the suite option: $(tail -2 "$work/13.txt")"
+# 8. A dry run checks the languages against a corpus that is already built, and says when it cannot.
+sed 's/"label": "synthetic",/"label": "synthetic", "languages": ["fr", "xx"],/' "$work/s.json" > "$work/lang.json"
+if LONGTAIL_CACHE=$work/moved-cache "$lt" run "$work/lang.json" --out "$work/run" --dry-run > "$work/14.txt" 2>&1; then
+  fail "the dry run accepted a language the corpus lacks"; fi
+grep -q 'datasets\[0\].languages\[1\]: language "xx" is not in corpus' "$work/14.txt" || fail "dry-run language error: $(cat "$work/14.txt")"
+LONGTAIL_CACHE=$work/empty-cache "$lt" run "$work/s.json" --out "$work/run" --dry-run > "$work/15.txt" 2>&1 || fail "dry run without a corpus"
+grep -q "dataset synthetic: corpus not built yet; its languages are checked when the run builds it" "$work/15.txt" \
+  || fail "the dry run should say it could not check: $(cat "$work/15.txt")"
 echo "stale results: OK"
