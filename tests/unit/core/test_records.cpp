@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "../doc_tables.h"
 #include "harness/common/options.h"
 #include "harness/records/cell_result.h"
 #include "harness/train/train_options.h"
@@ -69,35 +70,6 @@ std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "";
-}
-
-std::string read_doc(const std::string& name) {
-  std::ifstream in(std::string(LONGTAIL_SOURCE_DIR) + "/docs/" + name);
-  REQUIRE(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The backticked keys in the first column of the markdown table that follows `heading`.
-std::set<std::string> table_keys(const std::string& doc, const std::string& heading) {
-  const auto at = doc.find(heading);
-  REQUIRE(at != std::string::npos);
-  std::set<std::string> keys;
-  std::istringstream lines(doc.substr(at + heading.size()));
-  std::string line;
-  bool in_table = false;
-  while (std::getline(lines, line)) {
-    if (line.rfind("|", 0) != 0) {
-      if (in_table) break;
-      continue;
-    }
-    in_table = true;
-    const std::string first = line.substr(1, line.find('|', 1) - 1);
-    static const std::regex key("`([a-z_0-9]+)`");
-    for (std::sregex_iterator it(first.begin(), first.end(), key), end; it != end; ++it) keys.insert((*it)[1]);
-  }
-  return keys;
 }
 
 std::set<std::string> keys_of(const json::object& o) {
@@ -185,8 +157,8 @@ TEST_CASE("CellResult round-trips through result.json's JSON", "[records]") {
 }
 
 TEST_CASE("result.json has exactly the keys docs/report-schema.md documents", "[records][docs]") {
-  const std::string doc = read_doc("report-schema.md");
-  const auto documented = table_keys(doc, "## `result.json`");
+  const std::string doc = doc_tables::read_doc("report-schema.md");
+  const auto documented = doc_tables::table_keys(doc, "## `result.json`");
   records::CellResult failed = sample_result();
   failed.ok = false, failed.reason = "x", failed.training.reset(), failed.languages.clear();
   failed.stale = {"$.train.steps: 60 → 80"};
@@ -201,7 +173,7 @@ TEST_CASE("result.json has exactly the keys docs/report-schema.md documents", "[
 }
 
 TEST_CASE("config.json has exactly the keys docs/cell-protocol.md shows", "[records][docs]") {
-  const std::string doc = read_doc("cell-protocol.md");
+  const std::string doc = doc_tables::read_doc("cell-protocol.md");
   const auto at = doc.find("## Input");
   REQUIRE(at != std::string::npos);
   const auto start = doc.find("```json", at), end = doc.find("```", start + 7);

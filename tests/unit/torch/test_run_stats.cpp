@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "../doc_tables.h"
 #include "harness/cell/run_stats.h"
 #include "catch_torch.h"  // last: see there
 
@@ -68,26 +69,8 @@ TEST_CASE("run statistics: windows, run totals, checkpoint blob", "[run_stats]")
   CHECK(d.at("grad_cosine_measurements").as_double() == 1.0);
 
   // Exactly the keys of docs/report-schema.md's diagnostics table.
-  std::ifstream in(std::string(LONGTAIL_SOURCE_DIR) + "/docs/report-schema.md");
-  std::stringstream doc;
-  doc << in.rdbuf();
-  const std::string text = doc.str();
-  const auto at = text.find("`diagnostics` (the run's summary");
-  REQUIRE(at != std::string::npos);
-  std::set<std::string> documented, written;
-  std::istringstream lines(text.substr(at));
-  std::string line;
-  bool in_table = false;
-  while (std::getline(lines, line)) {
-    if (line.rfind("|", 0) != 0) {
-      if (in_table) break;
-      continue;
-    }
-    in_table = true;
-    const std::string first = line.substr(1, line.find('|', 1) - 1);
-    static const std::regex key("`([a-z_]+)`");
-    for (std::sregex_iterator it(first.begin(), first.end(), key), end; it != end; ++it) documented.insert((*it)[1]);
-  }
+  const auto documented = doc_tables::table_keys(doc_tables::read_doc("report-schema.md"), "`diagnostics` (the run's summary");
+  std::set<std::string> written;
   for (const auto& kv : d) written.insert(std::string(kv.key()));
   CHECK(written == documented);
 }
