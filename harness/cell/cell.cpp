@@ -42,9 +42,9 @@ bool CellRun::run() {
 
 // The training loop. Returns false when stopped by --steps-limit.
 bool CellRun::train() {
-  const Options& t = cfg_.train;
-  const int64_t steps = t.get_int("steps");
-  auto due = [&](const char* every) { return step_ % t.get_int(every) == 0 || step_ == steps; };
+  const LoopSettings& t = loop_;
+  const int64_t steps = t.steps;
+  auto due = [&](int64_t every) { return step_ % every == 0 || step_ == steps; };
   Progress progress("train " + cfg_.cell.id, steps, "steps");
   while (step_ < steps) {
     // 1. Sample a batch: languages from the method's p_t, examples from each language's stream.
@@ -58,7 +58,7 @@ bool CellRun::train() {
     const train::TensorBatch tb = make_batch(batch);
 
     // 2. Step: per-language losses → the method's objective → backward → clip → update.
-    const double lr = train::learning_rate(step_ + 1, t.get_float("lr"), t.get_int("warmup"));
+    const double lr = train::learning_rate(step_ + 1, t.lr, t.warmup);
     const auto t0 = Clock::now();
     const train::StepResult r = step(tb, w, lr);
     stats_.step_time_s += std::chrono::duration<double>(Clock::now() - t0).count();
@@ -70,11 +70,11 @@ bool CellRun::train() {
     ++step_;
 
     // 4. Log, evaluate and checkpoint, after the update of step_.
-    if (due("log_every")) metrics_.write(train_record(lr, r.grad_norm));
-    if (due("dev_every")) metrics_.write(dev_record());
+    if (due(t.log_every)) metrics_.write(train_record(lr, r.grad_norm));
+    if (due(t.dev_every)) metrics_.write(dev_record());
     progress.update(step_, str::cat("loss ", str::fixed(r.loss, 3), " lr ", str::sci(lr, 2)));
     const bool stop = opts_.steps_limit > 0 && step_ >= opts_.steps_limit && step_ < steps;
-    if (due("checkpoint_every") || stop) save_checkpoint_now();
+    if (due(t.checkpoint_every) || stop) save_checkpoint_now();
     if (stop) {
       log_line("info", str::cat("stopped at step ", step_, " (--steps-limit); continue with --resume"));
       return false;
@@ -90,10 +90,8 @@ train::StepResult CellRun::step(const train::TensorBatch& batch, const std::vect
   const std::vector<double> w = weights.empty() ? std::vector<double>(langs_.size(), 1.0) : weights;
   const auto w_t = torch::tensor(w, torch::kFloat).to(device_);
   train::StepConfig& sc = step_config_;
-  const int64_t lang_grad_every = cfg_.train.get_int("lang_grad_every");
-  const int64_t grad_cosine_every = cfg_.train.get_int("grad_cosine_every");
-  sc.lang_grad_norms = lang_grad_every > 0 && (step_ + 1) % lang_grad_every == 0;
-  sc.grad_cosine = grad_cosine_every > 0 && (step_ + 1) % grad_cosine_every == 0;
+  sc.lang_grad_norms = loop_.lang_grad_every > 0 && (step_ + 1) % loop_.lang_grad_every == 0;
+  sc.grad_cosine = loop_.grad_cosine_every > 0 && (step_ + 1) % loop_.grad_cosine_every == 0;
   train::StepInputs inputs;
   inputs.step = step_;
   inputs.gradients = &gradients_;
@@ -101,7 +99,7 @@ train::StepResult CellRun::step(const train::TensorBatch& batch, const std::vect
     inputs.next_batch = [&] { return make_batch(batcher_->next(method_->sampling_distribution(step_))); };
     inputs.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(model_, b, sc); };
     inputs.dev_losses = [&](int64_t lang) { return dev_batch_losses(lang, sc); };
-    inputs.total_steps = cfg_.train.get_int("steps");
+    inputs.total_steps = loop_.steps;
   }
   try {
     return train::train_step(model_, *adam_, batch, w_t, lr, sc, hook_.get(), inputs);

@@ -76,6 +76,12 @@ class CellRun {
   std::vector<train::TensorBatch> dev_batches_;  // per language, built on first use (dev_batch_losses)
   train::LanguageGradients gradients_;     // per-language gradient buffer, reused across steps
   train::StepConfig step_config_;
+  // The loop's train.* settings, read once (not by name on every step).
+  struct LoopSettings {
+    int64_t steps = 0, warmup = 0, log_every = 1, dev_every = 1, checkpoint_every = 1;
+    int64_t lang_grad_every = 0, grad_cosine_every = 0;
+    double lr = 0;
+  } loop_;
   MetricsLog metrics_;
   RunStats stats_;
   int64_t step_ = 0;

@@ -95,6 +95,9 @@ void CellRun::build() {
   sc.clip_norm = cfg_.train.get_float("clip_norm");
   sc.bf16 = precision_ == compat::Precision::BF16;
   sc.grad_scope = cfg_.train.get_string("grad_cosine_params");
+  const Options& t = cfg_.train;
+  loop_ = {t.get_int("steps"), t.get_int("warmup"), t.get_int("log_every"), t.get_int("dev_every"), t.get_int("checkpoint_every"),
+           t.get_int("lang_grad_every"), t.get_int("grad_cosine_every"), t.get_float("lr")};
 
   int64_t n_params = 0;
   for (const auto& p : model_->parameters()) n_params += p.numel();

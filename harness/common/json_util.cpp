@@ -56,12 +56,8 @@ void check_duplicate_keys(const std::string& path, const std::string& text) {
       }
       if (expect_key) {
         auto& keys = stack.back().keys;
-        std::string key;
-        try {
-          key = json::parse("\"" + raw + "\"").as_string().c_str();
-        } catch (const std::exception&) {
-          key = raw;
-        }
+        // Keys are compared as JSON strings: only escaped ones need decoding.
+        const std::string key = raw.find('\\') == std::string::npos ? raw : std::string(json::parse("\"" + raw + "\"").as_string());
         if (std::find(keys.begin(), keys.end(), key) != keys.end())
           throw ConfigError(position(path, text, i), fmt::format("{}.{}: the key \"{}\" appears twice in this object (the JSON "
                                                                  "standard leaves that undefined; keep one)", stack.back().at, key, key));

@@ -6,8 +6,8 @@
 #include "eval/scorer/scorer.h"
 #include "harness/common/fs_util.h"
 #include "harness/common/json_util.h"
-#include "harness/common/version.h"
 #include "harness/data/readers.h"
+#include "harness/grid/completeness.h"
 
 namespace longtail::grid {
 
@@ -71,11 +71,12 @@ records::CellResult collect_result(const records::CellConfig& config, const Prep
   r.method_params = config.method_params;
   r.seed = config.cell.seed;
   r.direction = config.data.direction;
-  r.longtail_version = longtail_version();
-  r.git_commit = git_commit();
-  r.corpus_fingerprint = p.data.corpus.fingerprint;
-  r.vocab_sha256 = p.vocab_sha256;
-  r.shards_fingerprint = p.shards_fingerprint;
+  const Provenance now = current_provenance(p);
+  r.longtail_version = now.longtail_version;
+  r.git_commit = now.git_commit;
+  r.corpus_fingerprint = now.corpus_fingerprint;
+  r.vocab_sha256 = now.vocab_sha256;
+  r.shards_fingerprint = now.shards_fingerprint;
   r.config = config;
   try {
     if (!launched.ok()) throw std::runtime_error(failure_reason(dir, launched));

@@ -1,6 +1,7 @@
 #include "harness/grid/completeness.h"
 
 #include "harness/common/json_util.h"
+#include "harness/common/version.h"
 
 namespace longtail::grid {
 
@@ -21,6 +22,10 @@ void compare(std::vector<std::string>& out, const char* what, const std::string&
 }
 
 }  // namespace
+
+Provenance current_provenance(const PreparedData& p) {
+  return {longtail_version(), git_commit(), p.data.corpus.fingerprint, p.vocab_sha256, p.shards_fingerprint};
+}
 
 std::vector<std::string> stale_reasons(const records::CellResult& recorded, const records::CellConfig& planned,
                                        const Provenance& now, bool allow_other_version) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/grid/datasets.h"
 #include "harness/records/cell_result.h"
 
 namespace longtail::grid {
@@ -14,6 +15,9 @@ namespace longtail::grid {
 struct Provenance {
   std::string longtail_version, git_commit, corpus_fingerprint, vocab_sha256, shards_fingerprint;
 };
+
+// What a result made now over `data` records: this longtail, its commit, the data's fingerprints.
+Provenance current_provenance(const PreparedData& data);
 
 // The reasons `recorded` no longer answers `planned` ("$.train.steps: 60 → 80", "commit: a → b",
 // "corpus fingerprint: … → …"); empty when it does. The cache paths in the configuration

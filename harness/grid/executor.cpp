@@ -40,10 +40,6 @@ std::optional<records::CellResult> ok_result(const std::string& cell_dir) {
   return std::nullopt;
 }
 
-Provenance current(const PreparedData& p) {
-  return {longtail_version(), git_commit(), p.data.corpus.fingerprint, p.vocab_sha256, p.shards_fingerprint};
-}
-
 // The data a recorded configuration was made with, standing in for preparing it (a dry run
 // builds nothing): what differs then comes from the suite alone.
 PreparedData recorded_data(const records::CellConfig& c) {
@@ -179,7 +175,7 @@ int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher
     const std::string dir = out + "/" + c.id();
     if (auto r = ok_result(dir)) {
       const PreparedData& p = prepared.at(c.dataset->label);
-      const auto reasons = stale_reasons(*r, cell_config(suite, c, p), current(p), opt.allow_other_version);
+      const auto reasons = stale_reasons(*r, cell_config(suite, c, p), current_provenance(p), opt.allow_other_version);
       if (reasons.empty() || opt.keep_stale) {
         if (r->stale != reasons) {  // mark (or unmark) what no longer answers the suite
           r->stale = reasons;

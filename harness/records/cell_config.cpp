@@ -11,12 +11,6 @@ namespace longtail::records {
 namespace json = boost::json;
 using namespace json_fields;
 
-std::vector<int64_t> CellConfig::train_pairs_in_order() const {
-  std::vector<int64_t> out;
-  for (const auto& l : data.languages) out.push_back(data.train_pairs.at(l));
-  return out;
-}
-
 std::vector<std::string> CellConfig::high_resource_languages() const {
   return data::high_resource(data.languages, data.natural_pairs, groups);
 }

@@ -49,8 +49,6 @@ struct CellConfig {
   } data;
 
   bool en_to_x() const { return data.direction == "en-x"; }
-  // Training pairs of each language, in `data.languages` order.
-  std::vector<int64_t> train_pairs_in_order() const;
   // One flag per language (data.languages order): high-resource under `groups`.
   std::vector<bool> high_resource_flags() const;
   std::vector<std::string> high_resource_languages() const;

@@ -9,12 +9,6 @@ namespace longtail::records {
 namespace json = boost::json;
 using namespace json_fields;
 
-const LanguageResult* CellResult::language(const std::string& code) const {
-  for (const auto& [l, r] : languages)
-    if (l == code) return &r;
-  return nullptr;
-}
-
 std::optional<int64_t> CellResult::grid_index() const {
   if (!config) return std::nullopt;
   return config->cell.grid_index;

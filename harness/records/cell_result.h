@@ -64,7 +64,6 @@ struct CellResult {
   std::vector<std::string> stale;
   std::optional<CellConfig> config;
 
-  const LanguageResult* language(const std::string& code) const;
   // Position in the suite's grid (config.cell.grid_index); none for a result without a config.
   std::optional<int64_t> grid_index() const;
 };
