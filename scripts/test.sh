@@ -6,6 +6,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
+
+# What the tests need besides the build: pdflatex (leaderboard.tex), headless Chromium (report.html).
+scripts/install-debian-deps.sh deps/debian-test.txt
 BUILD_DIR=${BUILD_DIR:-build}
 # Tests use their own cache so they never depend on (or disturb) the user's.
 export LONGTAIL_CACHE=${LONGTAIL_TEST_CACHE:-$root/$BUILD_DIR/test-cache}
