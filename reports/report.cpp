@@ -4,14 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <limits>
 #include <map>
 #include <set>
 
 #include "harness/common/json_util.h"
-#include "harness/common/options.h"
 #include "harness/common/version.h"
-#include "harness/records/cell_result.h"
 
 namespace longtail::reports {
 
@@ -20,37 +17,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double mean(const std::vector<double>& v) {
-  if (v.empty()) return 0;
-  double s = 0;
-  for (double x : v) s += x;
-  return s / double(v.size());
-}
-
 // The per-cell entry of report.json (schema in docs/report-schema.md).
-json::object cell_entry(const records::CellResult& r, const std::string& file) {
+json::object cell_entry(const CellData& c) {
+  const auto& r = c.result;
   json::object cell{{"dataset", r.dataset}, {"imbalance", r.imbalance}, {"method", r.method},
-                    {"seed", r.seed}, {"status", r.ok ? "ok" : "failed"}};
+                    {"seed", r.seed},       {"stage", c.stage},         {"status", r.ok ? "ok" : "failed"}};
   if (!r.ok) cell["reason"] = r.reason;
   if (!r.stale.empty()) cell["stale"] = json::value_from(r.stale);
   json::object langs;
   if (r.ok) {
-    if (!r.config) throw ConfigError(file + ": $", "missing key \"config\" (the cell's configuration names its resource groups)");
-    std::vector<std::string> high = r.config->high_resource_languages();
-    std::set<std::string> high_set(high.begin(), high.end());
-    std::vector<double> all, hrl, lrl;
-    for (const auto& [code, l] : r.languages) {
-      const bool is_high = high_set.count(code) > 0;
-      langs[code] = json::object{{"bleu", l.bleu}, {"chrf", l.chrf},
-                                 {"dev_loss", l.dev_loss ? json::value(*l.dev_loss) : json::value(nullptr)},
-                                 {"train_pairs", l.train_pairs}, {"natural_pairs", l.natural_pairs},
-                                 {"group", is_high ? "high" : "low"}};
-      all.push_back(l.bleu);
-      (is_high ? hrl : lrl).push_back(l.bleu);
+    double all = 0, high = 0, low = 0;
+    int n_high = 0, n_low = 0;
+    for (const auto& l : c.languages) {
+      langs[l.code] = json::object{{"bleu", l.bleu}, {"chrf", l.chrf},
+                                   {"dev_loss", l.dev_loss ? json::value(*l.dev_loss) : json::value(nullptr)},
+                                   {"train_pairs", l.train_pairs}, {"natural_pairs", l.natural_pairs},
+                                   {"group", l.high ? "high" : "low"}};
+      all += l.bleu;
+      (l.high ? high : low) += l.bleu;
+      ++(l.high ? n_high : n_low);
     }
-    cell["mean_bleu"] = mean(all);
-    cell["high_bleu"] = mean(hrl);
-    cell["low_bleu"] = mean(lrl);
+    cell["mean_bleu"] = c.languages.empty() ? 0.0 : all / double(c.languages.size());
+    cell["high_bleu"] = n_high ? high / n_high : 0.0;
+    cell["low_bleu"] = n_low ? low / n_low : 0.0;
   }
   cell["languages"] = langs;
   if (const auto& t = r.training) {
@@ -58,44 +47,33 @@ json::object cell_entry(const records::CellResult& r, const std::string& file) {
     cell["torch_version"] = t->torch_version;
     cell["precision"] = t->precision;
     cell["steps"] = t->steps;
+    cell["tokens"] = static_cast<int64_t>(c.tokens);
     cell["tokens_per_s"] = t->tokens_per_s;
+    cell["train_wall_s"] = t->train_wall_s;
   }
   cell["wall_time_s"] = r.wall_time_s;
   cell["corpus_fingerprint"] = r.corpus_fingerprint;
   cell["git_commit"] = r.git_commit;
+  if (!c.config_sha256.empty()) cell["config_sha256"] = c.config_sha256;
   return cell;
 }
 
 }  // namespace
 
-json::object build_report(const std::string& run_dir) {
-  if (!fs::exists(run_dir)) throw ConfigError(run_dir, "no such directory; run the suite first");
-  std::vector<std::string> files;
-  if (fs::is_directory(run_dir))
-    for (const auto& e : fs::recursive_directory_iterator(run_dir))
-      if (e.path().filename() == "result.json") files.push_back(e.path().string());
-  if (files.empty()) throw ConfigError(run_dir, "no result.json below this directory; run the suite first");
-  std::sort(files.begin(), files.end());
+json::object build_report(const std::string& run_dir, const AnalysisOptions& options) {
+  LoadOptions load;
+  load.split = options.split;
+  return build_report(run_dir, load_run(run_dir, load), options);
+}
 
-  // Suite order (the grid index each cell records), then path for results without one.
-  struct Loaded {
-    int64_t index;
-    std::string file;
-    records::CellResult result;
-  };
-  std::vector<Loaded> results;
-  for (const auto& f : files) {
-    records::CellResult r = records::read_cell_result(f);
-    results.push_back({r.grid_index().value_or(std::numeric_limits<int64_t>::max()), f, std::move(r)});
-  }
-  std::stable_sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
-
-  json::array cells;
+json::object build_report(const std::string& run_dir, const std::vector<CellData>& cells, const AnalysisOptions& options) {
+  json::array entries;
   std::set<std::string> fingerprints, commits, devices, torch_versions, suites;
   json::value scorer = nullptr;
   double wall = 0;
-  for (const auto& [index, file, r] : results) {
-    cells.push_back(cell_entry(r, file));
+  for (const auto& c : cells) {
+    const auto& r = c.result;
+    entries.push_back(cell_entry(c));
     fingerprints.insert(r.corpus_fingerprint);
     commits.insert(r.git_commit);
     if (r.training) devices.insert(r.training->device), torch_versions.insert(r.training->torch_version);
@@ -103,88 +81,141 @@ json::object build_report(const std::string& run_dir) {
     if (r.config) suites.insert(r.config->cell.suite);
     wall += r.wall_time_s;
   }
+  Analysis a = analyze(cells, options);
   auto list = [](const std::set<std::string>& s) { return json::value_from(std::vector<std::string>(s.begin(), s.end())); };
-  return json::object{{"schema", "longtail-report-v1"},
-                      {"suite", suites.size() == 1 ? json::value(*suites.begin()) : list(suites)},
-                      {"run_dir", fs::absolute(run_dir).string()},
-                      {"generated_by", fmt::format("longtail {} ({})", longtail_version(), git_commit())},
-                      {"scorer", scorer},
-                      {"corpus_fingerprints", list(fingerprints)},
-                      {"git_commits", list(commits)},
-                      {"torch_versions", list(torch_versions)},
-                      {"devices", list(devices)},
-                      {"wall_time_s", wall},
-                      {"cells", cells}};
+  return json::object{
+      {"schema", kReportSchema},
+      {"suite", suites.size() == 1 ? json::value(*suites.begin()) : list(suites)},
+      {"run_dir", fs::absolute(run_dir).string()},
+      {"generated_by", fmt::format("longtail {} ({})", longtail_version(), git_commit())},
+      {"scorer", scorer},
+      {"corpus_fingerprints", list(fingerprints)},
+      {"git_commits", list(commits)},
+      {"torch_versions", list(torch_versions)},
+      {"devices", list(devices)},
+      {"wall_time_s", wall},
+      {"settings", {{"baseline", a.baseline.empty() ? json::value(nullptr) : json::value(a.baseline)},
+                    {"alpha", options.alpha},
+                    {"split", options.split},
+                    {"bootstrap_resamples", options.resamples},
+                    {"bootstrap_seed", options.bootstrap_seed}}},
+      {"cells", std::move(entries)},
+      {"summary", std::move(a.summary)},
+      {"comparisons", std::move(a.comparisons)},
+      {"convergence", std::move(a.convergence)},
+      {"forgetting", std::move(a.forgetting)},
+      {"cost", std::move(a.cost)}};
 }
 
 void write_report(const std::string& run_dir, const json::object& report) {
   write_json_file(run_dir + "/report.json", report);
 }
 
+namespace {
+
+std::string key_of(const json::object& o) {
+  std::string k = fmt::format("{}/{}", o.at("dataset").as_string().c_str(), o.at("imbalance").as_string().c_str());
+  if (const auto* s = o.if_contains("stage"); s && s->to_number<int64_t>() > 0) k += fmt::format(" stage {}", s->to_number<int64_t>());
+  return k;
+}
+
+std::string mean_std(const json::object& s) {
+  const double m = s.at("bleu_mean").to_number<double>();
+  if (s.at("bleu_std").is_null()) return fmt::format("{:.2f}", m);
+  return fmt::format("{:.2f}±{:.2f}", m, s.at("bleu_std").to_number<double>());
+}
+
+}  // namespace
+
 std::string format_table(const json::object& report) {
-  // dataset -> column (imbalance/method) -> language -> BLEU per seed
-  std::map<std::string, std::vector<std::string>> columns;
-  std::map<std::string, std::map<std::string, std::map<std::string, std::vector<double>>>> bleu;
-  std::map<std::string, std::map<std::string, int64_t>> natural;
-  std::map<std::string, std::map<std::string, std::string>> group;
+  const auto& settings = report.at("settings").as_object();
+  const std::string baseline = settings.at("baseline").is_string() ? std::string(settings.at("baseline").as_string()) : "";
+  // block (dataset/imbalance[/stage]) -> methods in order, their summary and comparison entries
+  std::vector<std::string> blocks;
+  std::map<std::string, std::vector<const json::object*>> summaries;
+  std::map<std::string, std::map<std::string, const json::object*>> comparisons;
+  for (const auto& v : report.at("summary").as_array()) {
+    const auto& s = v.as_object();
+    const std::string k = key_of(s);
+    if (!summaries.count(k)) blocks.push_back(k);
+    summaries[k].push_back(&s);
+  }
+  for (const auto& v : report.at("comparisons").as_array())
+    comparisons[key_of(v.as_object())][std::string(v.at("method").as_string())] = &v.as_object();
+
+  std::string out;
+  int64_t seeds_max = 0;
+  for (const auto& k : blocks) {
+    auto& methods = summaries[k];
+    std::stable_partition(methods.begin(), methods.end(), [&](const auto* s) { return s->at("method").as_string() == baseline; });
+    std::vector<std::pair<std::string, int64_t>> langs;  // by natural size
+    for (const auto& l : methods.front()->at("languages").as_object())
+      langs.emplace_back(std::string(l.key()), l.value().at("natural_pairs").to_number<int64_t>());
+    std::stable_sort(langs.begin(), langs.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    size_t w = 11;
+    for (const auto* s : methods) w = std::max(w, s->at("method").as_string().size() + 1);
+    out += fmt::format("\n{} — BLEU ({}; mean ± std over seeds), languages by training size\n", k,
+                       settings.at("split").as_string().c_str());
+    out += fmt::format("{:<12} {:>9} ", "language", "pairs");
+    for (const auto* s : methods) {
+      out += fmt::format(" {:>{}}", s->at("method").as_string().c_str(), w);
+      seeds_max = std::max<int64_t>(seeds_max, s->at("seeds").as_array().size());
+    }
+    out += "\n";
+    auto cell = [&](const json::object* s, const json::object& stats, const json::object* cmp) {
+      std::string text = mean_std(stats);
+      if (cmp && cmp->at("significant").as_bool()) text += cmp->at("delta_bleu").to_number<double>() > 0 ? "+" : "-";
+      else if (cmp) text += " ";
+      else if (s->at("method").as_string() == baseline) text += " ";
+      return fmt::format(" {:>{}}", text, w);
+    };
+    for (const auto& [code, size] : langs) {
+      out += fmt::format("{:<12} {:>9} ", code, size);
+      for (const auto* s : methods) {
+        const auto* l = s->at("languages").as_object().if_contains(code);
+        const json::object* c = nullptr;
+        if (auto it = comparisons[k].find(std::string(s->at("method").as_string())); it != comparisons[k].end())
+          if (const auto* lc = it->second->at("languages").as_object().if_contains(code)) c = &lc->as_object();
+        out += l ? cell(s, l->as_object(), c) : fmt::format(" {:>{}}", "-", w);
+      }
+      out += "\n";
+    }
+    for (const char* g : {"all", "high", "low"}) {
+      out += fmt::format("{:<12} {:>9} ", std::string(g) == "all" ? "mean" : std::string(g) + "-resource", "");
+      for (const auto* s : methods) {
+        const json::object* c = nullptr;
+        if (auto it = comparisons[k].find(std::string(s->at("method").as_string())); it != comparisons[k].end())
+          c = &it->second->at("groups").at(g).as_object();
+        out += cell(s, s->at("groups").at(g).as_object(), c);
+      }
+      out += "\n";
+    }
+    out += fmt::format("{:<12} {:>9} ", "wins/ties/losses", "");
+    for (const auto* s : methods) {
+      std::string text = "baseline ";
+      if (auto it = comparisons[k].find(std::string(s->at("method").as_string())); it != comparisons[k].end())
+        text = fmt::format("{}/{}/{} ", it->second->at("wins").to_number<int64_t>(), it->second->at("ties").to_number<int64_t>(),
+                           it->second->at("losses").to_number<int64_t>());
+      out += fmt::format(" {:>{}}", text, w);
+    }
+    out += "\n";
+  }
+  if (!blocks.empty())
+    out += fmt::format(
+        "\n+/-: significantly better/worse than the baseline ({}) at p ≤ {} (paired bootstrap, {} resamples{}); "
+        "± is the std over seeds (none with one seed)\n",
+        baseline, settings.at("alpha").to_number<double>(), settings.at("bootstrap_resamples").to_number<int64_t>(),
+        seeds_max > 1 ? ", the same resamples for every seed, seed-averaged scores" : "");
+
   std::vector<std::string> failures, stale;
   for (const auto& cv : report.at("cells").as_array()) {
     const auto& c = cv.as_object();
-    std::string ds(c.at("dataset").as_string());
-    std::string col = fmt::format("{}/{}", c.at("imbalance").as_string(), c.at("method").as_string());
+    const std::string id = fmt::format("{}/{}/{}/seed{}", c.at("dataset").as_string().c_str(), c.at("imbalance").as_string().c_str(),
+                                       c.at("method").as_string().c_str(), c.at("seed").to_number<int64_t>());
     if (const auto* why = c.if_contains("stale"))
-      stale.push_back(fmt::format("{}/{}/seed{}: {}", ds, col, c.at("seed").to_number<int64_t>(),
-                                  fmt::join(json::value_to<std::vector<std::string>>(*why), "; ")));
-    if (c.at("status") != "ok") {
-      failures.push_back(fmt::format("{}/{}/seed{}: {}", ds, col, c.at("seed").to_number<int64_t>(),
-                                     c.contains("reason") ? std::string(c.at("reason").as_string()) : "failed"));
-      continue;
-    }
-    auto& cols = columns[ds];
-    if (std::find(cols.begin(), cols.end(), col) == cols.end()) cols.push_back(col);
-    for (const auto& lv : c.at("languages").as_object()) {
-      std::string lang(lv.key());
-      bleu[ds][col][lang].push_back(lv.value().at("bleu").to_number<double>());
-      natural[ds][lang] = lv.value().at("natural_pairs").to_number<int64_t>();
-      group[ds][lang] = std::string(lv.value().at("group").as_string());
-    }
-  }
-  std::string out;
-  for (const auto& [ds, cols] : columns) {
-    std::vector<std::string> langs;
-    for (const auto& kv : natural[ds]) langs.push_back(kv.first);
-    std::stable_sort(langs.begin(), langs.end(), [&](const auto& a, const auto& b) { return natural[ds][a] > natural[ds][b]; });
-    size_t w = 7;
-    for (const auto& c : cols) w = std::max(w, c.size());
-    out += fmt::format("\n{} — BLEU (test; mean over seeds), languages by training size\n", ds);
-    out += fmt::format("{:<12} {:>9} ", "language", "pairs");
-    for (const auto& c : cols) out += fmt::format(" {:>{}}", c, w);
-    out += "\n";
-    auto cell_mean = [&](const std::string& col, const std::string& lang) {
-      auto it = bleu[ds][col].find(lang);
-      return it == bleu[ds][col].end() ? -1.0 : mean(it->second);
-    };
-    for (const auto& l : langs) {
-      out += fmt::format("{:<12} {:>9} ", l, natural[ds][l]);
-      for (const auto& c : cols) {
-        double b = cell_mean(c, l);
-        out += b < 0 ? fmt::format(" {:>{}}", "-", w) : fmt::format(" {:>{}.2f}", b, w);
-      }
-      out += "\n";
-    }
-    for (const char* which : {"mean", "high", "low"}) {
-      out += fmt::format("{:<12} {:>9} ", std::string(which) + (std::string(which) == "mean" ? "" : "-resource"), "");
-      for (const auto& c : cols) {
-        std::vector<double> v;
-        for (const auto& l : langs)
-          if (std::string(which) == "mean" || group[ds][l] == which) {
-            double b = cell_mean(c, l);
-            if (b >= 0) v.push_back(b);
-          }
-        out += fmt::format(" {:>{}.2f}", mean(v), w);
-      }
-      out += "\n";
-    }
+      stale.push_back(fmt::format("{}: {}", id, fmt::join(json::value_to<std::vector<std::string>>(*why), "; ")));
+    if (c.at("status") != "ok")
+      failures.push_back(fmt::format("{}: {}", id, c.contains("reason") ? std::string(c.at("reason").as_string()) : "failed"));
   }
   if (!stale.empty()) {
     out += "\nstale cells (kept with --keep-stale; their results no longer answer the suite):\n";

@@ -1,22 +1,31 @@
-// Aggregation of a run directory's result.json files into report.json, and the text table.
-// The schema is documented in docs/report-schema.md.
+// report.json (schema longtail-report-v2, docs/report-schema.md and docs/report.schema.json): a
+// run directory's cells and the answers built from them (analysis.h), and the terminal table.
 #pragma once
 
 #include <boost/json.hpp>
 #include <string>
 #include <vector>
 
+#include "reports/analysis.h"
+
 namespace longtail::reports {
 
-// Reads every <run_dir>/**/result.json (records::CellResult). Throws ConfigError when there is
-// none, or naming the file and JSON path of a malformed one.
-boost::json::object build_report(const std::string& run_dir);
+inline constexpr const char* kReportSchema = "longtail-report-v2";
+
+// Reads the run (run_data.h) and analyses it. Throws ConfigError naming the file for a run
+// without results, a corrupt result.json or missing outputs, and for an unknown baseline.
+boost::json::object build_report(const std::string& run_dir, const AnalysisOptions& options = {});
+
+// The same from cells already loaded (benchmarks, tests).
+boost::json::object build_report(const std::string& run_dir, const std::vector<CellData>& cells,
+                                 const AnalysisOptions& options);
 
 // Writes <run_dir>/report.json atomically.
 void write_report(const std::string& run_dir, const boost::json::object& report);
 
-// Per dataset: languages (rows, by natural training size) × imbalance/method (columns, BLEU
-// averaged over seeds), then the mean, high-resource and low-resource means.
+// Per dataset × imbalance: languages (rows, by natural training size) × methods (columns): BLEU
+// mean ± std over seeds, '*' where the difference to the baseline is significant; the group
+// means and wins/ties/losses; then stale and failed cells.
 std::string format_table(const boost::json::object& report);
 
 }  // namespace longtail::reports

@@ -658,6 +658,43 @@ ConfidenceInterval bootstrap_ci(const ResamplingMetric& metric, const SegmentSta
   return out;
 }
 
+// ---- the paired bootstrap for many systems at once ----
+
+SharedBootstrap shared_bootstrap(const ResamplingMetric& metric, const std::vector<const SegmentStats*>& tables,
+                                 std::size_t n_samples, const numpy::SeedSequence& seed, NumpyVersion numpy) {
+  if (tables.empty()) throw std::invalid_argument("shared_bootstrap: no tables");
+  for (const SegmentStats* t : tables) {
+    check_table(metric, *t);
+    if (t->size() != tables[0]->size()) throw std::invalid_argument("shared_bootstrap: tables differ in segments");
+  }
+  SharedBootstrap out;
+  std::vector<Resampler> resamplers;
+  resamplers.reserve(tables.size());
+  for (const SegmentStats* t : tables) {
+    const std::vector<PyNum> sums = python_sums(*t, numpy);
+    out.scores.push_back(metric.score(sums.data()).value());
+    resamplers.emplace_back(metric, *t, numpy);
+  }
+  out.resampled.assign(tables.size(), {});
+  for (auto& r : out.resampled) r.reserve(n_samples);
+  numpy::Generator rng(seed);
+  const std::size_t n = tables[0]->size();
+  std::vector<std::int64_t> rows(n);
+  for (std::size_t k = 0; k < n_samples; ++k) {
+    rng.choice(static_cast<std::int64_t>(n), rows.data(), n);
+    for (std::size_t t = 0; t < tables.size(); ++t) out.resampled[t].push_back(resamplers[t].score(rows.data()));
+  }
+  return out;
+}
+
+double paired_bootstrap_p_value(const std::vector<PyNum>& baseline, const std::vector<PyNum>& system,
+                                double real_difference) {
+  if (baseline.size() != system.size() || baseline.empty())
+    throw std::invalid_argument("paired_bootstrap_p_value: resamples differ in number or are empty");
+  const ScoreArray sample_diffs = ScoreArray::abs_diff(ScoreArray(system), ScoreArray(baseline));
+  return sample_diffs.minus(sample_diffs.mean()).p_value(real_difference);
+}
+
 // ---- paired tests ----
 
 std::size_t PairedTestOptions::effective_samples() const {
@@ -722,8 +759,7 @@ PairedTestResult paired_test(const ResamplingMetric& metric, const std::vector<S
       const auto [mean, ci] = numpy_estimate_ci(scores_sys);
       r.mean = mean.value();
       r.ci = ci.value();
-      const ScoreArray sample_diffs = ScoreArray::abs_diff(ScoreArray(scores_sys), ScoreArray(scores_bl));
-      r.p_value = sample_diffs.minus(sample_diffs.mean()).p_value(diff);
+      r.p_value = paired_bootstrap_p_value(scores_bl, scores_sys, diff);
     } else {
       // pos_sel = rng.integers(2, size=(n_samples, n), dtype=bool), drawn kBlock rows at a time:
       // the bool fill takes a fresh 32-bit word every 32 values and starts one per call, so

@@ -229,6 +229,28 @@ PairedTestResult paired_test(const Metric& metric, const std::vector<std::vector
   return paired_test(resampling_metric(metric), tables, options);
 }
 
+// ---- the paired bootstrap for many systems at once (reports) ----
+
+// The corpus score and the bootstrap resamples of many systems scored on the same segments, with
+// one stream of index draws shared by all of them: what `--paired-bs` computes for each system
+// (every system's draws come from a fresh default_rng(seed), so they are the same draws), without
+// redrawing per system. Pass `seed.paired_system_seed().seed_sequence()` for sacreBLEU's draws.
+struct SharedBootstrap {
+  std::vector<double> scores;                 // corpus score of each table (sum of all segments)
+  std::vector<std::vector<PyNum>> resampled;  // [table][resample]
+};
+// Throws std::invalid_argument for no tables, tables of different sizes, or a table of the wrong width.
+SharedBootstrap shared_bootstrap(const ResamplingMetric& metric, const std::vector<const SegmentStats*>& tables,
+                                 std::size_t n_samples, const numpy::SeedSequence& seed,
+                                 NumpyVersion numpy = NumpyVersion::kNumpy2);
+
+// _paired_bootstrap's p-value: d_k = |system_k - baseline_k| (in the scores' dtype), centred on
+// its mean, p = (#{d_k - mean(d) > real_difference} + 1) / (n + 1). With the resamples of
+// shared_bootstrap and real_difference = |baseline score - system score| this is the p-value
+// `sacrebleu REF -i BASE SYS --paired-bs` prints.
+double paired_bootstrap_p_value(const std::vector<PyNum>& baseline, const std::vector<PyNum>& system,
+                                double real_difference);
+
 // ---- the numeric helpers (exposed for tests and other callers) ----
 
 // significance.estimate_ci on np.array(scores): NumPy sort, mean by NumPy's pairwise summation

@@ -20,8 +20,8 @@ namespace json = boost::json;
 namespace {
 
 // Aggregates the run directory into report.json and prints the table.
-void print_report(const std::string& dir) {
-  json::object report = reports::build_report(dir);
+void print_report(const std::string& dir, const reports::AnalysisOptions& options) {
+  json::object report = reports::build_report(dir, options);
   reports::write_report(dir, report);
   fmt::print("{}", reports::format_table(report));
   fmt::print("report: {}/report.json\n", dir);
@@ -51,7 +51,7 @@ void add_run_command(CLI::App& app) {
     opt->echo = !*quiet;
     grid::Suite suite = grid::load_suite(*suite_path);
     const int code = grid::run_suite(suite, *opt);
-    if (!opt->dry_run) print_report(grid::run_dir(suite, *opt));
+    if (!opt->dry_run) print_report(grid::run_dir(suite, *opt), {});
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }
@@ -62,14 +62,18 @@ void add_report_command(CLI::App& app) {
   auto* rep = app.add_subcommand("report", "aggregate a run's result.json files into report.json and print the table");
   rep->add_option("target", *target, "a suite file (its default run directory is used) or a run directory")->required();
   rep->add_option("--out", *out, "run directory, when the target is a suite run with --out");
-  rep->callback([target, out] {
+  auto analysis = std::make_shared<reports::AnalysisOptions>();
+  rep->add_option("--baseline", analysis->baseline, "method label every other method is compared with (default: the first method)");
+  rep->add_option("--alpha", analysis->alpha, "significance level of the paired bootstrap tests")->check(CLI::Range(1e-9, 0.5));
+  rep->add_option("--split", analysis->split, "split the summary and comparisons score")->check(CLI::IsMember({"test", "dev"}));
+  rep->callback([target, out, analysis] {
     std::string dir = *out;
     if (dir.empty()) {
       if (!std::filesystem::exists(*target))
         throw ConfigError(*target, "no such file or directory; expected a run directory or a suite file");
       dir = std::filesystem::is_directory(*target) ? *target : grid::default_run_dir(grid::load_suite(*target));
     }
-    print_report(dir);
+    print_report(dir, *analysis);
   });
 }
 

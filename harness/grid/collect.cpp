@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "eval/scorer/scorer.h"
 #include "harness/common/fs_util.h"
 #include "harness/common/json_util.h"
 #include "harness/data/readers.h"
 #include "harness/grid/completeness.h"
+#include "harness/records/run_layout.h"
 
 namespace longtail::grid {
 
@@ -27,6 +30,21 @@ std::string failure_reason(const std::string& cell_dir, const ProcessResult& r) 
   return "longtail-cell " + r.describe();
 }
 
+// Writes the references a split was scored against into <run>/<dataset>/refs/ (once per run:
+// every cell of the dataset scores against the same ones), so outside tools can re-check scores.
+void keep_references(const records::CellConfig& config, const std::string& cell_dir, const std::string& lang,
+                     const std::string& split, const std::vector<std::string>& refs) {
+  const std::string run = records::run_dir_of(cell_dir, config.cell.id);
+  if (run.empty()) return;  // a cell run outside a grid layout
+  const std::string path = records::refs_file(run, config.cell.dataset, lang, split);
+  std::string text;
+  for (const auto& r : refs) text += r + "\n";
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) == text.size() && !ec && read_file(path) == text) return;
+  make_dirs(std::filesystem::path(path).parent_path().string());
+  write_file_atomic(path, text);
+}
+
 // Scores every decoded language and split into r.languages and r.scorer.
 void score(const records::CellConfig& config, const json::object& cell, const std::string& dir, const PreparedData& p,
            records::CellResult& r) {
@@ -44,7 +62,8 @@ void score(const records::CellConfig& config, const json::object& cell, const st
       if (max_pairs > 0 && static_cast<int64_t>(pairs.size()) > max_pairs) pairs.resize(max_pairs);
       std::vector<std::string> refs;
       for (const auto& pr : pairs) refs.push_back(to_english ? pr.en : pr.xx);
-      auto hyps = read_lines(fmt::format("{}/hyps/{}.{}.txt", dir, lang, split));
+      keep_references(config, dir, lang, split, refs);
+      auto hyps = read_lines(records::hyps_file(dir, lang, split));
       auto scores = eval::score_corpus(hyps, refs);
       entry.splits.emplace_back(split, records::SplitScores{scores.bleu, scores.chrf, static_cast<int64_t>(refs.size())});
       r.scorer = json::object{{"bleu", scores.bleu_signature}, {"chrf", scores.chrf_signature}};

@@ -1,0 +1,532 @@
+#include "reports/analysis.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "harness/common/options.h"
+#include "reports/seed_stats.h"
+
+namespace longtail::reports {
+
+namespace json = boost::json;
+using eval::PyNum;
+
+namespace {
+
+const char* const kGroups[] = {"all", "high", "low"};
+constexpr int kGroupCount = 3;
+
+bool in_group(int g, bool high) { return g == 0 || (g == 1) == high; }
+
+json::value number_or_null(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? json::value(*v) : json::value(nullptr);
+}
+
+json::value interval(const std::optional<std::pair<double, double>>& ci) {
+  if (!ci) return nullptr;
+  return json::array{ci->first, ci->second};
+}
+
+// dataset × imbalance × method × stage.
+struct Key {
+  std::string dataset, imbalance, method;
+  int64_t stage = 0;
+  auto tie() const { return std::tie(dataset, imbalance, method, stage); }
+  bool operator<(const Key& o) const { return tie() < o.tie(); }
+  bool operator==(const Key& o) const { return tie() == o.tie(); }
+  Key with_method(const std::string& m) const { return {dataset, imbalance, m, stage}; }
+  Key with_stage(int64_t s) const { return {dataset, imbalance, method, s}; }
+  json::object json() const {
+    return {{"dataset", dataset}, {"imbalance", imbalance}, {"method", method}, {"stage", stage}};
+  }
+};
+
+// The bootstrap of one language of one aggregate: the seed-averaged resampled scores and real score.
+struct LanguageBootstrap {
+  std::vector<PyNum> resampled;  // with one seed, sacreBLEU's own numbers (float32 sums)
+  double score = 0;
+  double mean_bootstrap_variance = 0;  // over seeds
+};
+
+// Seed-averaged resamples: PyNum float64 averages (one seed: the scores as they are, so the
+// p-value is sacreBLEU's to the last bit).
+std::vector<PyNum> average(const std::vector<const std::vector<PyNum>*>& per_seed) {
+  if (per_seed.size() == 1) return *per_seed[0];
+  std::vector<PyNum> out(per_seed[0]->size());
+  for (std::size_t r = 0; r < out.size(); ++r) {
+    double s = 0;
+    for (const auto* v : per_seed) s += (*v)[r].value();
+    out[r] = PyNum(PyNum::Kind::kFloat64, s / double(per_seed.size()), eval::NumpyVersion::kNumpy2);
+  }
+  return out;
+}
+
+std::vector<double> values_of(const std::vector<PyNum>& v) {
+  std::vector<double> out;
+  out.reserve(v.size());
+  for (const auto& x : v) out.push_back(x.value());
+  return out;
+}
+
+// One aggregate (dataset × imbalance × method × stage) and everything computed for it.
+struct Aggregate {
+  Key key;
+  std::vector<const CellData*> cells;  // ok cells, seed order
+  std::vector<std::string> languages;  // of the first cell, suite order
+  std::map<std::string, LanguageBootstrap> boot;
+  // Per cell and group: the resampled group mean (mean over the group's languages).
+  std::vector<std::array<std::vector<double>, kGroupCount>> group_resampled;
+  std::array<int, kGroupCount> group_sizes{};
+
+  const LanguageData* language(const CellData& c, const std::string& code) const {
+    for (const auto& l : c.languages)
+      if (l.code == code) return &l;
+    return nullptr;
+  }
+  std::vector<int64_t> seeds() const {
+    std::vector<int64_t> s;
+    for (const auto* c : cells) s.push_back(c->seed);
+    return s;
+  }
+  bool high(const std::string& code) const { return language(*cells.front(), code)->high; }
+  // Per seed: the language's BLEU / chrF, or the group mean of BLEU / chrF.
+  std::vector<double> per_seed(const std::string& code, bool chrf) const {
+    std::vector<double> v;
+    for (const auto* c : cells)
+      if (const auto* l = language(*c, code)) v.push_back(chrf ? l->chrf : l->bleu);
+    return v;
+  }
+  std::vector<double> group_per_seed(int g, bool chrf) const {
+    std::vector<double> v;
+    for (const auto* c : cells) {
+      double s = 0;
+      int n = 0;
+      for (const auto& l : c->languages)
+        if (in_group(g, l.high)) s += chrf ? l.chrf : l.bleu, ++n;
+      if (n) v.push_back(s / n);
+    }
+    return v;
+  }
+  // Resampled group mean averaged over seeds (float64), and its real value.
+  std::vector<PyNum> group_resamples(int g) const {
+    std::vector<PyNum> out;
+    if (group_resampled.empty() || group_resampled[0][g].empty()) return out;
+    const std::size_t n = group_resampled[0][g].size();
+    out.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      double s = 0;
+      for (const auto& c : group_resampled) s += c[g][r];
+      out[r] = PyNum(PyNum::Kind::kFloat64, s / double(group_resampled.size()), eval::NumpyVersion::kNumpy2);
+    }
+    return out;
+  }
+  double group_bootstrap_variance(int g) const {
+    double s = 0;
+    for (const auto& c : group_resampled) s += sample_variance(c[g]);
+    return group_resampled.empty() ? 0 : s / double(group_resampled.size());
+  }
+};
+
+json::object stats_json(const std::vector<double>& bleu, const std::vector<double>& chrf, double bootstrap_variance) {
+  const SeedStats b = seed_stats(bleu), c = seed_stats(chrf);
+  const double k = double(bleu.size());
+  const double se2 = (b.std ? *b.std * *b.std : 0.0) / k + bootstrap_variance / k;
+  return {{"bleu_mean", b.mean}, {"bleu_std", number_or_null(b.std)}, {"bleu_ci95", interval(b.ci95)},
+          {"bleu_se", std::sqrt(std::max(0.0, se2))}, {"chrf_mean", c.mean}, {"chrf_std", number_or_null(c.std)},
+          {"chrf_ci95", interval(c.ci95)}};
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0 : s / double(v.size());
+}
+
+// Seed-averaged curve of f(point) over the steps every seed evaluated.
+struct Curve {
+  std::vector<int64_t> steps;
+  std::vector<double> values, tokens, seconds;
+};
+template <typename F>
+Curve average_curve(const std::vector<const CellData*>& cells, F&& value) {
+  Curve out;
+  if (cells.empty()) return out;
+  std::map<int64_t, std::vector<const DevPoint*>> at;
+  for (const auto* c : cells)
+    for (const auto& p : c->dev_curve) at[p.step].push_back(&p);
+  for (const auto& [step, points] : at) {
+    if (points.size() != cells.size()) continue;
+    std::vector<double> v, t, s;
+    bool ok = true;
+    for (const auto* p : points) {
+      const auto x = value(*p);
+      if (!x) ok = false;
+      else v.push_back(*x), t.push_back(p->tokens), s.push_back(p->seconds);
+    }
+    if (!ok) continue;
+    out.steps.push_back(step);
+    out.values.push_back(mean(v));
+    out.tokens.push_back(mean(t));
+    out.seconds.push_back(mean(s));
+  }
+  return out;
+}
+
+std::optional<double> mean_dev_loss(const DevPoint& p) {
+  if (p.lang_loss.empty()) return std::nullopt;
+  double s = 0;
+  for (const auto& [lang, loss] : p.lang_loss) s += loss;
+  return s / double(p.lang_loss.size());
+}
+
+class Analyzer {
+ public:
+  Analyzer(const std::vector<CellData>& cells, const AnalysisOptions& o) : options_(o) {
+    for (const auto& c : cells) {
+      if (!c.ok || c.languages.empty()) continue;
+      const Key k{c.dataset, c.imbalance, c.method, c.stage};
+      auto it = index_.find(k);
+      if (it == index_.end()) {
+        it = index_.emplace(k, aggregates_.size()).first;
+        aggregates_.push_back(Aggregate{k, {}, {}, {}, {}, {}});
+        if (std::find(methods_.begin(), methods_.end(), c.method) == methods_.end()) methods_.push_back(c.method);
+      }
+      aggregates_[it->second].cells.push_back(&c);
+    }
+    for (auto& a : aggregates_) {
+      std::stable_sort(a.cells.begin(), a.cells.end(), [](const auto* x, const auto* y) { return x->seed < y->seed; });
+      for (const auto& l : a.cells.front()->languages) a.languages.push_back(l.code);
+      for (int g = 0; g < kGroupCount; ++g)
+        for (const auto& l : a.cells.front()->languages) a.group_sizes[g] += in_group(g, l.high);
+    }
+    std::set<std::string> all_methods;
+    for (const auto& c : cells) all_methods.insert(c.method);
+    baseline_ = o.baseline;
+    if (!baseline_.empty() && !all_methods.count(baseline_))
+      throw ConfigError("--baseline " + baseline_,
+                        fmt::format("no method labelled \"{}\" in the run; its methods: {}", baseline_,
+                                    fmt::join(all_methods, ", ")));
+    if (baseline_.empty() && !methods_.empty()) baseline_ = methods_.front();
+  }
+
+  Analysis run() {
+    bootstrap();
+    Analysis out;
+    out.baseline = baseline_;
+    for (const auto& a : aggregates_) out.summary.push_back(summary(a));
+    for (const auto& a : aggregates_)
+      if (const Aggregate* b = find(a.key.with_method(baseline_)); b && b != &a) out.comparisons.push_back(comparison(a, *b));
+    for (const auto& a : aggregates_)
+      if (const Aggregate* b = find(a.key.with_method(baseline_))) out.convergence.push_back(convergence(a, *b));
+    json::array within, across;
+    for (const auto& a : aggregates_) within.push_back(forgetting_within(a));
+    for (const auto& a : aggregates_)
+      if (const Aggregate* next = next_stage(a)) across.push_back(forgetting_across(a, *next));
+    out.forgetting = {{"within_run", within}, {"across_stages", across}};
+    for (const auto& a : aggregates_) out.cost.push_back(cost(a, find(a.key.with_method(baseline_))));
+    return out;
+  }
+
+ private:
+  const Aggregate* find(const Key& k) const {
+    auto it = index_.find(k);
+    return it == index_.end() ? nullptr : &aggregates_[it->second];
+  }
+  const Aggregate* next_stage(const Aggregate& a) const {
+    const Aggregate* best = nullptr;
+    for (const auto& b : aggregates_)
+      if (b.key.dataset == a.key.dataset && b.key.imbalance == a.key.imbalance && b.key.method == a.key.method &&
+          b.key.stage > a.key.stage && (!best || b.key.stage < best->key.stage))
+        best = &b;
+    return best;
+  }
+
+  // One shared bootstrap per dataset × language × segment count over every cell that scored it;
+  // each aggregate keeps its seed-averaged resamples (and the running group means).
+  void bootstrap() {
+    const auto metric = eval::resampling_metric(eval::Bleu());
+    const auto seed = eval::parse_sacrebleu_seed(std::to_string(options_.bootstrap_seed)).paired_system_seed().seed_sequence();
+    for (auto& a : aggregates_) {
+      a.group_resampled.assign(a.cells.size(), {});
+      for (auto& g : a.group_resampled)
+        for (auto& v : g) v.assign(options_.resamples, 0.0);
+    }
+    std::map<std::tuple<std::string, std::string, std::size_t>, std::vector<std::pair<Aggregate*, std::size_t>>> batches;
+    for (auto& a : aggregates_)
+      for (std::size_t ci = 0; ci < a.cells.size(); ++ci)
+        for (const auto& l : a.cells[ci]->languages)
+          if (l.bleu_segments.size() > 0) batches[{a.key.dataset, l.code, l.bleu_segments.size()}].emplace_back(&a, ci);
+    for (const auto& [batch, members] : batches) {
+      const std::string& code = std::get<1>(batch);
+      std::vector<const eval::SegmentStats*> tables;
+      for (const auto& [a, ci] : members) tables.push_back(&a->language(*a->cells[ci], code)->bleu_segments);
+      eval::SharedBootstrap b = eval::shared_bootstrap(metric, tables, options_.resamples, seed);
+      std::map<Aggregate*, std::vector<std::size_t>> by_aggregate;
+      for (std::size_t t = 0; t < members.size(); ++t) by_aggregate[members[t].first].push_back(t);
+      for (auto& [a, ts] : by_aggregate) {
+        std::vector<const std::vector<PyNum>*> per_seed;
+        LanguageBootstrap lb;
+        std::vector<double> scores;
+        for (std::size_t t : ts) {
+          per_seed.push_back(&b.resampled[t]);
+          scores.push_back(b.scores[t]);
+          const std::vector<double> v = values_of(b.resampled[t]);
+          lb.mean_bootstrap_variance += sample_variance(v) / double(ts.size());
+          const std::size_t ci = members[t].second;
+          const bool high = a->language(*a->cells[ci], code)->high;
+          for (int g = 0; g < kGroupCount; ++g)
+            if (in_group(g, high))
+              for (std::size_t r = 0; r < v.size(); ++r) a->group_resampled[ci][g][r] += v[r] / a->group_sizes[g];
+        }
+        lb.resampled = average(per_seed);
+        lb.score = mean(scores);
+        a->boot[code] = std::move(lb);
+      }
+    }
+  }
+
+  json::object summary(const Aggregate& a) const {
+    json::object out = a.key.json();
+    out["seeds"] = json::value_from(a.seeds());
+    json::object langs;
+    for (const auto& code : a.languages) {
+      const auto it = a.boot.find(code);
+      json::object l = stats_json(a.per_seed(code, false), a.per_seed(code, true),
+                                  it == a.boot.end() ? 0.0 : it->second.mean_bootstrap_variance);
+      const LanguageData* first = a.language(*a.cells.front(), code);
+      l["train_pairs"] = first->train_pairs;
+      l["natural_pairs"] = first->natural_pairs;
+      l["group"] = first->high ? "high" : "low";
+      langs[code] = std::move(l);
+    }
+    out["languages"] = std::move(langs);
+    json::object groups;
+    for (int g = 0; g < kGroupCount; ++g) {
+      const auto bleu = a.group_per_seed(g, false), chrf = a.group_per_seed(g, true);
+      json::object e = bleu.empty() ? json::object{{"bleu_mean", 0.0}, {"bleu_std", nullptr}, {"bleu_ci95", nullptr},
+                                                   {"bleu_se", 0.0}, {"chrf_mean", 0.0}, {"chrf_std", nullptr},
+                                                   {"chrf_ci95", nullptr}}
+                                    : stats_json(bleu, chrf, a.group_bootstrap_variance(g));
+      int64_t pairs = 0;
+      for (const auto& l : a.cells.front()->languages)
+        if (in_group(g, l.high)) pairs += l.train_pairs;
+      e["languages"] = a.group_sizes[g];
+      e["train_pairs"] = pairs;
+      groups[kGroups[g]] = std::move(e);
+    }
+    out["groups"] = std::move(groups);
+    return out;
+  }
+
+  // Δ and the paired bootstrap p-value of `a` against `b` on every language both scored.
+  json::object comparison(const Aggregate& a, const Aggregate& b) const {
+    json::object out = a.key.json();
+    out["baseline"] = b.key.method;
+    out["seeds"] = json::value_from(a.seeds());
+    json::object langs;
+    std::array<int64_t, kGroupCount> wins{}, ties{}, losses{};
+    for (const auto& code : a.languages) {
+      const auto ia = a.boot.find(code), ib = b.boot.find(code);
+      if (ia == a.boot.end() || ib == b.boot.end() || ia->second.resampled.size() != ib->second.resampled.size()) continue;
+      const double delta = mean(a.per_seed(code, false)) - mean(b.per_seed(code, false));
+      const double delta_chrf = mean(a.per_seed(code, true)) - mean(b.per_seed(code, true));
+      const double p = eval::paired_bootstrap_p_value(ib->second.resampled, ia->second.resampled,
+                                                      std::fabs(ib->second.score - ia->second.score));
+      const bool significant = p <= options_.alpha;
+      langs[code] = {{"delta_bleu", delta}, {"delta_chrf", delta_chrf}, {"p_value", p}, {"significant", significant}};
+      for (int g = 0; g < kGroupCount; ++g)
+        if (in_group(g, a.high(code))) (!significant ? ties : delta > 0 ? wins : losses)[g]++;
+    }
+    out["languages"] = std::move(langs);
+    json::object groups;
+    for (int g = 0; g < kGroupCount; ++g) {
+      const auto ra = a.group_per_seed(g, false), rb = b.group_per_seed(g, false);
+      json::object e{{"delta_bleu", mean(ra) - mean(rb)},
+                     {"delta_chrf", mean(a.group_per_seed(g, true)) - mean(b.group_per_seed(g, true))},
+                     {"p_value", nullptr}, {"significant", false},
+                     {"wins", wins[g]}, {"ties", ties[g]}, {"losses", losses[g]}};
+      const auto sa = a.group_resamples(g), sb = b.group_resamples(g);
+      if (!ra.empty() && !rb.empty() && !sa.empty() && sa.size() == sb.size()) {
+        // Real group means as the bootstrap sees them (means of the languages' corpus scores).
+        const double p = eval::paired_bootstrap_p_value(sb, sa, std::fabs(group_score(b, g) - group_score(a, g)));
+        e["p_value"] = p;
+        e["significant"] = p <= options_.alpha;
+      }
+      groups[kGroups[g]] = std::move(e);
+    }
+    out["groups"] = std::move(groups);
+    out["wins"] = wins[0];
+    out["ties"] = ties[0];
+    out["losses"] = losses[0];
+    return out;
+  }
+
+  static double group_score(const Aggregate& a, int g) {
+    double s = 0;
+    int n = 0;
+    for (const auto& [code, lb] : a.boot)
+      if (in_group(g, a.high(code))) s += lb.score, ++n;
+    return n ? s / n : 0;
+  }
+
+  json::object convergence(const Aggregate& a, const Aggregate& base) const {
+    const Curve c = average_curve(a.cells, mean_dev_loss), b = average_curve(base.cells, mean_dev_loss);
+    json::object out = a.key.json();
+    out["baseline"] = base.key.method;
+    out["metric"] = "dev_loss";
+    std::optional<double> target, best;
+    std::optional<std::size_t> reached, base_reached;
+    if (!b.values.empty()) {
+      target = *std::min_element(b.values.begin(), b.values.end());
+      base_reached = first_reaching(b.values, *target);
+      reached = first_reaching(c.values, *target);
+    }
+    if (!c.values.empty()) best = *std::min_element(c.values.begin(), c.values.end());
+    auto at = [&](const std::vector<double>& v) { return reached ? json::value(v[*reached]) : json::value(nullptr); };
+    out["target"] = number_or_null(target);
+    out["steps_to_target"] = reached ? json::value(c.steps[*reached]) : json::value(nullptr);
+    out["tokens_to_target"] = at(c.tokens);
+    out["seconds_to_target"] = at(c.seconds);
+    out["baseline_steps_to_target"] = base_reached ? json::value(b.steps[*base_reached]) : json::value(nullptr);
+    out["speedup"] = reached && base_reached && c.steps[*reached] > 0
+                         ? json::value(double(b.steps[*base_reached]) / double(c.steps[*reached]))
+                         : json::value(nullptr);
+    out["best"] = number_or_null(best);
+    out["area_under_curve"] = number_or_null(mean_under_curve(c.steps, c.values));
+    out["curve"] = {{"steps", json::value_from(c.steps)}, {"values", json::value_from(c.values)}};
+    return out;
+  }
+
+  json::object forgetting_within(const Aggregate& a) const {
+    json::object out = a.key.json();
+    out["metric"] = "dev_loss";
+    json::object langs;
+    std::vector<double> all;
+    for (const auto& code : a.languages) {
+      const Curve c = average_curve(a.cells, [&](const DevPoint& p) -> std::optional<double> {
+        auto it = p.lang_loss.find(code);
+        return it == p.lang_loss.end() ? std::nullopt : std::optional<double>(it->second);
+      });
+      if (c.values.empty()) continue;
+      const auto best = std::min_element(c.values.begin(), c.values.end());
+      const double forgetting = c.values.back() - *best;
+      langs[code] = {{"best", *best}, {"best_step", c.steps[best - c.values.begin()]}, {"final", c.values.back()},
+                     {"forgetting", forgetting}};
+      all.push_back(forgetting);
+    }
+    out["languages"] = std::move(langs);
+    out["mean_forgetting"] = all.empty() ? json::value(nullptr) : json::value(mean(all));
+    return out;
+  }
+
+  // Stage `a` → the next stage `b` of the same method: Δ BLEU per language with its p-value; gains =
+  // share of languages significantly better; forgetting = mean |Δ| over the languages that got
+  // worse; backward transfer (Lopez-Paz & Ranzato 2017) = mean over the languages first scored
+  // before `b` of (score after b − score at the stage where they were first scored).
+  json::object forgetting_across(const Aggregate& a, const Aggregate& b) const {
+    json::object out{{"dataset", a.key.dataset}, {"imbalance", a.key.imbalance}, {"method", a.key.method},
+                     {"from_stage", a.key.stage}, {"to_stage", b.key.stage}};
+    json::object langs;
+    int64_t n = 0, gains = 0;
+    std::vector<double> drops, transfer;
+    for (const auto& code : b.languages) {
+      const auto ia = a.boot.find(code), ib = b.boot.find(code);
+      if (ia == a.boot.end() || ib == b.boot.end() || ia->second.resampled.size() != ib->second.resampled.size()) continue;
+      const double delta = mean(b.per_seed(code, false)) - mean(a.per_seed(code, false));
+      const double p = eval::paired_bootstrap_p_value(ia->second.resampled, ib->second.resampled,
+                                                      std::fabs(ia->second.score - ib->second.score));
+      const bool significant = p <= options_.alpha;
+      langs[code] = {{"delta_bleu", delta}, {"p_value", p}, {"significant", significant}};
+      ++n;
+      if (significant && delta > 0) ++gains;
+      if (delta < 0) drops.push_back(-delta);
+    }
+    for (const auto& code : b.languages) {
+      const Aggregate* first = nullptr;  // the earliest stage that scored the language
+      for (const auto& s : aggregates_)
+        if (s.key.dataset == b.key.dataset && s.key.imbalance == b.key.imbalance && s.key.method == b.key.method &&
+            s.key.stage < b.key.stage && s.boot.count(code) && (!first || s.key.stage < first->key.stage))
+          first = &s;
+      if (first) transfer.push_back(mean(b.per_seed(code, false)) - mean(first->per_seed(code, false)));
+    }
+    out["languages"] = std::move(langs);
+    out["gains"] = n ? json::value(double(gains) / double(n)) : json::value(nullptr);
+    out["forgetting"] = drops.empty() ? json::value(n ? json::value(0.0) : json::value(nullptr)) : json::value(mean(drops));
+    out["backward_transfer"] = transfer.empty() ? json::value(nullptr) : json::value(mean(transfer));
+    return out;
+  }
+
+  static double step_time(const CellData& c) {
+    const auto& t = c.result.training;
+    const double seconds = !c.dev_curve.empty() && c.dev_curve.back().seconds > 0 ? c.dev_curve.back().seconds
+                                                                                   : (t ? t->train_wall_s : 0.0);
+    return t && t->steps > 0 ? seconds / double(t->steps) : 0.0;
+  }
+
+  json::object cost(const Aggregate& a, const Aggregate* base) const {
+    std::vector<double> steps, tokens, train_wall, wall, tps, step_s;
+    std::set<std::string> devices;
+    for (const auto* c : a.cells) {
+      const auto& t = c->result.training;
+      steps.push_back(t ? double(t->steps) : 0.0);
+      tokens.push_back(c->tokens);
+      train_wall.push_back(t ? t->train_wall_s : 0.0);
+      wall.push_back(c->result.wall_time_s);
+      tps.push_back(t ? t->tokens_per_s : 0.0);
+      step_s.push_back(step_time(*c));
+      if (t) devices.insert(t->device);
+    }
+    auto base_step = [&]() -> std::optional<double> {
+      if (!base) return std::nullopt;
+      std::vector<double> v;
+      for (const auto* c : base->cells) v.push_back(step_time(*c));
+      const double m = mean(v);
+      return m > 0 ? std::optional<double>(m) : std::nullopt;
+    }();
+    json::object out = a.key.json();
+    out["seeds"] = int64_t(a.cells.size());
+    out["steps"] = mean(steps);
+    out["tokens"] = mean(tokens);
+    out["train_wall_s"] = mean(train_wall);
+    out["wall_time_s"] = mean(wall);
+    out["tokens_per_s"] = mean(tps);
+    const double st = mean(step_s);
+    out["step_time_s"] = st > 0 ? json::value(st) : json::value(nullptr);
+    out["step_time_ratio"] = st > 0 && base_step ? json::value(st / *base_step) : json::value(nullptr);
+    out["devices"] = json::value_from(std::vector<std::string>(devices.begin(), devices.end()));
+    return out;
+  }
+
+  AnalysisOptions options_;
+  std::vector<Aggregate> aggregates_;  // first appearance in grid order
+  std::map<Key, std::size_t> index_;
+  std::vector<std::string> methods_;   // labels of ok cells, grid order
+  std::string baseline_;
+};
+
+}  // namespace
+
+std::optional<std::size_t> first_reaching(const std::vector<double>& values, double target) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (values[i] <= target) return i;
+  return std::nullopt;
+}
+
+std::optional<double> mean_under_curve(const std::vector<int64_t>& steps, const std::vector<double>& values) {
+  if (values.empty() || steps.size() != values.size()) return std::nullopt;
+  if (values.size() == 1 || steps.back() == steps.front()) return values.front();
+  double area = 0;
+  for (std::size_t i = 1; i < values.size(); ++i)
+    area += 0.5 * (values[i] + values[i - 1]) * double(steps[i] - steps[i - 1]);
+  return area / double(steps.back() - steps.front());
+}
+
+Analysis analyze(const std::vector<CellData>& cells, const AnalysisOptions& options) {
+  return Analyzer(cells, options).run();
+}
+
+}  // namespace longtail::reports
