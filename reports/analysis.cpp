@@ -336,10 +336,10 @@ class Analyzer {
       const double delta_chrf = mean(a.per_seed(code, true)) - mean(b.per_seed(code, true));
       const double p = eval::paired_bootstrap_p_value(ib->second.resampled, ia->second.resampled,
                                                       std::fabs(ib->second.score - ia->second.score));
-      const bool significant = p <= options_.alpha;
+      const bool significant = is_significant(p, delta);
       langs[code] = {{"delta_bleu", delta}, {"delta_chrf", delta_chrf}, {"p_value", p}, {"significant", significant}};
       for (int g = 0; g < kGroupCount; ++g)
-        if (in_group(g, a.high(code))) (!significant ? ties : delta > 0 ? wins : losses)[g]++;
+        if (in_group(g, a.high(code))) (!significant ? ties : delta > 0 ? wins : losses)[g]++;  // significant implies delta != 0
     }
     out["languages"] = std::move(langs);
     json::object groups;
@@ -354,7 +354,7 @@ class Analyzer {
         // Real group means as the bootstrap sees them (means of the languages' corpus scores).
         const double p = eval::paired_bootstrap_p_value(sb, sa, std::fabs(group_score(b, g) - group_score(a, g)));
         e["p_value"] = p;
-        e["significant"] = p <= options_.alpha;
+        e["significant"] = is_significant(p, e["delta_bleu"].as_double());
       }
       groups[kGroups[g]] = std::move(e);
     }
@@ -364,6 +364,10 @@ class Analyzer {
     out["losses"] = losses[0];
     return out;
   }
+
+  // p ≤ α, and a difference at all: two systems that score the same on every resample (both 0
+  // BLEU, say) get sacreBLEU's smallest p-value, 1/(n+1), yet neither is better.
+  bool is_significant(double p, double delta) const { return p <= options_.alpha && delta != 0; }
 
   static double group_score(const Aggregate& a, int g) {
     double s = 0;
@@ -439,7 +443,7 @@ class Analyzer {
       const double delta = mean(b.per_seed(code, false)) - mean(a.per_seed(code, false));
       const double p = eval::paired_bootstrap_p_value(ia->second.resampled, ib->second.resampled,
                                                       std::fabs(ia->second.score - ib->second.score));
-      const bool significant = p <= options_.alpha;
+      const bool significant = is_significant(p, delta);
       langs[code] = {{"delta_bleu", delta}, {"p_value", p}, {"significant", significant}};
       ++n;
       if (significant && delta > 0) ++gains;

@@ -12,6 +12,7 @@
 #include "harness/common/fs_util.h"
 #include "harness/common/hash.h"
 #include "harness/common/json_fields.h"
+#include "harness/common/json_util.h"
 #include "harness/common/options.h"
 #include "harness/records/run_layout.h"
 
@@ -31,7 +32,7 @@ std::vector<DevPoint> read_dev_curve(const std::string& metrics_file) {
     const std::string where = fmt::format("{}:{}: $", metrics_file, n);
     json::value v;
     try {
-      v = json::parse(line);
+      v = parse_json(line);
     } catch (const std::exception& e) {
       throw ConfigError(fmt::format("{}:{}", metrics_file, n), fmt::format("not a JSON object ({})", e.what()));
     }
@@ -65,7 +66,7 @@ double trained_tokens(const std::string& metrics_file, const records::CellResult
   while (std::getline(in, line))
     if (line.find("\"kind\":\"train\"") != std::string::npos) last = line;
   if (!last.empty()) {
-    const auto v = json::parse(last);
+    const auto v = parse_json(last);
     if (const auto* t = v.as_object().if_contains("tokens"); t && t->is_number()) return t->to_number<double>();
   }
   return r.training ? r.training->tokens_per_s * r.training->train_wall_s : 0.0;

@@ -1,11 +1,14 @@
 #include "harness/common/json_util.h"
 
 #include <fmt/format.h>
+#include <boost/json/basic_parser_impl.hpp>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -97,13 +100,71 @@ json::value read_json_file(const std::string& path) {
   if (const size_t bad = first_invalid_utf8(text); bad < text.size())
     throw ConfigError(position(path, text, bad),
                       fmt::format("invalid UTF-8 (byte 0x{:02x}); JSON files must be UTF-8", static_cast<unsigned char>(text[bad])));
-  json::stream_parser p;
   boost::system::error_code ec;
-  size_t consumed = p.write_some(text.data(), text.size(), ec);
-  if (!ec) p.finish(ec);
+  size_t consumed = 0;
+  json::value v = parse_json_text(text, ec, consumed);
   if (ec) throw ConfigError(position(path, text, consumed), "invalid JSON: " + ec.message());
   check_duplicate_keys(path, text);
-  return p.release();
+  return v;
+}
+
+namespace {
+
+// Boost.JSON's handler (value_stack), except that floating-point numbers are converted by
+// strtod from their text: Boost 1.81's parser is off by one unit in the last place for some
+// numbers (1.0798847816676393 reads as ...391), and longtail's scores must round-trip exactly.
+struct PreciseHandler {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  json::value_stack st;
+  std::string number;  // the text of a number split across writes
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_array_begin(boost::system::error_code&) { return true; }
+  bool on_array_end(std::size_t n, boost::system::error_code&) { st.push_array(n); return true; }
+  bool on_object_begin(boost::system::error_code&) { return true; }
+  bool on_object_end(std::size_t n, boost::system::error_code&) { st.push_object(n); return true; }
+  bool on_string_part(json::string_view s, std::size_t, boost::system::error_code&) { st.push_chars(s); return true; }
+  bool on_string(json::string_view s, std::size_t, boost::system::error_code&) { st.push_string(s); return true; }
+  bool on_key_part(json::string_view s, std::size_t, boost::system::error_code&) { st.push_chars(s); return true; }
+  bool on_key(json::string_view s, std::size_t, boost::system::error_code&) { st.push_key(s); return true; }
+  bool on_number_part(json::string_view s, boost::system::error_code&) { number.append(s.data(), s.size()); return true; }
+  bool on_int64(int64_t i, json::string_view, boost::system::error_code&) { number.clear(); st.push_int64(i); return true; }
+  bool on_uint64(uint64_t u, json::string_view, boost::system::error_code&) { number.clear(); st.push_uint64(u); return true; }
+  bool on_double(double d, json::string_view s, boost::system::error_code&) {
+    number.append(s.data(), s.size());
+    char* end = nullptr;
+    const double exact = std::strtod(number.c_str(), &end);
+    st.push_double(end && *end == '\0' && std::isfinite(exact) ? exact : d);
+    number.clear();
+    return true;
+  }
+  bool on_bool(bool b, boost::system::error_code&) { st.push_bool(b); return true; }
+  bool on_null(boost::system::error_code&) { st.push_null(); return true; }
+  bool on_comment_part(json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(json::string_view, boost::system::error_code&) { return true; }
+};
+
+}  // namespace
+
+json::value parse_json_text(std::string_view text, boost::system::error_code& ec, size_t& consumed) {
+  json::basic_parser<PreciseHandler> p(json::parse_options{});
+  p.handler().st.reset();
+  consumed = p.write_some(false, text.data(), text.size(), ec);
+  if (!ec && consumed < text.size()) ec = json::error::extra_data;
+  if (ec) return nullptr;
+  return p.handler().st.release();
+}
+
+json::value parse_json(std::string_view text) {
+  boost::system::error_code ec;
+  size_t consumed = 0;
+  json::value v = parse_json_text(text, ec, consumed);
+  if (ec) throw std::invalid_argument("invalid JSON at byte " + std::to_string(consumed) + ": " + ec.message());
+  return v;
 }
 
 double json_number(const json::value& v) {

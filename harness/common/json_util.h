@@ -3,12 +3,19 @@
 
 #include <boost/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace longtail {
 
 // Parses a JSON file; a syntax error names the file, line and column. Throws ConfigError.
 boost::json::value read_json_file(const std::string& path);
+
+// Parses JSON text exactly (floating-point numbers round-trip: Boost 1.81's own parser can be
+// one unit in the last place off). parse_json throws std::invalid_argument naming the byte
+// offset; parse_json_text reports through `ec` and the bytes consumed.
+boost::json::value parse_json(std::string_view text);
+boost::json::value parse_json_text(std::string_view text, boost::system::error_code& ec, size_t& consumed);
 
 // Pretty-printed JSON (2-space indent, keys in insertion order), ending with a newline.
 std::string pretty_json(const boost::json::value& v);
