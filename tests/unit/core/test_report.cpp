@@ -1,19 +1,49 @@
-// Report aggregation: cells, per-language entries, group means, failed cells, table layout.
+// Reports: a run directory read back (cells, groups, failures, bad input), and the analysis on
+// hand-made cells — seed statistics, wins/ties/losses, convergence, forgetting, cost.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 
+#include "eval/scorer/bleu.h"
+#include "harness/common/fs_util.h"
 #include "harness/common/json_util.h"
 #include "harness/common/options.h"
 #include "harness/records/cell_result.h"
+#include "harness/records/run_layout.h"
 #include "harness/train/train_options.h"
+#include "reports/analysis.h"
 #include "reports/report.h"
+#include "reports/seed_stats.h"
 
 using namespace longtail;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
+
+const std::vector<std::string> kLangs = {"fr", "de", "gl", "kk"};
+
+// Reference sentences, and a system output that gets `correct` of every 4 segments right.
+std::vector<std::string> references(int n) {
+  std::vector<std::string> r;
+  for (int i = 0; i < n; ++i)
+    r.push_back("the cat number " + std::to_string(i) + " sat on the mat near house " + std::to_string(i % 7));
+  return r;
+}
+std::vector<std::string> output(int n, int correct, int salt) {
+  std::vector<std::string> h = references(n);
+  for (int i = 0; i < n; ++i)
+    if ((i + salt) % 4 >= correct) h[i] = "a dog " + std::to_string(i) + " ran far away";
+  return h;
+}
+
+void write_lines(const fs::path& p, const std::vector<std::string>& lines) {
+  fs::create_directories(p.parent_path());
+  std::ofstream f(p);
+  for (const auto& l : lines) f << l << "\n";
+}
 
 records::CellConfig config(const std::string& method, int seed) {
   records::CellConfig c;
@@ -24,7 +54,7 @@ records::CellConfig config(const std::string& method, int seed) {
   c.model = model::resolve_model(json::object{{"config", "tiny"}}, "$.model");
   c.train = Options(resolve_options(train::train_options(), {}, "$.train"));
   c.eval = Options(resolve_options(train::eval_options(), {}, "$.eval"));
-  c.data.languages = {"fr", "de", "gl", "kk"};
+  c.data.languages = kLangs;
   c.data.natural_pairs = {{"fr", 9000}, {"de", 8000}, {"gl", 700}, {"kk", 300}};
   c.data.train_pairs = c.data.natural_pairs;
   c.data.shards = "/shards";
@@ -32,6 +62,7 @@ records::CellConfig config(const std::string& method, int seed) {
   return c;
 }
 
+// A cell as the grid leaves it: result.json, hyps/ and the run's refs/.
 void write_result(const fs::path& root, const std::string& method, int seed, double base, bool ok = true) {
   fs::path dir = root / "gettext" / "natural" / method / ("seed" + std::to_string(seed));
   records::CellResult r;
@@ -42,11 +73,14 @@ void write_result(const fs::path& root, const std::string& method, int seed, dou
   r.scorer = {{"bleu", "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"}};
   if (ok) {
     int i = 0;
-    for (const char* l : {"fr", "de", "gl", "kk"}) {
+    for (const auto& l : kLangs) {
       double b = base - 5 * i++;
       records::LanguageResult lr;
       lr.bleu = b, lr.chrf = b + 10, lr.dev_loss = 3.0, lr.train_pairs = 100, lr.natural_pairs = 100;
+      lr.splits.emplace_back("test", records::SplitScores{b, b + 10, 40});
       r.languages.emplace_back(l, lr);
+      write_lines(records::hyps_file(dir.string(), l, "test"), output(40, 2, seed));
+      write_lines(records::refs_file(root.string(), "gettext", l, "test"), references(40));
     }
     r.training = records::TrainingFigures{};
     r.training->device = "cpu";
@@ -57,15 +91,67 @@ void write_result(const fs::path& root, const std::string& method, int seed, dou
   records::write_cell_result((dir / "result.json").string(), r);
 }
 
+fs::path fresh_dir(const std::string& name) {
+  fs::path root = fs::temp_directory_path() / name;
+  fs::remove_all(root);
+  return root;
+}
+
+// A hand-made cell: BLEU per language from real segment statistics of `output(n, correct[l], seed)`.
+reports::CellData cell(const std::string& method, int seed, const std::vector<int>& correct, int64_t stage = 0,
+                       std::vector<reports::DevPoint> curve = {}) {
+  reports::CellData c;
+  c.dataset = "d", c.imbalance = "natural", c.method = method, c.seed = seed, c.stage = stage, c.ok = true;
+  c.result.ok = true;
+  c.result.training = records::TrainingFigures{};
+  c.result.training->steps = 400;
+  c.result.training->device = "cpu";
+  c.dev_curve = std::move(curve);
+  const eval::Bleu bleu;
+  for (std::size_t i = 0; i < correct.size(); ++i) {
+    reports::LanguageData l;
+    l.code = kLangs[i];
+    l.high = i < 2;
+    l.train_pairs = l.natural_pairs = 1000 >> i;
+    const auto hyps = output(80, correct[i], seed), refs = references(80);
+    l.bleu = bleu.corpus_score(hyps, {refs}).score;
+    l.chrf = l.bleu / 2;
+    l.bleu_segments = eval::segment_stats_table(bleu.segment_stats(hyps, {refs}));
+    c.languages.push_back(std::move(l));
+  }
+  return c;
+}
+
+std::vector<reports::DevPoint> curve(const std::vector<double>& mean_loss, double tokens_per_step = 1000) {
+  std::vector<reports::DevPoint> out;
+  for (std::size_t i = 0; i < mean_loss.size(); ++i) {
+    reports::DevPoint p;
+    p.step = int64_t(i + 1) * 100;
+    p.tokens = double(p.step) * tokens_per_step;
+    p.seconds = double(p.step) / 10;
+    // Two languages around the mean: the mean over languages is mean_loss[i].
+    p.lang_loss = {{"fr", mean_loss[i] - 0.5}, {"de", mean_loss[i] + 0.5}};
+    out.push_back(p);
+  }
+  return out;
+}
+
+const json::object& entry(const json::array& a, const std::string& method, int64_t stage = 0) {
+  for (const auto& v : a)
+    if (v.at("method") == method.c_str() && v.at("stage").to_number<int64_t>() == stage) return v.as_object();
+  FAIL("no entry for " << method);
+  throw;
+}
+
 }  // namespace
 
-TEST_CASE("report aggregates cells, groups and failures", "[report]") {
-  fs::path root = fs::temp_directory_path() / "longtail-test-report";
-  fs::remove_all(root);
+TEST_CASE("report reads a run: cells, groups, failures, the table", "[report]") {
+  fs::path root = fresh_dir("longtail-test-report");
   write_result(root, "uniform", 1, 30);
   write_result(root, "uniform", 2, 32);
   write_result(root, "temperature", 1, 40, false);
   auto report = reports::build_report(root.string());
+  CHECK(report.at("schema") == "longtail-report-v2");
   const auto& cells = report.at("cells").as_array();
   REQUIRE(cells.size() == 3);
   CHECK(cells[0].at("method") == "uniform");  // suite order, not path order
@@ -80,17 +166,184 @@ TEST_CASE("report aggregates cells, groups and failures", "[report]") {
   CHECK(ok->at("languages").at("kk").at("group") == "low");
   CHECK(ok->at("high_bleu").as_double() == Approx((30 + 25) / 2.0));
   CHECK(ok->at("low_bleu").as_double() == Approx((20 + 15) / 2.0));
-  for (const char* key : {"bleu", "chrf", "dev_loss", "train_pairs"})
-    CHECK(ok->at("languages").at("de").as_object().contains(key));
   CHECK(report.at("scorer").at("bleu").as_string().starts_with("nrefs:1"));
-  CHECK(report.at("corpus_fingerprints").as_array().size() == 1);
+  // Only uniform has ok cells: it is the baseline, with a summary over its two seeds.
+  CHECK(report.at("settings").at("baseline") == "uniform");
+  const auto& s = entry(report.at("summary").as_array(), "uniform");
+  CHECK(s.at("seeds").as_array().size() == 2);
+  CHECK(s.at("languages").at("fr").at("bleu_mean").as_double() == Approx(31));
+  CHECK(s.at("languages").at("fr").at("bleu_std").as_double() == Approx(std::sqrt(2.0)));
+  CHECK(report.at("comparisons").as_array().empty());
 
   std::string table = reports::format_table(report);
-  CHECK_THAT(table, Catch::Contains("natural/uniform"));
-  CHECK_THAT(table, Catch::Contains("31.00"));  // fr: mean of 30 and 32 over seeds
+  CHECK_THAT(table, Catch::Contains("gettext/natural"));
+  CHECK_THAT(table, Catch::Contains("31.00±1.41"));  // fr: mean and std over seeds
   CHECK_THAT(table, Catch::Contains("failed cells"));
   CHECK_THAT(table, Catch::Contains("loss is NaN"));
-  // Rows follow training size: fr before kk.
-  CHECK(table.find("\nfr ") < table.find("\nkk "));
-  CHECK_THROWS_AS(reports::build_report((root / "empty").string()), ConfigError);
+  CHECK(table.find("\nfr ") < table.find("\nkk "));  // rows follow training size
+}
+
+TEST_CASE("report refuses bad runs, naming the file and what was expected", "[report][trust]") {
+  fs::path root = fresh_dir("longtail-test-report-bad");
+  CHECK_THROWS_WITH(reports::build_report((root / "none").string()), Catch::Contains("no such directory"));
+  fs::create_directories(root / "empty");
+  CHECK_THROWS_WITH(reports::build_report((root / "empty").string()), Catch::Contains("no result.json"));
+
+  write_result(root / "run", "uniform", 1, 30);
+  write_result(root / "run", "temperature", 1, 30);
+  CHECK_THROWS_WITH(reports::build_report((root / "run").string(), {.baseline = "cooldown"}),
+                    Catch::Contains("no method labelled \"cooldown\"") && Catch::Contains("temperature, uniform"));
+
+  // The references are gone: the report names the file it needs.
+  fs::remove(records::refs_file((root / "run").string(), "gettext", "gl", "test"));
+  CHECK_THROWS_WITH(reports::build_report((root / "run").string()), Catch::Contains("refs/gl.test.txt"));
+  write_lines(records::refs_file((root / "run").string(), "gettext", "gl", "test"), references(39));
+  CHECK_THROWS_WITH(reports::build_report((root / "run").string()), Catch::Contains("expected one line per reference"));
+  write_lines(records::refs_file((root / "run").string(), "gettext", "gl", "test"), references(40));
+
+  // A truncated result.json: named, and nothing is written.
+  const fs::path result = root / "run/gettext/natural/temperature/seed1/result.json";
+  std::string text = read_file(result.string());
+  write_lines(result, {text.substr(0, text.size() / 2)});
+  CHECK_THROWS_WITH(reports::build_report((root / "run").string()), Catch::Contains(result.string()));
+  CHECK_FALSE(fs::exists(root / "run/report.json"));
+}
+
+TEST_CASE("seed statistics: mean, sample std and Student-t interval of a known sample", "[report][stats]") {
+  const auto s = reports::seed_stats({1, 2, 3, 4});
+  CHECK(s.mean == 2.5);
+  REQUIRE(s.std);
+  CHECK(*s.std == Approx(1.2909944487358056).epsilon(1e-14));
+  REQUIRE(s.ci95);
+  const double half = 3.182446305284263 * 1.2909944487358056 / 2;  // t(0.975, 3) from tables
+  CHECK(s.ci95->first == Approx(2.5 - half).epsilon(1e-12));
+  CHECK(s.ci95->second == Approx(2.5 + half).epsilon(1e-12));
+  CHECK(reports::student_t_quantile(0.05, 1) == Approx(12.706204736174705).epsilon(1e-12));
+  const auto one = reports::seed_stats({7});
+  CHECK(one.mean == 7);
+  CHECK_FALSE(one.std);
+  CHECK_FALSE(one.ci95);
+  CHECK_THROWS(reports::seed_stats({}));
+}
+
+TEST_CASE("comparisons: wins, ties and losses on hand-made systems", "[report][compare]") {
+  // Baseline: 2 of 4 segments right everywhere. New: fr all right (win), de the same outputs (tie),
+  // gl none right (loss), kk 3 of 4 (a smaller gain).
+  std::vector<reports::CellData> cells{cell("base", 1, {2, 2, 2, 2}), cell("new", 1, {4, 2, 0, 3})};
+  const auto a = reports::analyze(cells);
+  CHECK(a.baseline == "base");
+  REQUIRE(a.comparisons.size() == 1);
+  const auto& c = a.comparisons[0].as_object();
+  CHECK(c.at("baseline") == "base");
+  const auto& l = c.at("languages").as_object();
+  CHECK(l.at("fr").at("delta_bleu").as_double() > 0);
+  CHECK(l.at("fr").at("significant").as_bool());
+  CHECK(l.at("de").at("delta_bleu").as_double() == 0);
+  CHECK_FALSE(l.at("de").at("significant").as_bool());
+  CHECK(l.at("gl").at("delta_bleu").as_double() < 0);
+  CHECK(l.at("gl").at("significant").as_bool());
+  CHECK(l.at("fr").at("p_value").as_double() < 0.01);
+  CHECK(c.at("wins").as_int64() + c.at("ties").as_int64() + c.at("losses").as_int64() == 4);
+  CHECK(c.at("wins").as_int64() >= 1);
+  CHECK(c.at("losses").as_int64() == 1);
+  // Groups: high = fr, de (one win, one tie); low = gl, kk.
+  CHECK(c.at("groups").at("high").at("wins").as_int64() == 1);
+  CHECK(c.at("groups").at("high").at("ties").as_int64() == 1);
+  CHECK(c.at("groups").at("low").at("losses").as_int64() == 1);
+  CHECK(c.at("groups").at("high").at("delta_bleu").as_double() ==
+        Approx((l.at("fr").at("delta_bleu").as_double() + l.at("de").at("delta_bleu").as_double()) / 2));
+
+  // A stricter alpha turns the smaller gain into a tie; the baseline can be named.
+  const auto strict = reports::analyze(cells, {.baseline = "new", .alpha = 1e-9});
+  const auto& sc = strict.comparisons[0].as_object();
+  CHECK(sc.at("method") == "base");
+  CHECK(sc.at("wins").as_int64() == 0);
+  CHECK(sc.at("losses").as_int64() == 0);
+  CHECK(sc.at("ties").as_int64() == 4);
+}
+
+TEST_CASE("summary over seeds: standard error adds the bootstrap variance", "[report][stats]") {
+  std::vector<reports::CellData> cells{cell("base", 1, {2, 2, 2, 2}), cell("base", 2, {3, 3, 1, 1})};
+  const auto a = reports::analyze(cells);
+  const auto& fr = a.summary[0].at("languages").at("fr").as_object();
+  const double b1 = cells[0].languages[0].bleu, b2 = cells[1].languages[0].bleu;
+  CHECK(fr.at("bleu_mean").as_double() == Approx((b1 + b2) / 2));
+  CHECK(fr.at("bleu_std").as_double() == Approx(std::fabs(b1 - b2) / std::sqrt(2.0)));
+  const double seed_part = std::pow(fr.at("bleu_std").as_double(), 2) / 2;
+  CHECK(std::pow(fr.at("bleu_se").as_double(), 2) > seed_part);  // plus the test set's sampling variance
+  CHECK(fr.at("bleu_ci95").as_array().size() == 2);
+  CHECK(a.summary[0].at("groups").at("low").at("languages").as_int64() == 2);
+}
+
+TEST_CASE("convergence: steps to the baseline's best dev loss, never reached, speed-up", "[report][convergence]") {
+  std::vector<reports::CellData> cells{
+      cell("base", 1, {2, 2}, 0, curve({5, 4, 3, 2.5})),
+      cell("fast", 1, {2, 2}, 0, curve({4, 2.8, 2.4, 2.2}, 2000)),
+      cell("slow", 1, {2, 2}, 0, curve({6, 5, 4, 3})),
+  };
+  const auto a = reports::analyze(cells);
+  const auto& base = entry(a.convergence, "base");
+  CHECK(base.at("target").as_double() == 2.5);
+  CHECK(base.at("baseline_steps_to_target").as_int64() == 400);
+  CHECK(base.at("speedup").as_double() == 1.0);
+  const auto& fast = entry(a.convergence, "fast");
+  CHECK(fast.at("steps_to_target").as_int64() == 300);
+  CHECK(fast.at("tokens_to_target").as_double() == 600000);
+  CHECK(fast.at("seconds_to_target").as_double() == 30);
+  CHECK(fast.at("speedup").as_double() == Approx(400.0 / 300.0));
+  CHECK(fast.at("best").as_double() == Approx(2.2));
+  const auto& slow = entry(a.convergence, "slow");
+  CHECK(slow.at("steps_to_target").is_null());
+  CHECK(slow.at("speedup").is_null());
+  // The mean under the curve: trapezoids over steps 100..400.
+  CHECK(slow.at("area_under_curve").as_double() == Approx(((6 + 5) / 2.0 + (5 + 4) / 2.0 + (4 + 3) / 2.0) / 3));
+  CHECK(reports::mean_under_curve({}, {}) == std::nullopt);
+  CHECK(reports::first_reaching({3, 2, 1}, 0.5) == std::nullopt);
+}
+
+TEST_CASE("forgetting within a run and across stages", "[report][forgetting]") {
+  // fr's dev loss dips at step 200 then rises: it forgets 0.5; de only improves.
+  auto c = cell("m", 1, {2, 2, 2, 2}, 0, curve({3, 2, 2.5}));
+  c.dev_curve[2].lang_loss = {{"fr", 2.5 - 0.5 + 0.5}, {"de", 2.5}};
+  c.dev_curve[1].lang_loss = {{"fr", 1.5}, {"de", 2.5}};
+  c.dev_curve[0].lang_loss = {{"fr", 2.5}, {"de", 3.5}};
+  // Stage 1 (a continual update): fr better, gl worse; stage 2: gl recovers.
+  std::vector<reports::CellData> cells{c, cell("m", 1, {4, 2, 0, 2}, 1), cell("m", 1, {4, 2, 2, 2}, 2)};
+  const auto a = reports::analyze(cells);
+  const auto& within = a.forgetting.at("within_run").as_array();
+  const auto& w = entry(within, "m", 0);
+  CHECK(w.at("languages").at("fr").at("best").as_double() == 1.5);
+  CHECK(w.at("languages").at("fr").at("best_step").as_int64() == 200);
+  CHECK(w.at("languages").at("fr").at("forgetting").as_double() == Approx(1.0));
+  CHECK(w.at("languages").at("de").at("forgetting").as_double() == 0);
+  CHECK(w.at("mean_forgetting").as_double() == Approx(0.5));
+
+  const auto& across = a.forgetting.at("across_stages").as_array();
+  REQUIRE(across.size() == 2);
+  const auto& s01 = across[0].as_object();
+  CHECK(s01.at("from_stage").as_int64() == 0);
+  CHECK(s01.at("to_stage").as_int64() == 1);
+  const double d_fr = cells[1].languages[0].bleu - cells[0].languages[0].bleu;
+  const double d_gl = cells[1].languages[2].bleu - cells[0].languages[2].bleu;
+  CHECK(s01.at("languages").at("fr").at("delta_bleu").as_double() == Approx(d_fr));
+  CHECK(s01.at("gains").as_double() == 0.25);                     // fr of 4 languages
+  CHECK(s01.at("forgetting").as_double() == Approx(-d_gl));        // mean |Δ| over those that got worse
+  CHECK(s01.at("backward_transfer").as_double() == Approx((d_fr + d_gl) / 4));
+  const auto& s12 = across[1].as_object();
+  CHECK(s12.at("languages").at("gl").at("delta_bleu").as_double() > 0);
+  // Stage 2 against where each language was first scored (stage 0): gl is back, fr kept its gain.
+  CHECK(s12.at("backward_transfer").as_double() == Approx(d_fr / 4));
+}
+
+TEST_CASE("cost: tokens, time and the step-time ratio against the baseline", "[report][cost]") {
+  auto base = cell("base", 1, {2}, 0, curve({3, 2}));
+  auto slow = cell("slow", 1, {2}, 0, curve({3, 2}));
+  for (auto& p : slow.dev_curve) p.seconds *= 3;  // three times the training seconds per step
+  base.tokens = 1000, slow.tokens = 2000;
+  const auto a = reports::analyze({base, slow});
+  const auto& s = entry(a.cost, "slow");
+  CHECK(s.at("tokens").as_double() == 2000);
+  CHECK(s.at("step_time_ratio").as_double() == Approx(3.0));
+  CHECK(entry(a.cost, "base").at("step_time_ratio").as_double() == 1.0);
+  CHECK(s.at("devices").as_array().size() == 1);
 }
