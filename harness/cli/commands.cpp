@@ -11,6 +11,7 @@
 #include "harness/grid/planner.h"
 #include "harness/grid/suite.h"
 #include "methods/method.h"
+#include "reports/outputs.h"
 #include "reports/report.h"
 
 namespace longtail::cli {
@@ -19,12 +20,35 @@ namespace json = boost::json;
 
 namespace {
 
-// Aggregates the run directory into report.json and prints the table.
-void print_report(const std::string& dir, const reports::AnalysisOptions& options) {
-  json::object report = reports::build_report(dir, options);
-  reports::write_report(dir, report);
+// What `longtail report` (and the end of `longtail run`) does with a run directory.
+struct ReportRequest {
+  reports::AnalysisOptions analysis;
+  std::string formats = "all";  // --format
+};
+
+// Builds the report (everything in memory first: a bad run writes nothing), writes its files,
+// and prints the table.
+void print_report(const std::string& dir, const ReportRequest& request) {
+  const auto formats = reports::parse_formats(request.formats, "--format " + request.formats);
+  json::object report = reports::build_report(dir, request.analysis);
+  const auto written = reports::write_report_files(dir, report, formats);
   fmt::print("{}", reports::format_table(report));
-  fmt::print("report: {}/report.json\n", dir);
+  for (const auto& path : written) fmt::print("wrote {}\n", path);
+}
+
+// The report's options, shared by `run` and `report`.
+void add_report_options(CLI::App* app, ReportRequest& r) {
+  app->add_option("--baseline", r.analysis.baseline, "method label every other method is compared with (default: the first method)");
+  app->add_option("--alpha", r.analysis.alpha, "significance level of the paired bootstrap tests")
+      ->check(CLI::Range(1e-9, 0.5))
+      ->capture_default_str();
+  app->add_option("--split", r.analysis.split, "split the summary and comparisons score")
+      ->check(CLI::IsMember({"test", "dev"}))
+      ->capture_default_str();
+  app->add_option("--format", r.formats,
+                  "files to write besides report.json: a comma-separated list of md (leaderboard.md), latex "
+                  "(leaderboard.tex), csv (results.csv), html (report.html), or all")
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -46,12 +70,14 @@ void add_run_command(CLI::App& app) {
                 "keep results that no longer answer the suite instead of re-running them; the report marks them stale");
   auto quiet = std::make_shared<bool>(false);
   run->add_flag("--quiet", *quiet, "do not copy the cells' logs to the terminal");
+  auto request = std::make_shared<ReportRequest>();
+  add_report_options(run, *request);
   run->footer("\nSuite file reference (every key, type, default):\n\n" + grid::suite_reference());
-  run->callback([opt, suite_path, quiet] {
+  run->callback([opt, suite_path, quiet, request] {
     opt->echo = !*quiet;
     grid::Suite suite = grid::load_suite(*suite_path);
     const int code = grid::run_suite(suite, *opt);
-    if (!opt->dry_run) print_report(grid::run_dir(suite, *opt), {});
+    if (!opt->dry_run) print_report(grid::run_dir(suite, *opt), *request);
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }
@@ -59,21 +85,19 @@ void add_run_command(CLI::App& app) {
 void add_report_command(CLI::App& app) {
   auto target = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
-  auto* rep = app.add_subcommand("report", "aggregate a run's result.json files into report.json and print the table");
+  auto* rep = app.add_subcommand("report", "aggregate a run's result.json files into report.json (summary over seeds, gains with significance, convergence, forgetting, cost), the leaderboards, results.csv and report.html; print the table");
   rep->add_option("target", *target, "a suite file (its default run directory is used) or a run directory")->required();
   rep->add_option("--out", *out, "run directory, when the target is a suite run with --out");
-  auto analysis = std::make_shared<reports::AnalysisOptions>();
-  rep->add_option("--baseline", analysis->baseline, "method label every other method is compared with (default: the first method)");
-  rep->add_option("--alpha", analysis->alpha, "significance level of the paired bootstrap tests")->check(CLI::Range(1e-9, 0.5));
-  rep->add_option("--split", analysis->split, "split the summary and comparisons score")->check(CLI::IsMember({"test", "dev"}));
-  rep->callback([target, out, analysis] {
+  auto request = std::make_shared<ReportRequest>();
+  add_report_options(rep, *request);
+  rep->callback([target, out, request] {
     std::string dir = *out;
     if (dir.empty()) {
       if (!std::filesystem::exists(*target))
         throw ConfigError(*target, "no such file or directory; expected a run directory or a suite file");
       dir = std::filesystem::is_directory(*target) ? *target : grid::default_run_dir(grid::load_suite(*target));
     }
-    print_report(dir, *analysis);
+    print_report(dir, *request);
   });
 }
 

@@ -72,7 +72,10 @@ after=$(stat -c %Y "$work/run/synthetic/natural/temperature/seed3/result.json")
 python3 - "$work/run/report.json" <<'PY' || fail "final report"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["schema"] == "longtail-report-v1"
+assert r["schema"] == "longtail-report-v2"
+assert r["settings"]["baseline"] == "proportional", r["settings"]
+assert len(r["comparisons"]) == 1 and r["comparisons"][0]["method"] == "temperature"
+assert {e["method"] for e in r["summary"]} == {"proportional", "temperature"}
 assert len(r["cells"]) == 2, len(r["cells"])
 assert r["scorer"]["bleu"].startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"), r["scorer"]
 assert len(r["corpus_fingerprints"]) == 1 and len(r["corpus_fingerprints"][0]) == 64
@@ -90,10 +93,20 @@ for c in r["cells"]:
     assert c["languages"]["fr"]["chrf"] > 20, c["languages"]["fr"]
 PY
 
-# 4. The table and the standalone report agree with the run.
+# 4. The table and the standalone report agree with the run; the run keeps its report files.
 "$lt" report "$work/run" > "$work/report.txt"
-grep -q "natural/proportional" "$work/report.txt" || fail "report table lacks a column"
+grep -q "^synthetic/natural" "$work/report.txt" && grep -q " proportional " "$work/report.txt" \
+  || fail "report table lacks its block or a column: $(cat "$work/report.txt")"
 grep -q "^fr " "$work/report.txt" || fail "report table lacks a language row"
+grep -q "wins/ties/losses" "$work/report.txt" || fail "report table lacks wins/ties/losses"
+for f in report.json leaderboard.md leaderboard.tex results.csv synthetic/refs/fr.test.txt; do
+  [ -s "$work/run/$f" ] || fail "the run directory lacks $f"
+done
+# A baseline the run does not have: an error naming it, and the report already written stays as it was.
+sum=$(sha256sum "$work/run/report.json")
+if "$lt" report "$work/run" --baseline cooldown > "$work/badbase.txt" 2>&1; then fail "unknown baseline accepted"; fi
+grep -q 'no method labelled "cooldown"' "$work/badbase.txt" || fail "unknown baseline error: $(cat "$work/badbase.txt")"
+[ "$sum" = "$(sha256sum "$work/run/report.json")" ] || fail "a failed report changed report.json"
 "$lt" run "$work/e2e.json" --out "$work/run" --dry-run | grep -c complete | grep -qx 2 || fail "dry run should see 2 complete cells"
 
 # 5. The same seed again gives identical scores (a fresh run directory, the cached vocabulary).
