@@ -496,12 +496,12 @@ std::string skipped(const std::string& what, const std::string& why) {
 // Plot 1: Δ BLEU per language against its natural training size.
 std::string delta_plot(const Section& sec, const Page& page, std::string& notes) {
   const std::string what = "Plot 1 (Δ BLEU per language)";
-  if (!page.baseline) {
-    notes += skipped(what, "the report names no baseline (settings.baseline is null), so there is nothing to compare.");
-    return "";
-  }
   if (sec.summary.size() < 2 && sec.comparisons.empty()) {
     notes += skipped(what, "this section has one method only, so there is nothing to compare with a baseline.");
+    return "";
+  }
+  if (!page.baseline) {
+    notes += skipped(what, "the report names no baseline (settings.baseline is null), so there is nothing to compare.");
     return "";
   }
   if (sec.comparisons.empty()) {
@@ -525,6 +525,7 @@ std::string delta_plot(const Section& sec, const Page& page, std::string& notes)
     if (!c) continue;
     svg::Series series;
     series.colour = page.colour(m);
+    series.dx = (double(plot.series.size()) - double(sec.comparisons.size() - 1) / 2) * 4;
     for (const LangDelta& d : c->langs) {
       auto it = size.find(d.code);
       if (it == size.end() || it->second->natural_pairs <= 0) {
@@ -551,7 +552,7 @@ std::string delta_plot(const Section& sec, const Page& page, std::string& notes)
   plot.x = svg::log_scale(xs.lo, xs.hi);
   const double pad = (ys.hi - ys.lo) * 0.05;
   plot.y = svg::linear_scale(ys.lo - pad, ys.hi + pad);
-  plot.refs.push_back({0, "= baseline", false, "#333"});
+  plot.refs.push_back({0, "= baseline", false, false, "#333"});
   if (!unsized.empty())
     notes += "<p class=\"note\">Left out of plot 1 (no natural training size): " + joined(unsized) + ".</p>\n";
   return figure(plot, fmt::format("<b>Δ BLEU per language.</b> Each point is one language for one method: how much "
@@ -604,7 +605,7 @@ std::string tradeoff_plot(const Section& sec, const Page& page, std::string& not
     xs.add(t.high);
     ys.add(t.low);
   }
-  plot.legend.push_back({"Pareto front", "#999", svg::LegendEntry::Line});
+  if (front.size() > 1) plot.legend.push_back({"Pareto front", "#999", svg::LegendEntry::Line});
   const double px = (xs.hi - xs.lo) * 0.08, py = (ys.hi - ys.lo) * 0.08;
   plot.x = svg::linear_scale(xs.lo - px, xs.hi + px);
   plot.y = svg::linear_scale(ys.lo - py, ys.hi + py);
@@ -659,8 +660,8 @@ std::string curves_plot(const Section& sec, const Page& page, std::string& notes
   }
   if (target && std::isfinite(*target)) {
     ys.add(*target);
-    plot.refs.push_back({*target, fmt::format("target {:.3f}", *target), true, "#333"});
-    plot.legend.push_back({"target (baseline's best)", "#333", svg::LegendEntry::Dash});
+    plot.refs.push_back({*target, fmt::format("target {:.3f}", *target), true, true, "#333"});
+    plot.legend.push_back({"target (baseline best)", "#333", svg::LegendEntry::Dash});
   }
   plot.x = svg::linear_scale(xs.lo, xs.hi);
   const double pad = (ys.hi - ys.lo) * 0.05;
@@ -714,9 +715,8 @@ std::string section_html(const Section& sec, const Page& page, size_t id) {
   std::string plots = delta_plot(sec, page, notes);
   plots += tradeoff_plot(sec, page, notes);
   plots += curves_plot(sec, page, notes);
-  o += "<h3>Plots</h3>\n";
+  o += "<h3>Plots</h3>\n" + notes;
   if (!plots.empty()) o += "<div class=\"plots\">\n" + plots + "</div>\n";
-  o += notes;
   o += "<h3>Cost and convergence</h3>\n" + cost_table(sec, page);
   if (!sec.failed.empty()) {
     o += "<h3>Failed cells</h3>\n<ul class=\"failed\">\n";

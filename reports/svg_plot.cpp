@@ -117,7 +117,8 @@ std::string shorten(const std::string& s, size_t n) {
 }  // namespace
 
 std::string render(const Plot& p) {
-  const double left = 64, top = 14, bottom = p.height - 46;
+  const int height = std::max(p.height, 14 + 18 * int(p.legend.size()) + 20);
+  const double left = 64, top = 14, bottom = height - 46;
   const double right = p.width - (p.legend.empty() ? 20.0 : 180.0);
   auto px = [&](double x) { return left + p.x.fraction(x) * (right - left); };
   auto py = [&](double y) { return bottom - p.y.fraction(y) * (bottom - top); };
@@ -126,7 +127,7 @@ std::string render(const Plot& p) {
   std::string o = fmt::format(
       "<svg class=\"plot\" data-plot=\"{}\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" "
       "aria-label=\"{}\">\n<title>{}</title>\n",
-      escape(p.kind), p.width, p.height, p.width, p.height, escape(p.title), escape(p.title));
+      escape(p.kind), p.width, height, p.width, height, escape(p.title), escape(p.title));
   // Grid, ticks and axis labels.
   o += "<g class=\"axes\">\n";
   for (double t : p.x.ticks) {
@@ -146,7 +147,7 @@ std::string render(const Plot& p) {
   o += fmt::format("<rect class=\"frame\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\n", num(left), num(top),
                    num(right - left), num(bottom - top));
   o += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
-                   num((left + right) / 2), num(p.height - 8), escape(p.x_label));
+                   num((left + right) / 2), num(height - 8), escape(p.x_label));
   o += fmt::format(
       "<text class=\"axis-label\" transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
       num((top + bottom) / 2), escape(p.y_label));
@@ -158,8 +159,9 @@ std::string render(const Plot& p) {
     o += fmt::format("<line class=\"ref\" x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"{3}\"{4}/>", num(left),
                      num(right), num(y), escape(r.colour), r.dashed ? " stroke-dasharray=\"6 4\"" : "");
     if (!r.label.empty())
-      o += fmt::format("<text class=\"ref-label\" x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", num(right - 4),
-                       num(y - 4), escape(r.label));
+      o += fmt::format("<text class=\"ref-label\" x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text>",
+                       num(r.label_left ? left + 4 : right - 4), num(y - 4), r.label_left ? "start" : "end",
+                       escape(r.label));
     o += "\n";
   }
 
@@ -178,7 +180,7 @@ std::string render(const Plot& p) {
     }
     for (const Point& q : s.points) {
       if (!finite(q.x, q.y)) continue;
-      const double x = px(q.x), y = py(q.y);
+      const double x = px(q.x) + s.dx, y = py(q.y);
       if (s.markers) {
         o += fmt::format("<circle class=\"mark\" cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\" stroke=\"{}\" "
                          "stroke-width=\"1.5\">",
@@ -213,7 +215,7 @@ std::string render(const Plot& p) {
           break;
       }
       o += fmt::format("<text x=\"{}\" y=\"{}\">{}<title>{}</title></text>\n", num(x + 22), num(y + 4),
-                       escape(shorten(e.text, 22)), escape(e.text));
+                       escape(shorten(e.text, 24)), escape(e.text));
       y += 18;
     }
     o += "</g>\n";

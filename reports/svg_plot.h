@@ -46,12 +46,14 @@ struct Series {
   bool markers = true;  // circles at the points
   bool line = false;    // a polyline through the points, in their order
   double radius = 4;
+  double dx = 0;           // horizontal shift of the markers in pixels (keeps series at equal x apart)
   std::string line_title;  // <title> of the polyline
 };
 
 struct RefLine {  // a horizontal line across the plot
   double y = 0;
-  std::string label;  // drawn at the right end, above the line
+  std::string label;  // drawn above the line, at its right end (or left, with label_left)
+  bool label_left = false;
   bool dashed = false;
   std::string colour = "#555";
 };
@@ -71,7 +73,7 @@ struct Plot {
   std::vector<Series> series;
   std::vector<RefLine> refs;
   std::vector<LegendEntry> legend;
-  int width = 660, height = 360;
+  int width = 660, height = 360;  // the height grows to fit a long legend
 };
 
 // min and max of the finite values (lo > hi when there is none).

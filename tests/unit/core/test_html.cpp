@@ -251,7 +251,8 @@ TEST_CASE("report_html leaves out what it cannot draw and says why", "[html]") {
   SECTION("one method: no comparison, no Δ plot") {
     const std::string html = reports::report_html(make_report({{"solo", 12, 7}}));
     CHECK(html.find("data-plot=\"delta\"") == std::string::npos);
-    CHECK(html.find("Plot 1 (Δ BLEU per language) is not drawn") != std::string::npos);
+    CHECK(html.find("Plot 1 (Δ BLEU per language) is not drawn: this section has one method only") !=
+          std::string::npos);
     CHECK(html.find("data-plot=\"pareto\"") != std::string::npos);
     CHECK(html.find("data-plot=\"curves\"") != std::string::npos);
     CHECK(html.find("12.00</td>") != std::string::npos);  // one seed: the mean alone, no ±
