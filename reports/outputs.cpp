@@ -7,13 +7,14 @@
 #include "harness/common/fs_util.h"
 #include "harness/common/json_util.h"
 #include "harness/common/options.h"
+#include "reports/html.h"
 #include "reports/leaderboard.h"
 #include "reports/results_csv.h"
 
 namespace longtail::reports {
 
 const std::vector<std::string>& report_formats() {
-  static const std::vector<std::string> formats{"json", "md", "latex", "csv"};
+  static const std::vector<std::string> formats{"json", "md", "latex", "csv", "html"};
   return formats;
 }
 
@@ -52,6 +53,7 @@ std::vector<std::pair<std::string, std::string>> render_report_files(const boost
                          latex_document("% ---- paste from here: the tables (they need booktabs and graphicx) ----\n" +
                                         tables + "% ---- paste up to here ----\n"));
     } else if (f == "csv") files.emplace_back("results.csv", results_csv(report));
+    else if (f == "html") files.emplace_back("report.html", report_html(report));
     else throw ConfigError("--format", fmt::format("unknown format \"{}\"", f));
   }
   return files;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""report.html in a real browser. render_html writes the page of a report; headless Chromium loads it
+"""report.html in a real browser. render_report (html) writes the page of a report; headless Chromium loads it
 (the page's inline script counts, for every plot, the marks it drew with a non-empty box into
 data-marks and those outside the plot's frame into data-outside) and dumps the DOM. This script checks
 the dump against what the report says the page must show:
@@ -146,9 +146,9 @@ def check(render, report, work, name, browser):
     with open(report_path, "w") as f:
         json.dump(report, f)
     page = os.path.join(work, name + ".html")
-    r = subprocess.run([render, report_path, page], capture_output=True, text=True)
+    r = subprocess.run([render, "html", report_path, page], capture_output=True, text=True)
     if r.returncode != 0:
-        fail(f"render_html {report_path}: exit {r.returncode}: {r.stderr}")
+        fail(f"render_report html {report_path}: exit {r.returncode}: {r.stderr}")
     text = open(page, encoding="utf-8").read()
     src = Dom()
     src.feed(text)

@@ -44,7 +44,7 @@ PY
 
 compile() {  # name: renders $tmp/name.json into name.tex and compiles it
   local name=$1 blocks=$2
-  "$render" tex "$tmp/$name.json" "$tmp/$name.tex" || fail "render_report failed on $name.json"
+  "$render" latex "$tmp/$name.json" "$tmp/$name.tex" || fail "render_report failed on $name.json"
   if ! (cd "$tmp" && pdflatex -interaction=nonstopmode -halt-on-error "$name.tex" >"$name.out" 2>&1); then
     tail -n 40 "$tmp/$name.log" >&2 || cat "$tmp/$name.out" >&2
     fail "pdflatex failed on the leaderboard of $name.json"
