@@ -132,12 +132,12 @@ struct Aggregate {
 };
 
 json::object stats_json(const std::vector<double>& bleu, const std::vector<double>& chrf, double bootstrap_variance) {
-  const SeedStats b = seed_stats(bleu), c = seed_stats(chrf);
-  const double k = double(bleu.size());
-  const double se2 = (b.std ? *b.std * *b.std : 0.0) / k + bootstrap_variance / k;
-  return {{"bleu_mean", b.mean}, {"bleu_std", number_or_null(b.std)}, {"bleu_ci95", interval(b.ci95)},
-          {"bleu_se", std::sqrt(std::max(0.0, se2))}, {"chrf_mean", c.mean}, {"chrf_std", number_or_null(c.std)},
-          {"chrf_ci95", interval(c.ci95)}};
+  const SeedStats b = seed_stats(bleu);
+  json::object out;
+  put_seed_stats(out, "bleu", b);
+  out["bleu_se"] = seed_standard_error(b, bootstrap_variance);
+  put_seed_stats(out, "chrf", seed_stats(chrf));
+  return out;
 }
 
 double mean(const std::vector<double>& v) {

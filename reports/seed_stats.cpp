@@ -1,13 +1,17 @@
 #include "reports/seed_stats.h"
 
 #include <boost/math/distributions/students_t.hpp>
+
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 namespace longtail::reports {
 
-double student_t_quantile(double alpha, double dof) {
-  return boost::math::quantile(boost::math::complement(boost::math::students_t(dof), alpha / 2));
+double student_t_quantile(double p, double df) {
+  if (!(df > 0)) throw std::invalid_argument("student_t_quantile: degrees of freedom must be > 0");
+  if (!(p > 0 && p < 1)) throw std::invalid_argument("student_t_quantile: p must be in (0, 1)");
+  return boost::math::quantile(boost::math::students_t_distribution<double>(df), p);
 }
 
 double sample_variance(const std::vector<double>& values) {
@@ -20,17 +24,41 @@ double sample_variance(const std::vector<double>& values) {
   return ss / double(values.size() - 1);
 }
 
-SeedStats seed_stats(const std::vector<double>& values) {
-  if (values.empty()) throw std::invalid_argument("seed_stats: no values");
+SeedStats seed_stats(const std::vector<double>& v) {
+  if (v.empty()) throw std::invalid_argument("seed_stats: no values");
+  for (double x : v)
+    if (!std::isfinite(x)) throw std::invalid_argument("seed_stats: a value is not finite");
   SeedStats s;
-  for (double v : values) s.mean += v;
-  s.mean /= double(values.size());
-  if (values.size() < 2) return s;
-  const double n = double(values.size());
-  s.std = std::sqrt(sample_variance(values));
-  const double half = student_t_quantile(0.05, n - 1) * *s.std / std::sqrt(n);
-  s.ci95 = std::make_pair(s.mean - half, s.mean + half);
+  s.n = v.size();
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / double(s.n);
+  if (s.n >= 2) {
+    const double sd = std::sqrt(sample_variance(v));
+    s.std = sd;
+    const double h = student_t_quantile(0.975, double(s.n - 1)) * sd / std::sqrt(double(s.n));
+    s.ci95 = std::make_pair(s.mean - h, s.mean + h);
+  }
   return s;
+}
+
+double seed_standard_error(const SeedStats& s, double mean_measurement_variance) {
+  if (s.n == 0) throw std::invalid_argument("seed_standard_error: no seeds");
+  const double sd = s.std.value_or(0.0);
+  return std::sqrt((sd * sd + std::max(0.0, mean_measurement_variance)) / double(s.n));
+}
+
+double measurement_variance_from_se(const SeedStats& s, double se) {
+  if (s.n == 0) throw std::invalid_argument("measurement_variance_from_se: no seeds");
+  const double sd = s.std.value_or(0.0);
+  return std::max(0.0, double(s.n) * se * se - sd * sd);
+}
+
+void put_seed_stats(boost::json::object& out, const std::string& prefix, const SeedStats& s) {
+  out[prefix + "_mean"] = s.mean;
+  out[prefix + "_std"] = s.std ? boost::json::value(*s.std) : boost::json::value(nullptr);
+  out[prefix + "_ci95"] = s.ci95 ? boost::json::value(boost::json::array{s.ci95->first, s.ci95->second})
+                                 : boost::json::value(nullptr);
 }
 
 }  // namespace longtail::reports

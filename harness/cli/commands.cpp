@@ -13,6 +13,7 @@
 #include "methods/method.h"
 #include "reports/outputs.h"
 #include "reports/report.h"
+#include "reports/store.h"
 
 namespace longtail::cli {
 
@@ -24,6 +25,8 @@ namespace {
 struct ReportRequest {
   reports::AnalysisOptions analysis;
   std::string formats = "all";  // --format
+  std::string db;               // --db: the results store; empty: longtail.sqlite beside the run directory
+  bool no_store = false;        // --no-store
 };
 
 // Builds the report (everything in memory first: a bad run writes nothing), writes its files,
@@ -34,6 +37,13 @@ void print_report(const std::string& dir, const ReportRequest& request) {
   const auto written = reports::write_report_files(dir, report, formats);
   fmt::print("{}", reports::format_table(report));
   for (const auto& path : written) fmt::print("wrote {}\n", path);
+  if (!request.no_store) {
+    const std::string db = request.db.empty()
+                               ? (std::filesystem::absolute(dir).lexically_normal().parent_path() / "longtail.sqlite").string()
+                               : request.db;
+    const reports::StoreCounts n = reports::store_report(db, report, dir + "/report.json");
+    fmt::print("stored {} result rows in {}\n", n.result_rows, db);
+  }
 }
 
 // The report's options, shared by `run` and `report`.
@@ -49,6 +59,10 @@ void add_report_options(CLI::App* app, ReportRequest& r) {
                   "files to write besides report.json: a comma-separated list of md (leaderboard.md), latex "
                   "(leaderboard.tex), csv (results.csv), html (report.html), or all")
       ->capture_default_str();
+  app->add_option("--db", r.db,
+                  "results store (SQLite) the report is added to (default: longtail.sqlite beside the run directory, "
+                  "i.e. runs/longtail.sqlite for runs/<suite>)");
+  app->add_flag("--no-store", r.no_store, "do not add the report to the results store");
 }
 
 }  // namespace

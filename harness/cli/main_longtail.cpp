@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "harness/cli/cmd_check.h"
 #include "harness/cli/cmd_data.h"
+#include "harness/cli/cmd_store.h"
 #include "harness/cli/commands.h"
 #include "harness/common/options.h"
 #include "harness/common/version.h"
@@ -25,6 +27,8 @@ int main(int argc, char** argv) {
   longtail::cli::add_methods_command(app);
   longtail::cli::add_score_command(app);
   longtail::data::add_data_command(app);
+  longtail::cli::add_store_command(app);
+  longtail::cli::add_check_command(app);
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
   try {
     app.parse(argc, argv);

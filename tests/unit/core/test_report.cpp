@@ -209,23 +209,6 @@ TEST_CASE("report refuses bad runs, naming the file and what was expected", "[re
   CHECK_FALSE(fs::exists(root / "run/report.json"));
 }
 
-TEST_CASE("seed statistics: mean, sample std and Student-t interval of a known sample", "[report][stats]") {
-  const auto s = reports::seed_stats({1, 2, 3, 4});
-  CHECK(s.mean == 2.5);
-  REQUIRE(s.std);
-  CHECK(*s.std == Approx(1.2909944487358056).epsilon(1e-14));
-  REQUIRE(s.ci95);
-  const double half = 3.182446305284263 * 1.2909944487358056 / 2;  // t(0.975, 3) from tables
-  CHECK(s.ci95->first == Approx(2.5 - half).epsilon(1e-12));
-  CHECK(s.ci95->second == Approx(2.5 + half).epsilon(1e-12));
-  CHECK(reports::student_t_quantile(0.05, 1) == Approx(12.706204736174705).epsilon(1e-12));
-  const auto one = reports::seed_stats({7});
-  CHECK(one.mean == 7);
-  CHECK_FALSE(one.std);
-  CHECK_FALSE(one.ci95);
-  CHECK_THROWS(reports::seed_stats({}));
-}
-
 TEST_CASE("comparisons: wins, ties and losses on hand-made systems", "[report][compare]") {
   // Baseline: 2 of 4 segments right everywhere. New: fr all right (win), de the same outputs (tie),
   // gl none right (loss), kk 3 of 4 (a smaller gain).
