@@ -109,6 +109,35 @@ grep -q 'no method labelled "cooldown"' "$work/badbase.txt" || fail "unknown bas
 [ "$sum" = "$(sha256sum "$work/run/report.json")" ] || fail "a failed report changed report.json"
 "$lt" run "$work/e2e.json" --out "$work/run" --dry-run | grep -c complete | grep -qx 2 || fail "dry run should see 2 complete cells"
 
+# 4b. The results store beside the run directory, its export, and the regression check.
+python3 - "$work/longtail.sqlite" <<'PY' || fail "the report should be in the results store"
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute("select count(*), count(distinct method) from results").fetchone()
+assert rows == (6, 2), rows  # 2 cells x 3 languages, stored once although reported twice
+PY
+"$lt" store export --db "$work/longtail.sqlite" --out "$work/board.json" || fail "store export failed"
+"$lt" check "$work/run" --against "$work/run/report.json" > "$work/check-self.txt" || fail "a run regresses against itself: $(cat "$work/check-self.txt")"
+"$lt" check "$work/run" --against "$work/board.json" > "$work/check-board.txt" || fail "a run regresses against its own store export: $(cat "$work/check-board.txt")"
+python3 - "$work/run/report.json" "$work/doctored.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for s in r["summary"]:
+    if s["method"] == "temperature":
+        s["groups"]["all"]["bleu_mean"] += 50  # the stored leaderboard was much better
+json.dump(r, open(sys.argv[2], "w"))
+PY
+set +e
+"$lt" check "$work/run" --against "$work/doctored.json" --json > "$work/check.json"
+code=$?
+set -e
+[ $code -eq 1 ] || fail "check against a doctored leaderboard should exit 1, got $code"
+python3 - "$work/check.json" <<'PY' || fail "check --json should name the regressed row"
+import json, sys
+c = json.load(open(sys.argv[1]))
+bad = [r for r in c["rows"] if r["regressed"]]
+assert len(bad) == 1 and bad[0]["method"] == "temperature", bad
+PY
+
 # 5. The same seed again gives identical scores (a fresh run directory, the cached vocabulary).
 "$lt" run "$work/e2e.json" --out "$work/again" --only method=temperature --quiet > "$work/again.txt" 2>&1 \
   || fail "second run failed: $(tail -20 "$work/again.txt")"
