@@ -119,10 +119,10 @@ std::string key_of(const json::object& o) {
   return k;
 }
 
-std::string mean_std(const json::object& s) {
-  const double m = s.at("bleu_mean").to_number<double>();
-  if (s.at("bleu_std").is_null()) return fmt::format("{:.2f}", m);
-  return fmt::format("{:.2f}±{:.2f}", m, s.at("bleu_std").to_number<double>());
+// mean ± the half-width of a 95% interval from the standard error (seed noise and test-set noise
+// together, so the quickstart's single seed gets one too).
+std::string mean_pm(const json::object& s) {
+  return fmt::format("{:.2f}±{:.2f}", s.at("bleu_mean").to_number<double>(), 1.96 * s.at("bleu_se").to_number<double>());
 }
 
 }  // namespace
@@ -154,7 +154,7 @@ std::string format_table(const json::object& report) {
     std::stable_sort(langs.begin(), langs.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     size_t w = 11;
     for (const auto* s : methods) w = std::max(w, s->at("method").as_string().size() + 1);
-    out += fmt::format("\n{} — BLEU ({}; mean ± std over seeds), languages by training size\n", k,
+    out += fmt::format("\n{} — BLEU ({}; mean over seeds ± 95% interval), languages by training size\n", k,
                        settings.at("split").as_string().c_str());
     out += fmt::format("{:<12} {:>9} ", "language", "pairs");
     for (const auto* s : methods) {
@@ -163,7 +163,7 @@ std::string format_table(const json::object& report) {
     }
     out += "\n";
     auto cell = [&](const json::object* s, const json::object& stats, const json::object* cmp) {
-      std::string text = mean_std(stats);
+      std::string text = mean_pm(stats);
       if (cmp && cmp->at("significant").as_bool()) text += cmp->at("delta_bleu").to_number<double>() > 0 ? "+" : "-";
       else if (cmp) text += " ";
       else if (s->at("method").as_string() == baseline) text += " ";
@@ -203,7 +203,7 @@ std::string format_table(const json::object& report) {
   if (!blocks.empty())
     out += fmt::format(
         "\n+/-: significantly better/worse than the baseline ({}) at p ≤ {} (paired bootstrap, {} resamples{}); "
-        "± is the std over seeds (none with one seed)\n",
+        "± is 1.96 standard errors (the spread over seeds and the test set's bootstrap variance)\n",
         baseline, settings.at("alpha").to_number<double>(), settings.at("bootstrap_resamples").to_number<int64_t>(),
         seeds_max > 1 ? ", the same resamples for every seed, seed-averaged scores" : "");
 

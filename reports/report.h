@@ -24,7 +24,7 @@ boost::json::object build_report(const std::string& run_dir, const std::vector<C
 void write_report(const std::string& run_dir, const boost::json::object& report);
 
 // Per dataset × imbalance: languages (rows, by natural training size) × methods (columns): BLEU
-// mean ± std over seeds, '*' where the difference to the baseline is significant; the group
+// mean over seeds ± 1.96 standard errors (bleu_se), '*' where the difference to the baseline is significant; the group
 // means and wins/ties/losses; then stale and failed cells.
 std::string format_table(const boost::json::object& report);
 

@@ -1,6 +1,7 @@
 // Reports: a run directory read back (cells, groups, failures, bad input), and the analysis on
 // hand-made cells — seed statistics, wins/ties/losses, convergence, forgetting, cost.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <filesystem>
@@ -177,7 +178,9 @@ TEST_CASE("report reads a run: cells, groups, failures, the table", "[report]") 
 
   std::string table = reports::format_table(report);
   CHECK_THAT(table, Catch::Contains("gettext/natural"));
-  CHECK_THAT(table, Catch::Contains("31.00±1.41"));  // fr: mean and std over seeds
+  // fr: the mean over seeds ± 1.96 standard errors (the seed spread and the bootstrap variance).
+  CHECK_THAT(table, Catch::Contains(fmt::format("31.00±{:.2f}", 1.96 * s.at("languages").at("fr").at("bleu_se").as_double())));
+  CHECK(s.at("languages").at("fr").at("bleu_se").as_double() >= std::sqrt(2.0) / std::sqrt(2.0));
   CHECK_THAT(table, Catch::Contains("failed cells"));
   CHECK_THAT(table, Catch::Contains("loss is NaN"));
   CHECK(table.find("\nfr ") < table.find("\nkk "));  // rows follow training size
