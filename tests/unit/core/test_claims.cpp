@@ -103,9 +103,18 @@ std::string match(const ClaimSelection& s, const std::string& key) {
 TEST_CASE("every claim file parses and names a suite, datasets, methods and languages it has", "[claims]") {
   const auto claims = load_claims(kSource + "/claims");
   REQUIRE(claims.size() >= 10);
-  // The suites name their data through variables; loading them needs no data.
-  for (const char* var : {"LONGTAIL_OPUS100", "LONGTAIL_TED"})
-    if (!std::getenv(var)) ::setenv(var, "/nonexistent", 1);
+  // The suites name their data through variables; loading them needs no data (set only for
+  // this test case).
+  struct DataVars {
+    std::vector<std::string> set;
+    DataVars() {
+      for (const char* var : {"LONGTAIL_OPUS100", "LONGTAIL_TED"})
+        if (!std::getenv(var)) ::setenv(var, "/nonexistent", 1), set.push_back(var);
+    }
+    ~DataVars() {
+      for (const auto& var : set) ::unsetenv(var.c_str());
+    }
+  } data_vars;
   std::set<std::string> papers;
   for (const auto& c : claims) {
     INFO(c.file << ": " << c.json_path << " (" << c.id << ")");
