@@ -50,6 +50,7 @@ json::object cell_entry(const CellData& c) {
     cell["tokens"] = static_cast<int64_t>(c.tokens);
     cell["tokens_per_s"] = t->tokens_per_s;
     cell["train_wall_s"] = t->train_wall_s;
+    if (!t->diagnostics.empty()) cell["diagnostics"] = t->diagnostics;
   }
   cell["wall_time_s"] = r.wall_time_s;
   cell["corpus_fingerprint"] = r.corpus_fingerprint;
