@@ -9,8 +9,10 @@
 #include "harness/common/json_util.h"
 #include "harness/grid/executor.h"
 #include "harness/grid/planner.h"
+#include "harness/grid/process.h"
 #include "harness/grid/suite.h"
 #include "methods/method.h"
+#include "reports/claims.h"
 #include "reports/outputs.h"
 #include "reports/report.h"
 #include "reports/store.h"
@@ -27,15 +29,30 @@ struct ReportRequest {
   std::string formats = "all";  // --format
   std::string db;               // --db: the results store; empty: longtail.sqlite beside the run directory
   bool no_store = false;        // --no-store
+  std::string claims_dir;       // --claims DIR; empty: claims/ of the source tree the executable was built in
+  const CLI::Option* claims = nullptr;  // --claims (given when its count is > 0)
+  bool with_claims() const { return claims && claims->count() > 0; }
 };
+
+// claims/ beside the build directory (build/longtail -> <source>/claims).
+std::string default_claims_dir() {
+  const auto dir = std::filesystem::path(grid::self_dir()).parent_path() / "claims";
+  if (!std::filesystem::is_directory(dir))
+    throw ConfigError("--claims", "no claims directory at " + dir.string() + "; pass one: --claims DIR");
+  return dir.string();
+}
 
 // Builds the report (everything in memory first: a bad run writes nothing), writes its files,
 // and prints the table.
 void print_report(const std::string& dir, const ReportRequest& request) {
   const auto formats = reports::parse_formats(request.formats, "--format " + request.formats);
   json::object report = reports::build_report(dir, request.analysis);
+  if (request.with_claims())
+    report["claims"] =
+        reports::evaluate_claims(report, reports::load_claims(request.claims_dir.empty() ? default_claims_dir() : request.claims_dir));
   const auto written = reports::write_report_files(dir, report, formats);
   fmt::print("{}", reports::format_table(report));
+  if (request.with_claims()) fmt::print("\n{}", reports::format_claims(report.at("claims").as_array()));
   for (const auto& path : written) fmt::print("wrote {}\n", path);
   if (!request.no_store) {
     const std::string db = request.db.empty()
@@ -63,6 +80,10 @@ void add_report_options(CLI::App* app, ReportRequest& r) {
                   "results store (SQLite) the report is added to (default: longtail.sqlite beside the run directory, "
                   "i.e. runs/longtail.sqlite for runs/<suite>)");
   app->add_flag("--no-store", r.no_store, "do not add the report to the results store");
+  r.claims = app->add_option("--claims", r.claims_dir,
+                  "evaluate the published claims (claims/*.json, docs/claims.md) on this run: whether it supports each, "
+                  "with the measured figure; DIR defaults to the source tree's claims/")
+      ->expected(0, 1);
 }
 
 }  // namespace

@@ -151,4 +151,6 @@ for cmp in report["comparisons"]:
     assert (cmp["wins"], cmp["ties"], cmp["losses"]) == (cmp["groups"]["all"]["wins"], cmp["groups"]["all"]["ties"],
                                                          cmp["groups"]["all"]["losses"])
 assert checked_scores > 0 and checked_p > 0
+if "claims" in report:  # with --claims: every claim file's claims, judged (none testable on this toy run)
+    assert len(report["claims"]) >= 20 and all(c["verdict"] == "not testable" for c in report["claims"]), report["claims"]
 print(f"{run}: {checked_scores} scores and {checked_p} p-values equal sacreBLEU's")

@@ -2,7 +2,7 @@
 # The report's numbers against sacreBLEU 2.6.0 (tests/reports/check_significance.py, in the
 # test virtualenv): a 2-method × 2-seed grid on the synthetic corpus is reported twice — as it is
 # (several seeds: the seed-averaged paired bootstrap) and with seed 1 alone (one seed: p-values
-# must be `sacrebleu --paired-bs`'s). Both reports validate against docs/report.schema.json.
+# must be `sacrebleu --paired-bs`'s; with --claims). Both reports validate against docs/report.schema.json.
 # Usage: run_significance.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -33,5 +33,5 @@ JSON
 # Seed 1 alone: a copy of the run without the seed-2 cells.
 cp -r "$work/run" "$work/seed1"
 rm -rf "$work"/seed1/synthetic/natural/*/seed2 "$work/seed1/report.json"
-"$build/longtail" report "$work/seed1" > "$work/seed1.log" 2>&1 || { cat "$work/seed1.log"; exit 1; }
+"$build/longtail" report "$work/seed1" --claims "$src/claims" > "$work/seed1.log" 2>&1 || { cat "$work/seed1.log"; exit 1; }
 "$py" "$src/tests/reports/check_significance.py" "$work/seed1" "$src/docs/report.schema.json"
