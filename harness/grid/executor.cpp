@@ -1,4 +1,5 @@
 #include "harness/grid/executor.h"
+#include "harness/grid/process.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -130,6 +131,7 @@ std::string run_dir(const Suite& suite, const SuiteRunOptions& opt) {
 }
 
 int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher) {
+  self_dir();  // where longtail-text and longtail-cell are, before anything can replace this executable
   const std::string out = run_dir(suite, opt);
   auto cells = filter_cells(plan_cells(suite), opt.only);
   if (cells.empty()) throw ConfigError("--only", "no cell of the suite matches the filters");

@@ -72,7 +72,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 }
 
 std::string self_dir() {
-  return std::filesystem::canonical("/proc/self/exe").parent_path().string();
+  // Resolved once: when the executable is rebuilt during a run, /proc/self/exe names a deleted
+  // file and canonical() fails, which used to fail every cell collected after the rebuild.
+  static const std::string dir = std::filesystem::canonical("/proc/self/exe").parent_path().string();
+  return dir;
 }
 
 }  // namespace longtail::grid
