@@ -2,6 +2,8 @@
 // leaderboards (a raised mean regresses, a tolerance or a stricter alpha forgives it), per
 // language, against a store export, and the errors (nothing in common, other splits).
 #include <catch2/catch.hpp>
+
+#include "example_report.h"
 #include <unistd.h>
 
 #include <cmath>
@@ -19,7 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-json::object example() { return read_json_file(LONGTAIL_TEST_DATA "/reports/example-v2.json").as_object(); }
+json::object example() { return test::example_report(); }
 
 CheckOptions opts(double tolerance = 0, double alpha = 0.05, bool per_language = false) {
   CheckOptions o;

@@ -3,6 +3,8 @@
 // copies (tolerance, significance, less_than, averaging over cells, not testable and why); the
 // entries against the schema's $defs/claim; malformed claim files name the file and JSON path.
 #include <catch2/catch.hpp>
+
+#include "example_report.h"
 #include <fmt/format.h>
 
 #include <cmath>
@@ -28,7 +30,7 @@ namespace {
 const std::string kSource = LONGTAIL_SOURCE_DIR;
 
 json::object example() {
-  return read_json_file(std::string(LONGTAIL_TEST_DATA) + "/reports/example-v2.json").as_object();
+  return test::example_report();
 }
 
 // A claim written as JSON, read through the loader (so the tests use the file format).

@@ -3,6 +3,8 @@
 // tests/reports/check_html.py renders the page in headless Chromium.
 #include <catch2/catch.hpp>
 
+#include "example_report.h"
+
 #include <cmath>
 #include <regex>
 #include <sstream>
@@ -217,8 +219,8 @@ TEST_CASE("axis scales: nice ticks, and finite ones for equal values", "[html]")
 }
 
 TEST_CASE("report_html of the example report: self-contained, six plots, the table", "[html]") {
-  const json::value r = read_json_file(std::string(LONGTAIL_TEST_DATA) + "/reports/example-v2.json");
-  const std::string html = reports::report_html(r.as_object());
+  const json::object r = test::example_report();
+  const std::string html = reports::report_html(r);
   CHECK(html.find("http") == std::string::npos);
   CHECK(html.find("src=") == std::string::npos);
   CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);

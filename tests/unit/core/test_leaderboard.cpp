@@ -1,6 +1,8 @@
 // Leaderboards (Markdown, LaTeX) and results.csv from a report v2: the example report and small
 // hand-made ones (bold, daggers, language order, one seed, escaping, CSV rows and quoting).
 #include <catch2/catch.hpp>
+
+#include "example_report.h"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -91,7 +93,7 @@ json::object report(json::array summaries, json::array comparisons, json::array 
           {"comparisons", comparisons}};
 }
 
-json::object example() { return read_json_file(std::string(LONGTAIL_TEST_DATA) + "/reports/example-v2.json").as_object(); }
+json::object example() { return test::example_report(); }
 
 // ---------------------------------------------------------------- reading the output back
 

@@ -2,6 +2,8 @@
 // report's summary recomputed from its cells.
 #include <catch2/catch.hpp>
 
+#include "example_report.h"
+
 #include <cmath>
 
 #include "harness/common/json_util.h"
@@ -77,7 +79,7 @@ TEST_CASE("seed_stats: standard error and its inverse", "[seed_stats]") {
 }
 
 TEST_CASE("seed_stats: reproduces the example report's summary from its cells", "[seed_stats]") {
-  const json::object r = read_json_file(LONGTAIL_TEST_DATA "/reports/example-v2.json").as_object();
+  const json::object r = test::example_report();
   int compared = 0;
   for (const auto& sv : r.at("summary").as_array()) {
     const json::object& e = sv.as_object();

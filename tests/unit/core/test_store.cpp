@@ -2,6 +2,8 @@
 // back; re-storing replaces; a failed store changes nothing; schema versions; the latest row per
 // seed when runs overlap; filters; concurrent writers.
 #include <catch2/catch.hpp>
+
+#include "example_report.h"
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -23,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-json::object example() { return read_json_file(LONGTAIL_TEST_DATA "/reports/example-v2.json").as_object(); }
+json::object example() { return test::example_report(); }
 
 // A fresh directory per test (tests run in random order, maybe in parallel processes).
 fs::path temp_dir(const std::string& name) {
