@@ -2,13 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/basic_parser_impl.hpp>
+
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <exception>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
 
 #include "eval/scorer/bleu.h"
 #include "harness/common/fs_util.h"
@@ -26,17 +34,136 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A file's lines as read_lines (fs_util.h) gives them — split at '\n', a last line without one
-// kept — read in one piece: a large run has tens of thousands of these files.
-std::vector<std::string> lines_of(const std::string& path) {
-  const std::string text = read_file(path);
-  std::vector<std::string> lines;
+// A whole file in one read (read_file's stream copies cost more than the reading itself when a
+// run has tens of thousands of small files). Throws as read_lines does.
+std::string file_text(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) throw std::runtime_error("cannot read " + path);
+  std::string text;
+  char buf[1 << 16];
+  for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, f.get())) > 0;) text.append(buf, got);
+  return text;
+}
+
+// The lines of `text` as read_lines (fs_util.h) splits a file: at '\n', a last line without one kept.
+template <typename F>
+void for_each_line(std::string_view text, F&& f) {
   for (std::size_t pos = 0; pos < text.size();) {
     const std::size_t end = std::min(text.find('\n', pos), text.size());
-    lines.emplace_back(text, pos, end - pos);
+    f(text.substr(pos, end - pos));
     pos = end + 1;
   }
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  std::vector<std::string> lines;
+  for_each_line(file_text(path), [&](std::string_view line) { lines.emplace_back(line); });
   return lines;
+}
+
+// A train line of metrics.jsonl read without building its JSON value: most lines of a run's
+// metrics are train lines with hundreds of numbers, of which the report needs two. The handler
+// keeps "kind" and the top-level numbers "tokens" and "elapsed_s" (parsed as parse_json parses
+// them: integers exactly, decimals with strtod); anything it does not vouch for (a syntax error,
+// a document that is not an object, one of those keys twice or with another type) leaves
+// `plain` false and the caller parses the line with parse_json, errors and all.
+struct TrainLineScan {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  enum Field { kOther, kKind, kTokens, kElapsed };
+
+  int depth = 0;
+  bool plain = true, object = false, seen[4] = {};
+  Field field = kOther;   // of the top-level key whose value comes next
+  std::string key, text;  // a key, string or number split across parser writes
+  std::string kind;
+  std::optional<double> tokens, elapsed_s;
+
+  using ec = boost::system::error_code;
+  // A value other than a string or number where a wanted key is, or a document that is not an object.
+  bool odd_value() {
+    if (depth == 0 || (depth == 1 && field != kOther)) plain = false;
+    if (depth == 1) field = kOther;
+    return true;
+  }
+  void number(double v) {
+    if (depth == 0 || (depth == 1 && field == kKind)) plain = false;
+    if (depth == 1 && field == kTokens) tokens = v;
+    if (depth == 1 && field == kElapsed) elapsed_s = v;
+    if (depth == 1) field = kOther;
+    text.clear();
+  }
+  bool on_document_begin(ec&) { return true; }
+  bool on_document_end(ec&) { return true; }
+  bool on_object_begin(ec&) {
+    if (depth == 0) object = true;
+    else odd_value();
+    ++depth;
+    return true;
+  }
+  bool on_object_end(std::size_t, ec&) { --depth; return true; }
+  bool on_array_begin(ec&) { odd_value(); ++depth; return true; }
+  bool on_array_end(std::size_t, ec&) { --depth; return true; }
+  bool on_key_part(json::string_view s, std::size_t, ec&) {
+    if (depth == 1) key.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, ec&) {
+    if (depth != 1) return true;
+    key.append(s.data(), s.size());
+    field = key == "kind" ? kKind : key == "tokens" ? kTokens : key == "elapsed_s" ? kElapsed : kOther;
+    if (field != kOther && std::exchange(seen[field], true)) plain = false;
+    key.clear();
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, ec&) {
+    if (depth == 1 && field == kKind) text.append(s.data(), s.size());
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, ec&) {
+    if (depth == 1 && field == kKind) {
+      text.append(s.data(), s.size());
+      kind = std::move(text);
+      text.clear();
+      field = kOther;
+      return true;
+    }
+    text.clear();
+    return odd_value();
+  }
+  bool on_number_part(json::string_view s, ec&) {
+    if (depth == 1 && (field == kTokens || field == kElapsed)) text.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(int64_t i, json::string_view, ec&) { number(static_cast<double>(i)); return true; }
+  bool on_uint64(uint64_t u, json::string_view, ec&) { number(static_cast<double>(u)); return true; }
+  bool on_double(double d, json::string_view s, ec&) {
+    if (depth == 1 && (field == kTokens || field == kElapsed)) {  // as json_util's PreciseHandler
+      text.append(s.data(), s.size());
+      char* end = nullptr;
+      const double exact = std::strtod(text.c_str(), &end);
+      d = end && *end == '\0' && std::isfinite(exact) ? exact : d;
+    }
+    number(d);
+    return true;
+  }
+  bool on_bool(bool, ec&) { return odd_value(); }
+  bool on_null(ec&) { return odd_value(); }
+  bool on_comment_part(json::string_view, ec&) { return true; }
+  bool on_comment(json::string_view, ec&) { return true; }
+};
+
+// The scan of `line` when it is a plain train line, else none.
+std::optional<TrainLineScan> scan_train_line(std::string_view line) {
+  json::basic_parser<TrainLineScan> p(json::parse_options{});
+  boost::system::error_code ec;
+  const std::size_t consumed = p.write_some(false, line.data(), line.size(), ec);
+  TrainLineScan& t = p.handler();
+  if (ec || consumed < line.size() || !t.plain || !t.object || !t.seen[TrainLineScan::kKind] || t.kind != "train")
+    return std::nullopt;
+  return std::move(t);
 }
 
 // metrics.jsonl read once for the dev curve and the tokens trained.
@@ -52,9 +179,17 @@ MetricsLog read_metrics(const std::string& metrics_file) {
   std::vector<DevPoint>& curve = log.curve;
   double tokens = 0, seconds = 0;
   int64_t n = 0;
-  for (const std::string& line : lines_of(metrics_file)) {
+  // The tokens trained come from the last train line as the trainer writes it (compact JSON).
+  const auto is_train_line = [](std::string_view line) { return line.find("\"kind\":\"train\"") != std::string::npos; };
+  for_each_line(file_text(metrics_file), [&](std::string_view line) {
     ++n;
-    if (line.empty()) continue;
+    if (line.empty()) return;
+    if (auto t = scan_train_line(line)) {
+      tokens = t->tokens.value_or(tokens);
+      seconds = t->elapsed_s.value_or(seconds);
+      if (is_train_line(line)) log.has_train = true, log.train_tokens = t->tokens;
+      return;
+    }
     const std::string where = fmt::format("{}:{}: $", metrics_file, n);
     json::value v;
     try {
@@ -79,13 +214,12 @@ MetricsLog read_metrics(const std::string& metrics_file) {
       while (!curve.empty() && curve.back().step >= p.step) curve.pop_back();
       curve.push_back(std::move(p));
     }
-    // The tokens trained come from the last train line as the trainer writes it (compact JSON).
-    if (line.find("\"kind\":\"train\"") != std::string::npos) {
+    if (is_train_line(line)) {
       log.has_train = true;
       const auto* t = o.if_contains("tokens");
       log.train_tokens = t && t->is_number() ? std::optional<double>(t->to_number<double>()) : std::nullopt;
     }
-  }
+  });
   return log;
 }
 
@@ -170,18 +304,24 @@ void score_group(ScoreGroup& g, std::vector<CellData>& cells) {
       t.num_stats = 2 + 2 * order;
       t.values.reserve(refs.size() * t.num_stats);
     }
-    std::vector<std::vector<std::string>> systems(ready.size(), std::vector<std::string>(1)), ref{{std::string()}};
-    for (std::size_t i = 0; i < refs.size(); ++i) {
-      for (std::size_t m = 0; m < ready.size(); ++m) systems[m][0] = std::move(ready[m]->hyps[i]);
-      ref[0][0] = refs[i];
-      const std::vector<eval::BleuStats> stats = bleu.corpus_stats_systems(systems, ref);
-      for (std::size_t m = 0; m < ready.size(); ++m) {
-        auto& v = tables[m].values;
-        v.push_back(static_cast<double>(stats[m].sys_len));
-        v.push_back(static_cast<double>(stats[m].ref_len));
-        for (const std::int64_t c : stats[m].matches) v.push_back(static_cast<double>(c));
-        for (const std::int64_t c : stats[m].totals) v.push_back(static_cast<double>(c));
-        ready[m]->hyps[i] = std::move(systems[m][0]);  // back, for the job-by-job path below
+    // 64 cells per call: each reference is preprocessed once for 64 hypotheses, and the scorer's
+    // per-call vectors stay small.
+    constexpr std::size_t kCells = 64;
+    for (std::size_t m0 = 0; m0 < ready.size(); m0 += kCells) {
+      const std::size_t nm = std::min(kCells, ready.size() - m0);
+      std::vector<std::vector<std::string>> systems(nm, std::vector<std::string>(1)), ref{{std::string()}};
+      for (std::size_t i = 0; i < refs.size(); ++i) {
+        for (std::size_t m = 0; m < nm; ++m) systems[m][0] = std::move(ready[m0 + m]->hyps[i]);
+        ref[0][0] = refs[i];
+        const std::vector<eval::BleuStats> stats = bleu.corpus_stats_systems(systems, ref);
+        for (std::size_t m = 0; m < nm; ++m) {
+          auto& v = tables[m0 + m].values;
+          v.push_back(static_cast<double>(stats[m].sys_len));
+          v.push_back(static_cast<double>(stats[m].ref_len));
+          for (const std::int64_t c : stats[m].matches) v.push_back(static_cast<double>(c));
+          for (const std::int64_t c : stats[m].totals) v.push_back(static_cast<double>(c));
+          ready[m0 + m]->hyps[i] = std::move(systems[m][0]);  // back, for the job-by-job path below
+        }
       }
     }
   } catch (...) {

@@ -755,16 +755,18 @@ void counts_times_rows(const float* tiles, std::size_t n_k, const float* rows, s
   for (std::size_t c0 = 0; c0 < width; c0 += 16)
     for (std::size_t k0 = 0; k0 < n_k; k0 += 4) {
       const float* counts = tiles + k0 * n;  // this tile's [i][4]
-      v8 acc[4][2] = {};
+      v8 acc[4][2] = {};  // in registers once the loops over r are unrolled
       for (std::size_t i = 0; i < n; ++i) {
         v8 x0, x1;
         std::memcpy(&x0, rows + i * width + c0, sizeof x0);
         std::memcpy(&x1, rows + i * width + c0 + 8, sizeof x1);
+#pragma GCC unroll 4
         for (std::size_t r = 0; r < 4; ++r) {
           acc[r][0] += counts[i * 4 + r] * x0;
           acc[r][1] += counts[i * 4 + r] * x1;
         }
       }
+#pragma GCC unroll 4
       for (std::size_t r = 0; r < 4; ++r) {
         std::memcpy(out + (k0 + r) * width + c0, &acc[r][0], sizeof(v8));
         std::memcpy(out + (k0 + r) * width + c0 + 8, &acc[r][1], sizeof(v8));
