@@ -5,6 +5,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -34,14 +35,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A whole file in one read (read_file's stream copies cost more than the reading itself when a
-// run has tens of thousands of small files). Throws as read_lines does.
-std::string file_text(const std::string& path) {
+// A whole file in one read, or none when it does not exist (one open, no separate existence
+// check: a large run has tens of thousands of small files, and stream copies or a stat per file
+// cost more than the reading). Throws as read_lines does when it exists but cannot be read.
+std::optional<std::string> read_if_exists(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) throw std::runtime_error("cannot read " + path);
+  if (!f) {
+    if (errno == ENOENT) return std::nullopt;
+    throw std::runtime_error("cannot read " + path);
+  }
+  std::setvbuf(f.get(), nullptr, _IONBF, 0);  // read straight into the string
   std::string text;
-  char buf[1 << 16];
-  for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, f.get())) > 0;) text.append(buf, got);
+  if (std::fseek(f.get(), 0, SEEK_END) == 0) {
+    const long size = std::ftell(f.get());
+    text.resize(size > 0 ? static_cast<std::size_t>(size) : 0);
+    std::rewind(f.get());
+  }
+  text.resize(std::fread(text.data(), 1, text.size(), f.get()));
+  char more[4096];  // a file that grew meanwhile
+  for (std::size_t got; (got = std::fread(more, 1, sizeof more, f.get())) > 0;) text.append(more, got);
   return text;
 }
 
@@ -55,10 +67,16 @@ void for_each_line(std::string_view text, F&& f) {
   }
 }
 
-std::vector<std::string> lines_of(const std::string& path) {
+std::vector<std::string> lines_of(std::string_view text) {
   std::vector<std::string> lines;
-  for_each_line(file_text(path), [&](std::string_view line) { lines.emplace_back(line); });
+  for_each_line(text, [&](std::string_view line) { lines.emplace_back(line); });
   return lines;
+}
+
+std::vector<std::string> lines_of(const std::string& path) {
+  const auto text = read_if_exists(path);
+  if (!text) throw std::runtime_error("cannot read " + path);
+  return lines_of(std::string_view(*text));
 }
 
 // A train line of metrics.jsonl read without building its JSON value: most lines of a run's
@@ -175,13 +193,14 @@ struct MetricsLog {
 
 MetricsLog read_metrics(const std::string& metrics_file) {
   MetricsLog log;
-  if (!fs::exists(metrics_file)) return log;  // a cell that failed before logging
+  const auto text = read_if_exists(metrics_file);
+  if (!text) return log;  // a cell that failed before logging
   std::vector<DevPoint>& curve = log.curve;
   double tokens = 0, seconds = 0;
   int64_t n = 0;
   // The tokens trained come from the last train line as the trainer writes it (compact JSON).
   const auto is_train_line = [](std::string_view line) { return line.find("\"kind\":\"train\"") != std::string::npos; };
-  for_each_line(file_text(metrics_file), [&](std::string_view line) {
+  for_each_line(*text, [&](std::string_view line) {
     ++n;
     if (line.empty()) return;
     if (auto t = scan_train_line(line)) {
@@ -283,8 +302,9 @@ void score_group(ScoreGroup& g, std::vector<CellData>& cells) {
   }
   for (auto& job : g.jobs) {
     try {
-      if (!fs::exists(job.hyps_file)) throw ConfigError(job.hyps_file, "missing: the cell's decoded output for this split");
-      job.hyps = lines_of(job.hyps_file);
+      const auto text = read_if_exists(job.hyps_file);
+      if (!text) throw ConfigError(job.hyps_file, "missing: the cell's decoded output for this split");
+      job.hyps = lines_of(std::string_view(*text));
       if (!read_refs) read_refs = lines_of(g.refs_file);
       if (job.hyps.size() != read_refs->size() || job.hyps.empty())
         throw ConfigError(job.hyps_file, fmt::format("{} lines, but {} has {}; expected one line per reference",
