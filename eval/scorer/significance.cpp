@@ -777,8 +777,8 @@ void counts_times_rows(const float* tiles, std::size_t n_k, const float* rows, s
 // shared_bootstrap's resamples for BLEU under NumPy 2 when the sums are exact: each draw of row
 // indices becomes per-row counts, the resample sums of 8 tables at a time one small matrix product
 // (counts_times_rows), and each row of sums is scored by BleuResampleScore::float32_row. The
-// same numbers as the generic path (Resampler + PyNum), some 50 times faster; the unit tests
-// compare the two bit for bit.
+// same numbers as the generic path (Resampler + PyNum) in a tenth of its time
+// (docs/benchmarks.md#reporting); the unit tests compare the two bit for bit.
 void bleu_float32_resamples(const BleuResampleScore& bleu, const std::vector<const SegmentStats*>& tables,
                             std::size_t n_samples, numpy::Generator& rng, NumpyVersion nv, SharedBootstrap& out) {
   const std::size_t n = tables[0]->size(), d = tables[0]->num_stats;

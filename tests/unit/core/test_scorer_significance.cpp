@@ -455,9 +455,9 @@ SegmentStats random_bleu_table(std::mt19937_64& rng, std::size_t n, int order, d
     const int64_t ref = static_cast<int64_t>(rng() % 40);
     std::vector<int64_t> m(static_cast<std::size_t>(order)), tot(static_cast<std::size_t>(order));
     const bool none = u(rng) < zero_share;
-    for (int k = 0; k < order; ++k) {
-      tot[static_cast<std::size_t>(k)] = std::max<int64_t>(0, sys - k);
-      m[static_cast<std::size_t>(k)] = none ? 0 : static_cast<int64_t>(rng() % static_cast<uint64_t>(tot[static_cast<std::size_t>(k)] + 1));
+    for (std::size_t k = 0; k < m.size(); ++k) {
+      tot[k] = std::max<int64_t>(0, sys - int64_t(k));
+      m[k] = none ? 0 : int64_t(rng() % uint64_t(tot[k] + 1));
     }
     t.values.push_back(double(sys * scale));
     t.values.push_back(double(ref * scale));
@@ -510,7 +510,8 @@ TEST_CASE("significance: shared_bootstrap's BLEU fast path equals the generic pa
       const int64_t scale = round == 4 ? int64_t(16777215 / (40 * n)) : round == 5 ? 100003 : 1;
       const double zero_share = round % 2 ? 0.6 : 0.05;
       std::vector<SegmentStats> tables;
-      for (std::size_t t = 0; t < n_tables; ++t) tables.push_back(random_bleu_table(rng, n, o.max_ngram_order, zero_share, scale));
+      for (std::size_t t = 0; t < n_tables; ++t)
+        tables.push_back(random_bleu_table(rng, n, o.max_ngram_order, zero_share, scale));
       std::vector<const SegmentStats*> ptrs;
       for (const auto& t : tables) ptrs.push_back(&t);
       const ResamplingMetric metric = resampling_metric(Bleu(o));
