@@ -8,6 +8,7 @@
 #include <set>
 
 #include "harness/common/options.h"
+#include "reports/parallel.h"
 #include "reports/seed_stats.h"
 
 namespace longtail::reports {
@@ -245,8 +246,19 @@ class Analyzer {
     return best;
   }
 
+  using Members = std::vector<std::pair<Aggregate*, std::size_t>>;  // (aggregate, cell index) per table
+  // One batch's bootstrap: each table's resampled scores, and per aggregate its LanguageBootstrap.
+  struct BatchBootstrap {
+    std::vector<std::vector<double>> values;                            // per member
+    std::vector<std::pair<Aggregate*, std::vector<std::size_t>>> parts;  // members of each aggregate
+    std::vector<LanguageBootstrap> boot;                                // per part
+  };
+
   // One shared bootstrap per dataset × language × segment count over every cell that scored it;
-  // each aggregate keeps its seed-averaged resamples (and the running group means).
+  // each aggregate keeps its seed-averaged resamples (and the running group means). The batches
+  // are independent and run in parallel (parallel.h), a few at a time to bound the memory their
+  // resamples take; they are merged in batch order, so the group means add up in the same order
+  // whatever the number of threads.
   void bootstrap() {
     const auto metric = eval::resampling_metric(eval::Bleu());
     const auto seed = eval::parse_sacrebleu_seed(std::to_string(options_.bootstrap_seed)).paired_system_seed().seed_sequence();
@@ -255,37 +267,62 @@ class Analyzer {
       for (auto& g : a.group_resampled)
         for (auto& v : g) v.assign(options_.resamples, 0.0);
     }
-    std::map<std::tuple<std::string, std::string, std::size_t>, std::vector<std::pair<Aggregate*, std::size_t>>> batches;
+    std::map<std::tuple<std::string, std::string, std::size_t>, Members> batch_map;
     for (auto& a : aggregates_)
       for (std::size_t ci = 0; ci < a.cells.size(); ++ci)
         for (const auto& l : a.cells[ci]->languages)
-          if (l.bleu_segments.size() > 0) batches[{a.key.dataset, l.code, l.bleu_segments.size()}].emplace_back(&a, ci);
-    for (const auto& [batch, members] : batches) {
-      const std::string& code = std::get<1>(batch);
-      std::vector<const eval::SegmentStats*> tables;
-      for (const auto& [a, ci] : members) tables.push_back(&a->language(*a->cells[ci], code)->bleu_segments);
-      eval::SharedBootstrap b = eval::shared_bootstrap(metric, tables, options_.resamples, seed);
-      std::map<Aggregate*, std::vector<std::size_t>> by_aggregate;
-      for (std::size_t t = 0; t < members.size(); ++t) by_aggregate[members[t].first].push_back(t);
-      for (auto& [a, ts] : by_aggregate) {
-        std::vector<const std::vector<PyNum>*> per_seed;
-        LanguageBootstrap lb;
-        std::vector<double> scores;
-        for (std::size_t t : ts) {
-          per_seed.push_back(&b.resampled[t]);
-          scores.push_back(b.scores[t]);
-          const std::vector<double> v = values_of(b.resampled[t]);
-          lb.mean_bootstrap_variance += sample_variance(v) / double(ts.size());
-          const std::size_t ci = members[t].second;
-          const bool high = a->language(*a->cells[ci], code)->high;
-          for (int g = 0; g < kGroupCount; ++g)
-            if (in_group(g, high))
-              for (std::size_t r = 0; r < v.size(); ++r) a->group_resampled[ci][g][r] += v[r] / a->group_sizes[g];
-        }
-        lb.resampled = average(per_seed);
-        lb.score = mean(scores);
-        a->boot[code] = std::move(lb);
+          if (l.bleu_segments.size() > 0) batch_map[{a.key.dataset, l.code, l.bleu_segments.size()}].emplace_back(&a, ci);
+    std::vector<std::pair<const std::string*, const Members*>> batches;  // (language, members), map order
+    for (const auto& [key, members] : batch_map) batches.emplace_back(&std::get<1>(key), &members);
+    const std::size_t wave = 2 * worker_count();
+    for (std::size_t w0 = 0; w0 < batches.size(); w0 += wave) {
+      std::vector<BatchBootstrap> done(std::min(wave, batches.size() - w0));
+      parallel_for(done.size(), [&](std::size_t i) {
+        done[i] = bootstrap_batch(metric, seed, *batches[w0 + i].first, *batches[w0 + i].second);
+      });
+      for (std::size_t i = 0; i < done.size(); ++i) merge(*batches[w0 + i].first, *batches[w0 + i].second, done[i]);
+    }
+  }
+
+  BatchBootstrap bootstrap_batch(const eval::ResamplingMetric& metric, const eval::numpy::SeedSequence& seed,
+                                 const std::string& code, const Members& members) const {
+    std::vector<const eval::SegmentStats*> tables;
+    for (const auto& [a, ci] : members) tables.push_back(&a->language(*a->cells[ci], code)->bleu_segments);
+    const eval::SharedBootstrap b = eval::shared_bootstrap(metric, tables, options_.resamples, seed);
+    BatchBootstrap out;
+    for (const auto& r : b.resampled) out.values.push_back(values_of(r));
+    std::map<Aggregate*, std::vector<std::size_t>> by_aggregate;
+    for (std::size_t t = 0; t < members.size(); ++t) by_aggregate[members[t].first].push_back(t);
+    for (auto& [a, ts] : by_aggregate) {
+      std::vector<const std::vector<PyNum>*> per_seed;
+      LanguageBootstrap lb;
+      std::vector<double> scores;
+      for (std::size_t t : ts) {
+        per_seed.push_back(&b.resampled[t]);
+        scores.push_back(b.scores[t]);
+        lb.mean_bootstrap_variance += sample_variance(out.values[t]) / double(ts.size());
       }
+      lb.resampled = average(per_seed);
+      lb.score = mean(scores);
+      out.parts.emplace_back(a, std::move(ts));
+      out.boot.push_back(std::move(lb));
+    }
+    return out;
+  }
+
+  // Adds a batch's resamples to its aggregates' running group means and keeps its bootstraps.
+  void merge(const std::string& code, const Members& members, BatchBootstrap& batch) {
+    for (std::size_t p = 0; p < batch.parts.size(); ++p) {
+      Aggregate* a = batch.parts[p].first;
+      for (std::size_t t : batch.parts[p].second) {
+        const std::vector<double>& v = batch.values[t];
+        const std::size_t ci = members[t].second;
+        const bool high = a->language(*a->cells[ci], code)->high;
+        for (int g = 0; g < kGroupCount; ++g)
+          if (in_group(g, high))
+            for (std::size_t r = 0; r < v.size(); ++r) a->group_resampled[ci][g][r] += v[r] / a->group_sizes[g];
+      }
+      a->boot[code] = std::move(batch.boot[p]);
     }
   }
 

@@ -3,10 +3,13 @@
 // (corpus score, bootstrap mean and CI, p-value, each resampled score) is compared exactly.
 #include "eval/scorer/significance.h"
 
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 
 #include "eval/scorer/unicode.h"
@@ -436,4 +439,147 @@ TEST_CASE("significance: argument checks", "[scorer][significance]") {
   CHECK(ci.score == b.corpus_score(Lines{"a b c d", "e f"}, Streams{{"a b c d", "e g"}}).score);
   CHECK(paired_test(b, std::vector<std::vector<BleuStats>>{stats, stats}).results.size() == 2);
   CHECK(paired_test(b, std::vector<std::vector<BleuStats>>{stats, stats}).results[1].p_value == 1.0 / 10001);  // identical systems: no shuffle differs
+}
+
+namespace {
+
+// Random BLEU-like statistics of `n` segments and `order` n-gram orders: hypothesis lengths with
+// empty and very short segments, matches up to the n-gram totals, some segments with no match
+// at all; `scale` multiplies every count (large values leave shared_bootstrap's fast path).
+SegmentStats random_bleu_table(std::mt19937_64& rng, std::size_t n, int order, double zero_share, int64_t scale) {
+  SegmentStats t;
+  t.num_stats = 2 + 2 * static_cast<std::size_t>(order);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const int64_t sys = u(rng) < 0.05 ? 0 : static_cast<int64_t>(rng() % 40);
+    const int64_t ref = static_cast<int64_t>(rng() % 40);
+    std::vector<int64_t> m(static_cast<std::size_t>(order)), tot(static_cast<std::size_t>(order));
+    const bool none = u(rng) < zero_share;
+    for (std::size_t k = 0; k < m.size(); ++k) {
+      tot[k] = std::max<int64_t>(0, sys - int64_t(k));
+      m[k] = none ? 0 : int64_t(rng() % uint64_t(tot[k] + 1));
+    }
+    t.values.push_back(double(sys * scale));
+    t.values.push_back(double(ref * scale));
+    for (int64_t x : m) t.values.push_back(double(x * scale));
+    for (int64_t x : tot) t.values.push_back(double(x * scale));
+  }
+  return t;
+}
+
+// The same metric behind a plain lambda: shared_bootstrap no longer recognises BLEU in it and
+// takes the generic path (Resampler + PyNum).
+ResamplingMetric generic_copy(const ResamplingMetric& m) {
+  ResamplingMetric g = m;
+  g.score = [f = m.score](const PyNum* stats) { return f(stats); };
+  return g;
+}
+
+uint64_t bits(double x) {
+  uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("significance: shared_bootstrap's BLEU fast path equals the generic path bit for bit",
+          "[scorer][significance]") {
+  std::mt19937_64 rng(20240601);
+  std::vector<BleuOptions> configs;
+  for (const SmoothMethod sm : {SmoothMethod::kExp, SmoothMethod::kFloor, SmoothMethod::kAddK, SmoothMethod::kNone})
+    for (const bool eff : {false, true})
+      for (const int order : {4, 1, 2, 6}) {
+        BleuOptions o;
+        o.smooth_method = sm;
+        o.effective_order = eff;
+        o.max_ngram_order = order;
+        configs.push_back(o);
+      }
+  BleuOptions floor_value, addk_value;  // a smoothing value given (a Python float, not add-k's int 1)
+  floor_value.smooth_method = SmoothMethod::kFloor, floor_value.smooth_value = 0.25;
+  addk_value.smooth_method = SmoothMethod::kAddK, addk_value.smooth_value = 0.5;
+  configs.push_back(floor_value);
+  configs.push_back(addk_value);
+
+  std::size_t compared = 0;
+  for (const BleuOptions& o : configs) {
+    for (int round = 0; round < 6; ++round) {
+      const std::size_t n = 1 + rng() % 60, n_tables = 1 + rng() % 19, n_samples = 1 + rng() % 130;
+      // Rounds 4 and 5: counts near and past the 2^24 / n bound, where only the generic path is exact.
+      const int64_t scale = round == 4 ? int64_t(16777215 / (40 * n)) : round == 5 ? 100003 : 1;
+      const double zero_share = round % 2 ? 0.6 : 0.05;
+      std::vector<SegmentStats> tables;
+      for (std::size_t t = 0; t < n_tables; ++t)
+        tables.push_back(random_bleu_table(rng, n, o.max_ngram_order, zero_share, scale));
+      std::vector<const SegmentStats*> ptrs;
+      for (const auto& t : tables) ptrs.push_back(&t);
+      const ResamplingMetric metric = resampling_metric(Bleu(o));
+      const auto seed = SacrebleuSeed{}.seed_sequence();
+      for (const NumpyVersion nv : {NumpyVersion::kNumpy2, NumpyVersion::kNumpy1}) {
+        INFO("smooth " << to_string(o.smooth_method) << " eff " << o.effective_order << " order " << o.max_ngram_order
+                       << " n " << n << " tables " << n_tables << " samples " << n_samples << " scale " << scale);
+        const SharedBootstrap fast = shared_bootstrap(metric, ptrs, n_samples, seed, nv);
+        const SharedBootstrap slow = shared_bootstrap(generic_copy(metric), ptrs, n_samples, seed, nv);
+        REQUIRE(fast.scores == slow.scores);
+        REQUIRE(fast.resampled.size() == n_tables);
+        std::size_t mismatches = 0;
+        for (std::size_t t = 0; t < n_tables; ++t) {
+          REQUIRE(fast.resampled[t].size() == n_samples);
+          for (std::size_t k = 0; k < n_samples; ++k) {
+            const PyNum &a = fast.resampled[t][k], &b = slow.resampled[t][k];
+            mismatches += a.kind() != b.kind() || bits(a.value()) != bits(b.value());
+          }
+          compared += n_samples;
+        }
+        CHECK(mismatches == 0);
+      }
+    }
+  }
+  CHECK(compared > 100000);
+}
+
+TEST_CASE("significance: shared_bootstrap gives sacreBLEU's --paired-bs p-values", "[scorer][significance]") {
+  // Each system of `sacrebleu -i BASE SYS... --paired-bs` draws from a fresh default_rng(seed):
+  // one shared stream of draws, scored for every system at once.
+  for (int major : {2, 1}) {
+    const json::object& g = *significance_golden(major);
+    const NumpyVersion nv = version_of(major);
+    std::size_t checked = 0;
+    for (const auto& entry : g.at("small").as_array()) {
+      const auto& e = entry.as_object();
+      const auto refs = streams(e.at("refs"));
+      const auto systems = streams(e.at("systems"));
+      for (const auto& pv : e.at("paired").as_array()) {
+        const auto& p = pv.as_object();
+        if (str(p.at("test")) != "bs") continue;
+        PairedTestOptions o;
+        o.type = PairedTestType::kBootstrap;
+        o.n_samples = static_cast<std::size_t>(p.at("n_samples").as_int64());
+        o.seed = seed_of(p.at("seed"));
+        for (const auto& [name, value] : p.at("results").as_object()) {
+          const MetricCase mc{std::string(name)};
+          if (!mc.bleu) continue;
+          INFO("numpy " << major << " corpus " << str(e.at("name")) << " metric " << name << " n " << o.n_samples);
+          std::vector<SegmentStats> tables;
+          for (const auto& s : systems) tables.push_back(mc.stats(s, refs));
+          std::vector<const SegmentStats*> ptrs;
+          for (const auto& t : tables) ptrs.push_back(&t);
+          const SharedBootstrap b = shared_bootstrap(mc.metric(), ptrs, o.effective_samples(),
+                                                     o.seed.paired_system_seed().seed_sequence(), nv);
+          const auto& results = value.as_object().at("results").as_array();
+          REQUIRE(results.size() == tables.size());
+          for (std::size_t s = 0; s < results.size(); ++s) {
+            CHECK(b.scores[s] == num(results[s].at("score")));
+            if (s == 0) continue;
+            const double p_value =
+                paired_bootstrap_p_value(b.resampled[0], b.resampled[s], std::fabs(b.scores[0] - b.scores[s]));
+            CHECK(p_value == num(results[s].at("p_value")));
+            ++checked;
+          }
+        }
+      }
+    }
+    CHECK(checked >= 12);
+  }
 }
