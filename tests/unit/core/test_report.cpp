@@ -137,6 +137,13 @@ std::vector<reports::DevPoint> curve(const std::vector<double>& mean_loss, doubl
   return out;
 }
 
+reports::AnalysisOptions options(const std::string& baseline, double alpha = 0.05) {
+  reports::AnalysisOptions o;
+  o.baseline = baseline;
+  o.alpha = alpha;
+  return o;
+}
+
 const json::object& entry(const json::array& a, const std::string& method, int64_t stage = 0) {
   for (const auto& v : a)
     if (v.at("method") == method.c_str() && v.at("stage").to_number<int64_t>() == stage) return v.as_object();
@@ -194,7 +201,7 @@ TEST_CASE("report refuses bad runs, naming the file and what was expected", "[re
 
   write_result(root / "run", "uniform", 1, 30);
   write_result(root / "run", "temperature", 1, 30);
-  CHECK_THROWS_WITH(reports::build_report((root / "run").string(), {.baseline = "cooldown"}),
+  CHECK_THROWS_WITH(reports::build_report((root / "run").string(), options("cooldown")),
                     Catch::Contains("no method labelled \"cooldown\"") && Catch::Contains("temperature, uniform"));
 
   // The references are gone: the report names the file it needs.
@@ -240,7 +247,7 @@ TEST_CASE("comparisons: wins, ties and losses on hand-made systems", "[report][c
         Approx((l.at("fr").at("delta_bleu").as_double() + l.at("de").at("delta_bleu").as_double()) / 2));
 
   // A stricter alpha turns the smaller gain into a tie; the baseline can be named.
-  const auto strict = reports::analyze(cells, {.baseline = "new", .alpha = 1e-9});
+  const auto strict = reports::analyze(cells, options("new", 1e-9));
   const auto& sc = strict.comparisons[0].as_object();
   CHECK(sc.at("method") == "base");
   CHECK(sc.at("wins").as_int64() == 0);
