@@ -33,6 +33,13 @@ json::object cell_entry(const CellData& c) {
                                    {"dev_loss", l.dev_loss ? json::value(*l.dev_loss) : json::value(nullptr)},
                                    {"train_pairs", l.train_pairs}, {"natural_pairs", l.natural_pairs},
                                    {"group", l.high ? "high" : "low"}};
+      // Every split the cell scored (results.csv has a row for each).
+      for (const auto& [code, lr] : r.languages)
+        if (code == l.code) {
+          json::object splits;
+          for (const auto& [split, scores] : lr.splits) splits[split] = {{"bleu", scores.bleu}, {"chrf", scores.chrf}};
+          langs[l.code].as_object()["splits"] = std::move(splits);
+        }
       all += l.bleu;
       (l.high ? high : low) += l.bleu;
       ++(l.high ? n_high : n_low);

@@ -55,9 +55,20 @@ std::string results_csv(const json::object& report) {
       const std::string prefix =
           fmt::format("{},{},{},{},{},", key, csv_field(std::string(code)), csv_field(need_string(lang, "group", lang_where)),
                       need_int(lang, "train_pairs", lang_where), need_int(lang, "natural_pairs", lang_where));
-      for (const char* metric : {"bleu", "chrf"})
-        out += fmt::format("{}{},{},{}\n", prefix, csv_field(split), metric,
-                           number_text(need(lang, metric, lang_where), lang_where + "." + metric));
+      if (const auto* splits = lang.if_contains("splits")) {  // every split the cell scored
+        if (!splits->is_object()) throw ConfigError(lang_where + ".splits", "expected an object");
+        for (const auto& [name, scores] : splits->get_object()) {
+          const std::string split_where = lang_where + ".splits." + std::string(name);
+          if (!scores.is_object()) throw ConfigError(split_where, "expected an object");
+          for (const char* metric : {"bleu", "chrf"})
+            out += fmt::format("{}{},{},{}\n", prefix, csv_field(std::string(name)), metric,
+                               number_text(need(scores.get_object(), metric, split_where), split_where + "." + metric));
+        }
+      } else {
+        for (const char* metric : {"bleu", "chrf"})
+          out += fmt::format("{}{},{},{}\n", prefix, csv_field(split), metric,
+                             number_text(need(lang, metric, lang_where), lang_where + "." + metric));
+      }
       const auto& dev_loss = need(lang, "dev_loss", lang_where);
       if (!dev_loss.is_null())
         out += fmt::format("{}dev,dev_loss,{}\n", prefix, number_text(dev_loss, lang_where + ".dev_loss"));

@@ -7,7 +7,8 @@
 namespace longtail::reports {
 
 // Header `dataset,imbalance,method,stage,seed,language,group,train_pairs,natural_pairs,split,metric,value`,
-// then per cell (report order) × language (the cell's order): bleu and chrf on settings.split, and
+// then per cell (report order) × language (the cell's order): bleu and chrf on every split the cell
+// scored (`splits`; settings.split for a report without it), and
 // dev_loss on `dev` when not null. Failed cells have no scores and no rows. Values are printed with
 // the shortest representation that reads back to the same double; fields holding a comma, quote,
 // CR or LF are quoted as RFC 4180 says (quotes doubled). Lines end with LF. Throws ConfigError

@@ -590,3 +590,20 @@ TEST_CASE("results.csv quotes fields holding commas, quotes and newlines; null d
   CHECK(reports::csv_field("plain") == "plain");
   CHECK(reports::csv_field("a\rb") == "\"a\rb\"");
 }
+
+TEST_CASE("results.csv has a row for every split a cell scored", "[leaderboard]") {
+  json::object fr{{"bleu", 31.5}, {"chrf", 50.0}, {"dev_loss", nullptr}, {"train_pairs", 10}, {"natural_pairs", 20},
+                  {"group", "high"},
+                  {"splits", json::object{{"dev", json::object{{"bleu", 29.25}, {"chrf", 48.0}}},
+                                          {"test", json::object{{"bleu", 31.5}, {"chrf", 50.0}}}}}};
+  json::array cells{json::object{{"dataset", "ds"}, {"imbalance", "nat"}, {"method", "m"}, {"seed", 1}, {"stage", 0},
+                                 {"status", "ok"}, {"languages", json::object{{"fr", fr}}}, {"wall_time_s", 1.0},
+                                 {"corpus_fingerprint", "x"}, {"git_commit", "y"}}};
+  const std::string csv = reports::results_csv(report({}, {}, cells));
+  CHECK(csv.find("ds,nat,m,0,1,fr,high,10,20,dev,bleu,29.25\n") != std::string::npos);
+  CHECK(csv.find("ds,nat,m,0,1,fr,high,10,20,dev,chrf,48\n") != std::string::npos);
+  CHECK(csv.find("ds,nat,m,0,1,fr,high,10,20,test,bleu,31.5\n") != std::string::npos);
+  CHECK(parse_csv(csv).size() == 1 + 4);
+  cells[0].as_object()["languages"].as_object()["fr"].as_object()["splits"] = json::array{};
+  CHECK_THROWS_WITH(reports::results_csv(report({}, {}, cells)), Catch::Contains("$.cells[0].languages.fr.splits"));
+}
