@@ -3,7 +3,10 @@
 // training budget B uniformly over languages, but give no language more than N epochs of its
 // data; what a capped language cannot use goes to the others. Languages in ascending size c_i:
 //   for k = 0..L-1:  b = B_remaining / (L - k);  U_i = min(b, N · c_i);  B_remaining -= U_i
-//   p_i = U_i / Σ_j U_j,  plain cross-entropy.
+//   plain cross-entropy; the batcher samples *examples*, so language i is drawn with
+//   p_i ∝ U_i / T_i  (T_i = c_i / n_i its mean tokens per pair): each language then receives tokens
+//   in proportion to its budget U_i, whatever its sentence lengths (p_i ∝ U_i would give a language
+//   of long sentences more than its budget and one of short sentences less).
 // Unit: tokens as the batcher counts them (source + target with the specials), B = train.steps ×
 // train.batch_tokens. The batch budget counts padding, so B bounds the tokens actually trained
 // from above and a capped language ends slightly under N epochs (the `epochs` diagnostic reports
@@ -36,7 +39,7 @@ class UniMax : public Method {
 LONGTAIL_REGISTER_METHOD(MethodSpec{
     "unimax",
     "Chung et al. 2023, UniMax: Fairer and More Effective Language Sampling for Large-Scale Multilingual Pretraining, ICLR, arXiv:2304.09151",
-    "uniform token budget per language, capped at N epochs, leftover to the uncapped languages; p_i = U_i / Σ_j U_j",
+    "uniform token budget per language, capped at N epochs, leftover to the uncapped languages; examples drawn with p_i ∝ U_i / T_i (T_i: mean tokens per pair)",
     {{"epochs", OptType::Float, 1.0, "N: the most epochs of any language's data over the run", 0.0, 1e6, true}},
     [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
       const size_t L = ctx.languages.size();
@@ -62,13 +65,16 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
         U[i] = std::min(share, N * static_cast<double>(ctx.train_tokens[i]));
         remaining -= U[i];
       }
-      const double total = std::accumulate(U.begin(), U.end(), 0.0);
+      // Token budgets → example probabilities: U_i / T_i examples of language i, normalised.
       std::vector<double> p(L);
       std::vector<int64_t> caps(L);
       for (size_t i = 0; i < L; ++i) {
-        p[i] = U[i] / total;
+        const double mean_tokens = static_cast<double>(ctx.train_tokens[i]) / std::max<double>(1.0, static_cast<double>(ctx.train_pairs[i]));
+        p[i] = mean_tokens > 0 ? U[i] / mean_tokens : 0.0;
         caps[i] = static_cast<int64_t>(std::floor(N * static_cast<double>(ctx.train_pairs[i])));
       }
+      const double total = std::accumulate(p.begin(), p.end(), 0.0);
+      for (double& x : p) x /= total;
       return std::make_unique<UniMax>(std::move(p), std::move(caps));
     }});
 

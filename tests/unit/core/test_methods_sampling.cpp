@@ -311,6 +311,27 @@ TEST_CASE("unimax: uniform budget, N-epoch caps, leftover to the others (Algorit
                     Catch::Contains("$.methods[0].params.epochs") && Catch::Contains("epochs ≥ 9.01"));
 }
 
+TEST_CASE("unimax turns token budgets into example probabilities by mean pair length", "[methods]") {
+  // Two uncapped languages with equal budgets, one of 40-token pairs and one of 10-token pairs: the
+  // short one must be drawn 4× as often to get the same tokens.
+  TrainingContext ctx = context({1000, 1000}, 100);
+  ctx.train_tokens = {40000, 10000};
+  ctx.batch_tokens = 100;  // budget 10,000 tokens: 5,000 each, both under one epoch
+  auto m = make_method("unimax", {{"epochs", 1}}, ctx);
+  const auto p = m->sampling_distribution(0);
+  CHECK(p[1] == Approx(4 * p[0]));
+  CHECK(p[0] * 40 == Approx(p[1] * 10));  // expected tokens per drawn example: equal budgets
+  // A capped language of short pairs: U = N·c (its N epochs), drawn U / T times as examples.
+  ctx = context({5000, 50}, 100);
+  ctx.train_tokens = {100000, 500};  // 20 and 10 tokens per pair
+  ctx.batch_tokens = 200;            // budget 20,000: the small language is capped at 500 tokens
+  m = make_method("unimax", {{"epochs", 1}}, ctx);
+  const auto q = m->sampling_distribution(0);
+  // Token shares: 500 and 19,500 → examples 500 / 10 = 50 and 19,500 / 20 = 975.
+  CHECK(q[1] == Approx(50.0 / (50 + 975)));
+  CHECK(q[0] == Approx(975.0 / (50 + 975)));
+}
+
 TEST_CASE("unimax never draws a language beyond its epoch cap", "[methods][batcher]") {
   // Fixed lengths (no padding): the budget is used in full, so the small languages run into
   // their caps and sampling noise would push them over without the batcher's caps.
