@@ -40,7 +40,6 @@ struct Key {
   bool operator<(const Key& o) const { return tie() < o.tie(); }
   bool operator==(const Key& o) const { return tie() == o.tie(); }
   Key with_method(const std::string& m) const { return {dataset, imbalance, m, stage}; }
-  Key with_stage(int64_t s) const { return {dataset, imbalance, method, s}; }
   json::object json() const {
     return {{"dataset", dataset}, {"imbalance", imbalance}, {"method", method}, {"stage", stage}};
   }

@@ -1,5 +1,7 @@
 #include "reports/check.h"
 
+#include "reports/aggregate_key.h"
+
 #include <boost/math/distributions/normal.hpp>
 #include <fmt/format.h>
 
@@ -17,11 +19,7 @@ namespace json = boost::json;
 
 namespace {
 
-using Key = std::tuple<std::string, std::string, std::string, int64_t>;
-
-std::string key_text(const std::string& dataset, const std::string& imbalance, const std::string& method, int64_t stage) {
-  return fmt::format("{}/{}/{}/stage{}", dataset, imbalance, method, stage);
-}
+using Key = AggregateKey;
 
 struct Mean {
   double mean = 0, se = 0;
@@ -63,8 +61,7 @@ std::vector<Entry> read_entries(const json::object& doc, const std::string& file
     if (!v.is_object()) throw ConfigError(w, "expected an object");
     const json::object& e = v.get_object();
     Entry entry;
-    entry.key = {json_fields::need_string(e, "dataset", w), json_fields::need_string(e, "imbalance", w),
-                 json_fields::need_string(e, "method", w), json_fields::need_int(e, "stage", w)};
+    entry.key = read_aggregate_key(e, w);
     const json::object& groups = json_fields::need_object(e, "groups", w);
     for (const char* g : {"all", "high", "low"}) {
       const std::string gw = w + ".groups." + g;
@@ -114,7 +111,7 @@ std::string fmt_num(double v) { return fmt::format("{:.2f}", v); }
 
 }  // namespace
 
-std::string CheckRow::key() const { return key_text(dataset, imbalance, method, stage); }
+std::string CheckRow::key() const { return key_text({dataset, imbalance, method, stage}); }
 
 CheckResult check_against(const json::object& report, const json::object& leaderboard, const CheckOptions& o) {
   if (!(o.alpha > 0 && o.alpha < 1)) throw ConfigError("--alpha", fmt::format("expected a number in (0, 1), got {}", o.alpha));
@@ -133,11 +130,10 @@ CheckResult check_against(const json::object& report, const json::object& leader
 
   CheckResult res;
   res.options = o;
-  auto text = [](const Key& k) { return key_text(std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k)); };
   for (const Entry& e : run) {
     auto it = old_of.find(e.key);
     if (it == old_of.end()) {
-      res.only_in_run.push_back(text(e.key));
+      res.only_in_run.push_back(key_text(e.key));
       continue;
     }
     const Entry& old_e = *it->second;
@@ -154,7 +150,7 @@ CheckResult check_against(const json::object& report, const json::object& leader
       }
   }
   for (const Entry& e : board)
-    if (!in_run.count(e.key)) res.only_in_leaderboard.push_back(text(e.key));
+    if (!in_run.count(e.key)) res.only_in_leaderboard.push_back(key_text(e.key));
   if (res.only_in_run.size() == run.size()) {
     auto list = [](const std::vector<std::string>& v) { return v.empty() ? std::string("nothing") : fmt::format("{}", fmt::join(v, ", ")); };
     throw ConfigError(o.leaderboard_path,

@@ -62,23 +62,6 @@ struct Leaderboard {
   std::vector<Block> blocks;
 };
 
-bool need_bool(const json::object& o, const char* key, const std::string& where) {
-  const auto& v = need(o, key, where);
-  if (!v.is_bool()) throw ConfigError(where + "." + key, "expected true or false");
-  return v.get_bool();
-}
-
-const json::object& as_object(const json::value& v, const std::string& where) {
-  if (!v.is_object()) throw ConfigError(where, "expected an object");
-  return v.get_object();
-}
-
-const json::array& need_array(const json::object& o, const char* key, const std::string& where) {
-  const auto& v = need(o, key, where);
-  if (!v.is_array()) throw ConfigError(where + "." + key, "expected an array");
-  return v.get_array();
-}
-
 std::optional<double> number_or_null(const json::object& o, const char* key, const std::string& where) {
   if (need(o, key, where).is_null()) return std::nullopt;
   return need_number(o, key, where);
@@ -367,10 +350,8 @@ std::string md_table(const Block& b, const Table& t, int precision) {
 
 // ---------------------------------------------------------------- LaTeX
 
-std::string latex_code(const std::string& text) { return latex_escape(text); }
-
 const Symbols kLatex{"$\\pm$", "$^\\dagger$", "$\\alpha = {}$", "--", "in the second header row", "in the second header row",
-                     latex_escape, latex_code};
+                     latex_escape, latex_escape};
 
 std::string latex_value(const Value& v, int precision) {
   if (!v.present) return "--";

@@ -1,5 +1,7 @@
 #include "reports/store.h"
 
+#include "reports/aggregate_key.h"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -246,16 +248,8 @@ std::optional<int64_t> opt_int(const json::object& o, const char* key, const std
   return json_fields::need_int(o, key, where);
 }
 
-const json::object& as_object(const json::value& v, const std::string& where) {
-  if (!v.is_object()) throw ConfigError(where, "expected an object");
-  return v.get_object();
-}
-
-const json::array& need_array(const json::object& o, const char* key, const std::string& where) {
-  const json::value& v = json_fields::need(o, key, where);
-  if (!v.is_array()) throw ConfigError(where + "." + key, "expected an array");
-  return v.get_array();
-}
+using json_fields::as_object;
+using json_fields::need_array;
 
 // The suite of a report: a name, or the names of several suites joined with ",".
 std::string suite_text(const json::object& report, const std::string& where) {
@@ -272,18 +266,8 @@ std::string suite_text(const json::object& report, const std::string& where) {
   throw ConfigError(where + ".suite", "expected a string or an array of strings");
 }
 
-using Key = std::tuple<std::string, std::string, std::string, int64_t>;  // dataset, imbalance, method, stage
+using Key = AggregateKey;
 
-std::string key_text(const Key& k) {
-  return fmt::format("{}/{}/{}/stage{}", std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k));
-}
-
-Key read_key(const json::object& o, const std::string& where) {
-  const int64_t stage = json_fields::need_int(o, "stage", where);
-  if (stage < 0) throw ConfigError(where + ".stage", "expected an integer >= 0");
-  return {json_fields::need_string(o, "dataset", where), json_fields::need_string(o, "imbalance", where),
-          json_fields::need_string(o, "method", where), stage};
-}
 
 // The standard error the report gives one aggregate, with what it takes to recombine it.
 struct SeInfo {
@@ -348,7 +332,7 @@ std::map<Key, SummaryEntry> read_summary(const json::object& report, const std::
                               opt_number(gs, "bleu_mean", gw)};
       }
     }
-    const Key k = read_key(e, w);
+    const Key k = read_aggregate_key(e, w);
     if (!out.emplace(k, std::move(entry)).second) throw ConfigError(w, "a second summary entry for " + key_text(k));
   }
   return out;
@@ -406,7 +390,7 @@ StoreCounts store_report(const std::string& db_path, const json::object& report,
     for (size_t i = 0; i < cells.size(); ++i) {
       const std::string w = fmt::format("{}.cells[{}]", where, i);
       const json::object& cell = as_object(cells[i], w);
-      const Key key = read_key(cell, w);
+      const Key key = read_aggregate_key(cell, w);
       const int64_t seed = json_fields::need_int(cell, "seed", w);
       const std::string status = json_fields::need_string(cell, "status", w);
       if (status != "ok" && status != "failed") throw ConfigError(w + ".status", "expected \"ok\" or \"failed\", got \"" + status + "\"");

@@ -897,24 +897,17 @@ PairedTestResult paired_test(const ResamplingMetric& metric, const std::vector<S
     const double diff = py_abs(bl_score - sys_score).value();
     PairedResult r;
     r.score = sys_score.value();
-    numpy::Generator rng(system_seed.seed_sequence());
-
     if (bs) {
-      Resampler resample_bl(metric, bl, nv), resample_sys(metric, sys, nv);
-      std::vector<std::int64_t> rows(n);
-      std::vector<PyNum> scores_bl, scores_sys;
-      scores_bl.reserve(n_samples);
-      scores_sys.reserve(n_samples);
-      for (std::size_t k = 0; k < n_samples; ++k) {
-        rng.choice(static_cast<std::int64_t>(n), rows.data(), n);
-        scores_bl.push_back(resample_bl.score(rows.data()));
-        scores_sys.push_back(resample_sys.score(rows.data()));
-      }
+      // The baseline and the system resampled with the same draws of a fresh default_rng(seed).
+      const SharedBootstrap b = shared_bootstrap(metric, {&bl, &sys}, n_samples, system_seed.seed_sequence(), nv);
+      const std::vector<PyNum>& scores_bl = b.resampled[0];
+      const std::vector<PyNum>& scores_sys = b.resampled[1];
       const auto [mean, ci] = numpy_estimate_ci(scores_sys);
       r.mean = mean.value();
       r.ci = ci.value();
       r.p_value = paired_bootstrap_p_value(scores_bl, scores_sys, diff);
     } else {
+      numpy::Generator rng(system_seed.seed_sequence());
       // pos_sel = rng.integers(2, size=(n_samples, n), dtype=bool), drawn kBlock rows at a time:
       // the bool fill takes a fresh 32-bit word every 32 values and starts one per call, so
       // chunks whose sizes are multiples of 32 (kBlock * n) give the same stream as one call.

@@ -18,6 +18,23 @@ const json::object& need_object(const json::object& o, const char* key, const st
   return v.get_object();
 }
 
+const json::array& need_array(const json::object& o, const char* key, const std::string& where) {
+  const auto& v = need(o, key, where);
+  if (!v.is_array()) throw ConfigError(where + "." + key, "expected an array");
+  return v.get_array();
+}
+
+bool need_bool(const json::object& o, const char* key, const std::string& where) {
+  const auto& v = need(o, key, where);
+  if (!v.is_bool()) throw ConfigError(where + "." + key, "expected true or false");
+  return v.get_bool();
+}
+
+const json::object& as_object(const json::value& v, const std::string& where) {
+  if (!v.is_object()) throw ConfigError(where, "expected an object");
+  return v.get_object();
+}
+
 std::string need_string(const json::object& o, const char* key, const std::string& where) {
   const auto& v = need(o, key, where);
   if (!v.is_string()) throw ConfigError(where + "." + key, "expected a string");

@@ -13,6 +13,10 @@ namespace longtail::json_fields {
 // `where` is the path of `o` ("config.json: $.data"); errors name where + "." + key.
 const boost::json::value& need(const boost::json::object& o, const char* key, const std::string& where);
 const boost::json::object& need_object(const boost::json::object& o, const char* key, const std::string& where);
+const boost::json::array& need_array(const boost::json::object& o, const char* key, const std::string& where);
+bool need_bool(const boost::json::object& o, const char* key, const std::string& where);
+// A value that must be an object (an array element): errors name `where` itself.
+const boost::json::object& as_object(const boost::json::value& v, const std::string& where);
 std::string need_string(const boost::json::object& o, const char* key, const std::string& where);
 int64_t need_int(const boost::json::object& o, const char* key, const std::string& where);
 double need_number(const boost::json::object& o, const char* key, const std::string& where);
