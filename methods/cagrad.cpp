@@ -14,8 +14,13 @@
 // iterations).
 // The authors' code solves the same dual with scipy's SLSQP.
 //
-// Tasks: g_i = K · ∇(w_i L_i / N) for the K languages of the batch (their shares of the default
-// objective, scaled so that g_0 is the ordinary gradient): c = 0 gives the ordinary step.
+// Tasks (`tasks`, harness/train/task_scale.h), for the K languages of the batch:
+//   equal (default, the paper's tasks): g_i = ∇(L_i / N_i), language i's mean token loss; g_0 is
+//     the equal-task mean and c = 0 gives it; the dual's weights go to the worst-served language.
+//   share: g_i = K · ∇(L_i / N), its token share of the ordinary objective scaled so that g_0 is
+//     the ordinary gradient (c = 0: the ordinary step). The dual is not scale-invariant: with shares
+//     (0.8, 0.19, 0.01) w* = (0, 0, 1), a fixed push toward the rarest language rather than toward
+//     the worst-served one.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -138,8 +143,8 @@ namespace {
 
 class CAGrad : public PerLanguageGradientMethod {
  public:
-  CAGrad(std::vector<double> p, std::string scope, double c, bool rescale)
-      : PerLanguageGradientMethod(std::move(p), std::move(scope)), c_(c), rescale_(rescale) {}
+  CAGrad(std::vector<double> p, std::string scope, train::TaskScale tasks, double c, bool rescale)
+      : PerLanguageGradientMethod(std::move(p), std::move(scope), tasks), c_(c), rescale_(rescale) {}
   double c() const { return c_; }
   bool rescale() const { return rescale_; }
 
@@ -173,7 +178,9 @@ class CAGradHook : public GradientSurgeryHook {
   explicit CAGradHook(CAGrad& m) : GradientSurgeryHook(m), method_(m) {}
 
  private:
-  double share_factor(int64_t k) const override { return static_cast<double>(k); }  // g_i = K c_i G_i
+  // g_i = K c_i G_i: with equal tasks g_i = w_i G_i, with token shares g_i = K (w_i N_i / N) G_i;
+  // either way g_0 = mean_i g_i is the gradient of the tasks' objective and c = 0 gives it.
+  double task_factor(int64_t k) const override { return static_cast<double>(k); }
   std::vector<double> combination(const std::vector<double>& gram, const std::vector<int64_t>& rows, size_t) override {
     const auto k = static_cast<int64_t>(rows.size());
     const auto s = cagrad_solve(gram, k, method_.c());
@@ -201,9 +208,10 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
     {{"c", OptType::Float, 0.5, "radius of the ball around the average gradient, relative to its norm (0 = the ordinary step)", 0.0, 100.0},
      {"rescale", OptType::Bool, true, "divide d by 1 + c² (the authors' default), keeping the step's size near the ordinary one's"},
      {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the method acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+     {"params", OptType::String, "all", "parameters the method acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"},
+     tasks_option()},
     [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<CAGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
+      return std::make_unique<CAGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"), train::task_scale_of(o.get_string("tasks")),
                                       o.get_float("c"), o.get_bool("rescale"));
     },
     [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(CAGrad, CAGradHook)));

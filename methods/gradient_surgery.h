@@ -1,11 +1,12 @@
 // The step hook shared by the gradient-surgery methods (PCGrad, GradVac, CAGrad; LibTorch side,
 // included from their `#ifdef LONGTAIL_WITH_TORCH` sections). Every step:
 //   per-language sub-batch gradients G_l over the method's parameter set (one [L × P] buffer)
-//   → the batch's languages (present rows) → their shares c_m of the ordinary objective
+//   → the batch's languages (present rows) → their task coefficients c_m (`tasks`: w_l / K for
+//     equal tasks, w_l N_l / N for token shares; harness/train/task_scale.h)
 //   → per column block: the Gram matrix of the rows scaled by c_a c_b (the Gram matrix of the
-//     shares g_m = c_m G_m) → the method's combination rule: weights u_m → Σ_m u_m c_m G_m
-//   → the parameters' .grad() → the objective Σ_l w_l L_l / N for the log.
-// A method supplies only its rule (`combination`) and, where it needs them, the scale of the shares
+//     tasks g_m = c_m G_m) → the method's combination rule: weights u_m → Σ_m u_m c_m G_m
+//   → the parameters' .grad() → the tasks' objective for the log.
+// A method supplies only its rule (`combination`) and, where it needs them, the scale of the tasks
 // (CAGrad's K), a per-step draw (PCGrad's and GradVac's partner orders) and column blocks
 // (GradVac's per-layer targets).
 #pragma once
@@ -23,16 +24,16 @@ namespace longtail::methods {
 
 class GradientSurgeryHook : public train::StepHook {
  public:
-  explicit GradientSurgeryHook(const PerLanguageGradientMethod& method) : scope_(method.scope()) {}
+  explicit GradientSurgeryHook(const PerLanguageGradientMethod& method) : scope_(method.scope()), tasks_(method.tasks()) {}
   bool uses_batch_losses() const override { return false; }
 
   torch::Tensor backward(const train::StepInputs& in) override {
     auto& g = *in.gradients;
-    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, scope_, in.weights);
+    *in.own_losses = g.from_sub_batches(*in.batch, in.weights.size(0), in.pad_id, in.losses_of, *in.params, scope_, in.weights, tasks_);
     const auto rows = g.present_indices();
     const auto k = static_cast<int64_t>(rows.size());
-    // g_m = c_m G_m with c_m = factor · w_l N_l / N (l = rows[m]).
-    const auto c = train::language_shares(g, rows, in.weights, share_factor(k));
+    // g_m = c_m G_m (l = rows[m]).
+    const auto c = train::task_coefficients(g, rows, in.weights, tasks_, task_factor(k));
     begin_step(k);
     const auto& blocks = column_blocks(g);
     if (blocks.empty()) {
@@ -44,7 +45,7 @@ class GradientSurgeryHook : public train::StepHook {
             .copy_(combine_block(g, rows, c, b, blocks[b].first, blocks[b].second));
       train::set_gradients(g.scope_params(), direction);
     }
-    return train::weighted_objective(*in.own_losses, in.weights);
+    return train::task_objective(*in.own_losses, in.weights, tasks_);
   }
 
  protected:
@@ -54,8 +55,8 @@ class GradientSurgeryHook : public train::StepHook {
   // `rows` over column block `block`; returns u (K) with the block's update Σ_m u_m g_m.
   virtual std::vector<double> combination(const std::vector<double>& gram, const std::vector<int64_t>& rows,
                                           size_t block) = 0;
-  // The factor of the shares c_m (1: g_m is language m's share of the ordinary objective).
-  virtual double share_factor(int64_t /*k*/) const { return 1.0; }
+  // The factor of the task coefficients c_m (1: Σ_m g_m is the tasks' objective's gradient).
+  virtual double task_factor(int64_t /*k*/) const { return 1.0; }
   // Called once per step, before the blocks, with the number K of the batch's languages.
   virtual void begin_step(int64_t /*k*/) {}
   // Column ranges [begin, end) of the buffer combined separately, each with its own Gram matrix;
@@ -89,6 +90,7 @@ class GradientSurgeryHook : public train::StepHook {
   }
 
   std::string scope_;
+  train::TaskScale tasks_;
 };
 
 }  // namespace longtail::methods

@@ -11,7 +11,8 @@
 // layer ("layer": each encoder/decoder layer, the embedding and each final layer norm; the
 // paper's "all layers" setting as quoted by the chenllliang/Gradient-Vaccine README).
 //
-// g_i is language i's share of the default objective (as in methods/pcgrad.cpp); the algebra runs
+// g_i is language i's task: its mean-loss gradient over K (`tasks: equal`, the default) or its
+// share of the ordinary objective (`share`), as in methods/pcgrad.cpp; the algebra runs
 // on the per-block K × K Gram matrices; the targets (per language pair and block) and the order's
 // generator are the method's state, so a resume is exact.
 #include <algorithm>
@@ -59,8 +60,8 @@ namespace {
 
 class GradVac : public PerLanguageGradientMethod {
  public:
-  GradVac(std::vector<double> p, std::string scope, bool per_layer, double beta, size_t n_langs, uint64_t seed)
-      : PerLanguageGradientMethod(std::move(p), std::move(scope)), per_layer_(per_layer), beta_(beta), n_(n_langs),
+  GradVac(std::vector<double> p, std::string scope, train::TaskScale tasks, bool per_layer, double beta, size_t n_langs, uint64_t seed)
+      : PerLanguageGradientMethod(std::move(p), std::move(scope), tasks), per_layer_(per_layer), beta_(beta), n_(n_langs),
         rng_(seed ^ 0x67726164766163ULL) {}
   bool per_layer() const { return per_layer_; }
   double beta() const { return beta_; }
@@ -168,10 +169,11 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
     {{"beta", OptType::Float, 0.01, "EMA rate β of the target cosines φ̂", 0.0, 1.0, true},
      {"granularity", OptType::String, "layer", "one target per language pair and layer, or per pair over the whole parameter set", {}, {}, false, {"layer", "model"}},
      {"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"},
+     tasks_option()},
     [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
       return std::make_unique<GradVac>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"),
-                                       o.get_string("granularity") == "layer", o.get_float("beta"), ctx.languages.size(), ctx.seed);
+                                       train::task_scale_of(o.get_string("tasks")), o.get_string("granularity") == "layer", o.get_float("beta"), ctx.languages.size(), ctx.seed);
     },
     [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(GradVac, GradVacHook)));
 

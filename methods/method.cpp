@@ -116,6 +116,13 @@ std::vector<std::vector<int64_t>> shuffled_partner_orders(int64_t k, SplitMix64&
   return order;
 }
 
+OptionSpec tasks_option() {
+  return {"tasks", OptType::String, "equal",
+          "what a task is: equal (each language, with its mean token loss, as the papers' tasks) or share (its token share "
+          "of the ordinary objective, so rare languages are small tasks)",
+          {}, {}, false, {"equal", "share"}};
+}
+
 void check_parameter_scope(const Options& o, const std::string& key, const std::string& json_path) {
   if (const std::string e = parameter_scope_error(o.get_string(key)); !e.empty()) throw ConfigError(json_path + "." + key, e);
 }

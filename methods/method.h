@@ -25,6 +25,7 @@
 
 #include "harness/common/options.h"
 #include "harness/train/parameter_scope.h"
+#include "harness/train/task_scale.h"
 
 namespace longtail::train {
 class StepHook;  // harness/train/step_hook.h (LibTorch)
@@ -222,19 +223,26 @@ class SplitMix64 {
 std::vector<std::vector<int64_t>> shuffled_partner_orders(int64_t k, SplitMix64& rng);
 
 // The LibTorch-free half of a method that replaces the update with a combination of per-language
-// gradients (PCGrad, GradVac, CAGrad, GradNorm): temperature sampling p(·;τ) and the parameter set
-// the per-language gradients are taken over. Its hook lives in the same file under
-// LONGTAIL_WITH_TORCH.
+// gradients (PCGrad, GradVac, CAGrad, GradNorm): temperature sampling p(·;τ), the parameter set
+// the per-language gradients are taken over, and what a task is (`tasks`: each language with its
+// mean loss, or its token share of the ordinary objective; harness/train/task_scale.h). Its hook
+// lives in the same file under LONGTAIL_WITH_TORCH.
 class PerLanguageGradientMethod : public Method {
  public:
-  PerLanguageGradientMethod(std::vector<double> p, std::string scope) : p_(std::move(p)), scope_(std::move(scope)) {}
+  PerLanguageGradientMethod(std::vector<double> p, std::string scope, train::TaskScale tasks)
+      : p_(std::move(p)), scope_(std::move(scope)), tasks_(tasks) {}
   std::vector<double> sampling_distribution(int64_t) const override { return p_; }
   const std::string& scope() const { return scope_; }
+  train::TaskScale tasks() const { return tasks_; }
 
  private:
   std::vector<double> p_;
   std::string scope_;
+  train::TaskScale tasks_;
 };
+
+// The `tasks` parameter of the per-language gradient methods, declared once.
+OptionSpec tasks_option();
 
 // Temperature sampling along a schedule (plain cross-entropy). p_t is recomputed from τ(t) and is
 // bitwise the same vector while τ(t) is, so a stepwise schedule keeps the batcher's pool.

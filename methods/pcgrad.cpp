@@ -5,9 +5,13 @@
 // (as in the authors' code), from a generator seeded with the cell's seed and kept in the
 // checkpoint.
 //
-// g_i is language i's share of the default objective, ∇(w_i L_i / N) = (w_i N_i / N) ∇(L_i / N_i),
-// so Σ_i g_i is the ordinary step and PCGrad changes it only where languages conflict. The
-// languages of the step's batch are the tasks; the per-language gradients come from per-language
+// The languages of the step's batch are the tasks (`tasks`, harness/train/task_scale.h):
+//   equal (default, the paper's): g_i = (1/K) ∇(L_i / N_i), language i's mean token loss; the update
+//     is the paper's Σ_i g_i^PC over K, so without conflicts it is the equal-task mean gradient;
+//   share: g_i = ∇(w_i L_i / N) = (w_i N_i / N) ∇(L_i / N_i), its share of the ordinary objective,
+//     so Σ_i g_i is the ordinary step and PCGrad changes it only where languages conflict.
+// The projections are scale-invariant in g_j, so the two differ in how much each language's
+// projected gradient weighs in the sum, not in which pairs are projected. The per-language gradients come from per-language
 // sub-batches (about one ordinary step's cost, harness/train/step_hook.h); the projections are done
 // on the K × K Gram matrix and the update is one combination of the rows.
 #include <sstream>
@@ -39,8 +43,8 @@ namespace {
 
 class PCGrad : public PerLanguageGradientMethod {
  public:
-  PCGrad(std::vector<double> p, std::string scope, uint64_t seed)
-      : PerLanguageGradientMethod(std::move(p), std::move(scope)), rng_(seed ^ 0x70636772616455ULL) {}
+  PCGrad(std::vector<double> p, std::string scope, train::TaskScale tasks, uint64_t seed)
+      : PerLanguageGradientMethod(std::move(p), std::move(scope), tasks), rng_(seed ^ 0x70636772616455ULL) {}
   // For each of the k tasks, the other tasks in a fresh random order.
   std::vector<std::vector<int64_t>> next_order(int64_t k) { return shuffled_partner_orders(k, rng_); }
   std::string save_state() const override { return std::to_string(rng_.state()); }
@@ -100,9 +104,10 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
     "Yu et al. 2020, Gradient Surgery for Multi-Task Learning, NeurIPS, arXiv:2001.06782",
     "g_i ← g_i − (g_i·g_j/‖g_j‖²) g_j for each j (random order) with g_i·g_j < 0; update Σ_i g_i; p_i ∝ n_i^(1/τ)",
     {{"tau", OptType::Float, 1.0, "sampling temperature of the languages (1 = proportional)", 0.0, 1e6, true},
-     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"}},
+     {"params", OptType::String, "all", "parameters the surgery acts on: all, encoder, decoder or last:K (the others get the ordinary gradient)"},
+     tasks_option()},
     [](const Options& o, const TrainingContext& ctx) -> std::unique_ptr<Method> {
-      return std::make_unique<PCGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"), ctx.seed);
+      return std::make_unique<PCGrad>(temperature_distribution(ctx.train_pairs, o.get_float("tau")), o.get_string("params"), train::task_scale_of(o.get_string("tasks")), ctx.seed);
     },
     [](const Options& o, const SuiteFacts&, const std::string& where) { check_parameter_scope(o, "params", where); }}.with(LONGTAIL_STEP_HOOK(PCGrad, PCGradHook)));
 

@@ -7,6 +7,7 @@
 #include "harness/model/transformer.h"
 #include "harness/train/collate.h"
 #include "harness/train/parameter_scope.h"
+#include "harness/train/step.h"
 
 namespace longtail::train {
 
@@ -190,7 +191,8 @@ void LanguageGradients::from_graph(const LanguageLosses& losses, const NamedTens
 
 LanguageLosses LanguageGradients::from_sub_batches(const TensorBatch& batch, int64_t n_langs, int64_t pad_id,
                                                    const LossFn& losses_of, const NamedTensors& params,
-                                                   const std::string& scope, const torch::Tensor& weights) {
+                                                   const std::string& scope, const torch::Tensor& weights,
+                                                   TaskScale tasks) {
   prepare(params, scope, n_langs);
   const auto parts = split_by_language(batch, n_langs, pad_id);
   // Target tokens per language, on the host before any forward: the coefficients of the rest
@@ -198,8 +200,8 @@ LanguageLosses LanguageGradients::from_sub_batches(const TensorBatch& batch, int
   const auto per_row = (batch.tgt_out != pad_id).sum(1);
   const auto counts = model::sum_by_language(per_row.to(torch::kFloat), batch.lang, n_langs).to(torch::kCPU, torch::kDouble);
   const auto c = counts.accessor<double, 1>();
-  double total = 0;
-  for (int64_t l = 0; l < n_langs; ++l) tokens_[static_cast<size_t>(l)] = c[l], total += c[l];
+  double total = 0, present_langs = 0;
+  for (int64_t l = 0; l < n_langs; ++l) tokens_[static_cast<size_t>(l)] = c[l], total += c[l], present_langs += c[l] > 0;
   const bool rest = weights.defined() && !rest_params_.empty();
   std::vector<double> w;
   if (rest) {
@@ -227,9 +229,10 @@ LanguageLosses LanguageGradients::from_sub_batches(const TensorBatch& batch, int
                                              /*create_graph=*/false, /*allow_unused=*/true);
     write_row(l, grads);
     if (rest) {
-      // ∇(Σ_l w_l L_l / N) = Σ_l (w_l N_l / N) ∇(L_l / N_l), accumulated into .grad().
+      // ∇(Σ_l w_l L_l / N) = Σ_l (w_l N_l / N) ∇(L_l / N_l) (Share), ∇((1/K) Σ_l w_l L_l / N_l) =
+      // Σ_l (w_l / K) ∇(L_l / N_l) (Equal), accumulated into .grad().
       torch::NoGradGuard no_grad;
-      const double a = w[li] * n_l / total;
+      const double a = tasks == TaskScale::Share ? w[li] * n_l / total : w[li] / present_langs;
       for (size_t i = 0; i < rest_params_.size(); ++i) {
         const auto& g = grads[scope_params_.size() + i];
         if (!g.defined()) continue;
@@ -257,15 +260,25 @@ std::vector<double> gram_matrix(const torch::Tensor& g, const std::vector<int64_
   return out;
 }
 
-std::vector<double> language_shares(const LanguageGradients& g, const std::vector<int64_t>& rows,
-                                    const torch::Tensor& weights, double factor) {
+std::vector<double> task_coefficients(const LanguageGradients& g, const std::vector<int64_t>& rows,
+                                      const torch::Tensor& weights, TaskScale tasks, double factor) {
   const auto w = weights.to(torch::kCPU, torch::kDouble);
   double total = 0;
   for (double t : g.tokens()) total += t;
   std::vector<double> c(rows.size());
-  for (size_t a = 0; a < rows.size(); ++a)
-    c[a] = factor * w[rows[a]].item<double>() * g.tokens()[static_cast<size_t>(rows[a])] / total;
+  for (size_t a = 0; a < rows.size(); ++a) {
+    const double share = tasks == TaskScale::Share ? g.tokens()[static_cast<size_t>(rows[a])] / total
+                                                   : 1.0 / static_cast<double>(rows.size());
+    c[a] = factor * w[rows[a]].item<double>() * share;
+  }
   return c;
+}
+
+torch::Tensor task_objective(const LanguageLosses& losses, const torch::Tensor& weights, TaskScale tasks) {
+  if (tasks == TaskScale::Share) return weighted_objective(losses, weights);
+  const auto present = losses.tokens > 0;
+  const auto mean = losses.sum / losses.tokens.clamp_min(1);
+  return (weights * mean * present).sum() / present.sum().clamp_min(1);
 }
 
 void scale_gram(std::vector<double>& gram, const std::vector<double>& c) {

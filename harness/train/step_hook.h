@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "harness/train/checkpoint.h"
+#include "harness/train/task_scale.h"
 
 namespace longtail::train {
 
@@ -149,13 +150,14 @@ class LanguageGradients {
   void from_graph(const LanguageLosses& losses, const NamedTensors& params, const std::string& scope = "all");
 
   // From per-language sub-batches: forward + backward of each language's rows alone. With
-  // `weights` defined, the parameters outside the scope also receive ∇(Σ_l w_l L_l / N) in their
-  // .grad() from the same backward passes, so a method working on a subset still updates
-  // everything (with scope "all" there are none). Returns the per-language loss sums and token
-  // counts ([L] each, detached).
+  // `weights` defined, the parameters outside the scope also receive the gradient of the tasks'
+  // objective (task_objective below: ∇(Σ_l w_l L_l / N) for TaskScale::Share, ∇((1/K) Σ_l w_l L_l / N_l)
+  // for Equal) in their .grad() from the same backward passes, so a method working on a subset
+  // still updates everything (with scope "all" there are none). Returns the per-language loss sums
+  // and token counts ([L] each, detached).
   LanguageLosses from_sub_batches(const TensorBatch& batch, int64_t n_langs, int64_t pad_id, const LossFn& losses_of,
                                   const NamedTensors& params, const std::string& scope = "all",
-                                  const torch::Tensor& weights = {});
+                                  const torch::Tensor& weights = {}, TaskScale tasks = TaskScale::Share);
 
   const torch::Tensor& matrix() const { return g_; }  // [L, P_S]
   const std::vector<bool>& present() const { return present_; }
@@ -184,12 +186,17 @@ class LanguageGradients {
 // pairwise algebra on it (K × K numbers) instead of on the [K × P] vectors.
 std::vector<double> gram_matrix(const torch::Tensor& g, const std::vector<int64_t>& rows, int64_t begin = 0, int64_t end = -1);
 
-// The shares c_a = factor · w_l N_l / N of the batch's languages l = rows[a] (N_l their target
-// tokens, N = Σ_l N_l, w the step's loss weights): the step's per-language gradient is c_a G_l, so
-// the gradient-surgery methods scale the rows' Gram matrix by c_a c_b (scale_gram) and their
-// coefficients by c_a before combine_rows.
-std::vector<double> language_shares(const LanguageGradients& g, const std::vector<int64_t>& rows,
-                                    const torch::Tensor& weights, double factor = 1.0);
+// The coefficients c_a of the tasks g_a = c_a G_l of the batch's languages l = rows[a]
+// (harness/train/task_scale.h): factor · w_l N_l / N (Share; N_l their target tokens, N = Σ_l N_l)
+// or factor · w_l / K (Equal; K = rows.size()), w the step's loss weights. The gradient-surgery
+// methods scale the rows' Gram matrix by c_a c_b (scale_gram) and their coefficients by c_a before
+// combine_rows.
+std::vector<double> task_coefficients(const LanguageGradients& g, const std::vector<int64_t>& rows,
+                                      const torch::Tensor& weights, TaskScale tasks, double factor = 1.0);
+
+// The objective the tasks' gradients add up to (for the log and the hooks' return value):
+// Σ_l w_l L_l / N (Share) or (1/K) Σ_l w_l L_l / N_l over the K languages with tokens (Equal).
+torch::Tensor task_objective(const LanguageLosses& losses, const torch::Tensor& weights, TaskScale tasks);
 
 // gram[a·K + b] *= c[a] · c[b] for the K × K matrix of K = c.size() rows.
 void scale_gram(std::vector<double>& gram, const std::vector<double>& c);

@@ -6,7 +6,8 @@
 # anywhere from data preparation to scoring shows up here.
 # Then a checkpoint written before longtail's layered restructure (checkpoint version 1: the PCGrad
 # cell of this suite stopped at step 50, tests/data/golden/v1-pcgrad-step50) is resumed by this
-# build and must reach the recorded end state bit for bit.
+# build and must reach the recorded end state bit for bit (its tasks are token shares, `tasks: share`,
+# the only definition there was when it was written).
 # Usage: run_golden.sh BUILD_DIR SOURCE_TESTS_DIR [--record]
 #   --record rewrites tests/data/golden/cells.json (only for a deliberate change of behaviour).
 set -euo pipefail
@@ -26,7 +27,7 @@ cat > "$work/golden.json" <<JSON
   "imbalance": [{"profile": "natural"}],
   "methods": [{"name": "temperature", "params": {"tau": 5}},
               {"name": "scalarization"},
-              {"name": "pcgrad"},
+              {"name": "pcgrad", "params": {"tasks": "share"}},
               {"name": "sequential_reptile", "params": {"inner_steps": 4, "outer_lr": 0.5}},
               {"name": "cats", "params": {"interval": 10, "warmup_steps": 20}}],
   "seeds": [7],

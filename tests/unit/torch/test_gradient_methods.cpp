@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <tuple>
 
 #include "cell_fixture.h"
@@ -244,16 +245,16 @@ TEST_CASE("GradNorm moves the weights toward equal relative training rates (toy 
 }
 
 TEST_CASE("surgery with nothing to resolve is the ordinary step; subsets keep the rest ordinary", "[gradient][machinery]") {
-  // CAGrad with c = 0 is the ordinary step whatever the parameter set; so is PCGrad on a single
-  // language. Compared through train_step with lr 0 (the gradients it leaves, clipped).
+  // CAGrad with c = 0 and token-share tasks is the ordinary step whatever the parameter set; so is
+  // PCGrad on a single language. Compared through train_step with lr 0 (the gradients it leaves, clipped).
   const int64_t V = 30, L = 3;
   struct Case {
     const char* method;
     json::object params;
     std::vector<int64_t> per_lang;
   };
-  for (const Case& c : std::vector<Case>{{"cagrad", {{"c", 0.0}}, {3, 2, 4}},
-                                         {"cagrad", {{"c", 0.0}, {"params", "decoder"}}, {3, 2, 4}},
+  for (const Case& c : std::vector<Case>{{"cagrad", {{"c", 0.0}, {"tasks", "share"}}, {3, 2, 4}},
+                                         {"cagrad", {{"c", 0.0}, {"tasks", "share"}, {"params", "decoder"}}, {3, 2, 4}},
                                          {"pcgrad", {{"params", "last:1"}}, {0, 5, 0}},
                                          {"gradvac", {}, {4, 0, 0}}}) {
     INFO(c.method << " " << json::serialize(c.params));
@@ -281,6 +282,197 @@ TEST_CASE("surgery with nothing to resolve is the ordinary step; subsets keep th
       CHECK(scale > 0);
       CHECK(diff < 2e-5 * scale);
     }
+  }
+}
+
+namespace {
+
+// A linear toy problem for the hooks: parameters θ ∈ R^P, language l's loss per target token is
+// G_l·θ, so ∇(L_l/N_l) = G_l exactly and the update a hook leaves in θ.grad() can be read off
+// against hand-made G. Rows per language set the token shares (3 target tokens per row).
+struct LinearTasks {
+  torch::Tensor G;  // [L, P]
+  train::NamedTensors params;
+  train::TensorBatch batch;
+  train::LanguageGradients buffer;
+  train::LanguageLosses own;
+
+  LinearTasks(const std::vector<std::vector<double>>& g, const std::vector<int64_t>& rows) {
+    const auto L = static_cast<int64_t>(g.size()), P = static_cast<int64_t>(g[0].size());
+    G = torch::empty({L, P}, torch::kFloat);
+    for (int64_t l = 0; l < L; ++l)
+      for (int64_t p = 0; p < P; ++p) G[l][p] = g[static_cast<size_t>(l)][static_cast<size_t>(p)];
+    params.emplace_back("theta", torch::zeros({P}, torch::kFloat).requires_grad_(true));
+    std::vector<torch::Tensor> lang;
+    for (size_t l = 0; l < rows.size(); ++l) lang.push_back(torch::full({rows[l]}, static_cast<int64_t>(l), torch::kLong));
+    batch.lang = torch::cat(lang);
+    const int64_t n = batch.lang.size(0);
+    batch.src = torch::full({n, 2}, 5, torch::kLong);
+    batch.tgt_in = torch::full({n, 3}, 5, torch::kLong);
+    batch.tgt_out = torch::full({n, 3}, 5, torch::kLong);
+  }
+
+  train::LanguageLosses losses_of(const train::TensorBatch& b) const {
+    const auto tokens = (b.tgt_out != 0).sum(1).to(torch::kFloat);
+    const auto per_token = (G.index_select(0, b.lang) * params[0].second).sum(1);
+    const int64_t L = G.size(0);
+    return {model::sum_by_language(per_token * tokens, b.lang, L), model::sum_by_language(tokens, b.lang, L)};
+  }
+
+  // The update direction the method's hook leaves in θ.grad() at step 0.
+  torch::Tensor direction(const std::string& method, const json::object& params_json) {
+    auto m = make(method, params_json, static_cast<size_t>(G.size(0)));
+    auto hook = methods::make_step_hook(*m);
+    const_cast<torch::Tensor&>(params[0].second).mutable_grad() = torch::Tensor();
+    train::StepInputs in;
+    in.step = 0;
+    in.batch = &batch;
+    in.pad_id = 0;
+    in.params = &params;
+    in.weights = torch::ones({G.size(0)});
+    in.gradients = &buffer;
+    in.own_losses = &own;
+    in.losses_of = [this](const train::TensorBatch& b) { return losses_of(b); };
+    in.dev_losses = [this](int64_t l) {  // GradNorm's L_i(0): any positive loss
+      train::LanguageLosses d{torch::zeros({G.size(0)}), torch::zeros({G.size(0)})};
+      d.sum[l] = 2.0, d.tokens[l] = 1.0;
+      return d;
+    };
+    hook->backward(in);
+    return params[0].second.grad().to(torch::kDouble).clone();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("tasks: equal makes every language one task, share its token share", "[gradient][tasks]") {
+  // Three languages with token shares (0.8, 0.19, 0.01) and pairwise non-conflicting gradients, so
+  // no rule has anything to resolve: the update is the tasks' mean, (1/K) Σ G_l with equal tasks
+  // (the papers') and the ordinary proportional step Σ s_l G_l with token shares.
+  LinearTasks t({{1.0, 0.0, 0.0}, {0.2, 1.0, 0.0}, {0.1, 0.1, 1.0}}, {80, 19, 1});
+  const auto G = t.G.to(torch::kDouble);
+  const auto mean = G.mean(0);
+  const auto proportional = 0.8 * G[0] + 0.19 * G[1] + 0.01 * G[2];
+  struct Case {
+    const char* method;
+    json::object params;
+  };
+  for (const Case& c : std::vector<Case>{{"pcgrad", {}},
+                                         {"gradvac", {{"granularity", "model"}}},
+                                         {"cagrad", {{"c", 0.0}}},
+                                         {"gradnorm", {{"params", "all"}}}}) {
+    INFO(c.method);
+    json::object equal = c.params, share = c.params;
+    share["tasks"] = "share";
+    const auto d_default = t.direction(c.method, c.params);
+    const auto d_equal = t.direction(c.method, [&] { equal["tasks"] = "equal"; return equal; }());
+    const auto d_share = t.direction(c.method, share);
+    CHECK(torch::allclose(d_default, d_equal));  // equal is the default
+    CHECK(torch::allclose(d_equal, mean, 1e-5, 1e-6));
+    CHECK(torch::allclose(d_share, proportional, 1e-5, 1e-6));
+  }
+}
+
+TEST_CASE("CAGrad with equal tasks improves the worst-served language under skewed token shares", "[gradient][tasks][cagrad]") {
+  // G_1 conflicts with the dominant G_0; G_2 is the rarest language. With equal tasks CAGrad raises
+  // the worst task's improvement min_i G_i·d above that of the plain mean (its purpose). With token
+  // shares its dual leans on the rarest language (smallest ‖g_i‖) and d is near the proportional
+  // step plus a push toward G_2, which leaves language 1 almost unimproved, far below the mean's.
+  LinearTasks t({{1.0, 0.0, 0.0}, {-0.6, 1.0, 0.0}, {0.1, 0.0, 1.0}}, {80, 19, 1});
+  const auto G = t.G.to(torch::kDouble);
+  const double worst_of_mean = torch::matmul(G, G.mean(0)).min().item<double>();
+  const auto d = t.direction("cagrad", {{"c", 0.5}, {"rescale", false}});
+  const auto improvement = torch::matmul(G, d);
+  std::printf("CAGrad equal tasks: G·d = (%.4f, %.4f, %.4f); worst of the mean %.4f\n", improvement[0].item<double>(),
+              improvement[1].item<double>(), improvement[2].item<double>(), worst_of_mean);
+  CHECK(improvement.min().item<double>() > worst_of_mean + 1e-3);
+  const auto d_share = t.direction("cagrad", {{"c", 0.5}, {"rescale", false}, {"tasks", "share"}});
+  const auto share_improvement = torch::matmul(G, d_share);
+  std::printf("CAGrad token-share tasks: G·d = (%.4f, %.4f, %.4f)\n", share_improvement[0].item<double>(),
+              share_improvement[1].item<double>(), share_improvement[2].item<double>());
+  CHECK(share_improvement.min().item<double>() < 0.5 * worst_of_mean);
+}
+
+TEST_CASE("CAGrad with c = 0 and equal tasks is the equal-task mean gradient of a real model", "[gradient][tasks][cagrad]") {
+  const int64_t V = 30, L = 3;
+  torch::manual_seed(3);
+  model::Transformer m(tiny(), V, 0);
+  train::StepConfig cfg;
+  cfg.n_langs = L;
+  const auto batch = mixed_batch({6, 2, 1}, V, 21);
+  const auto weights = torch::tensor({1.0f, 2.0f, 0.5f});
+  auto params = parameters(m);
+  // Direct: (1/K) Σ_l w_l ∇(L_l/N_l) from the whole batch's graph.
+  const auto rows = train::per_language_gradients(train::language_losses(m, batch, cfg), params);
+  auto expected = torch::zeros_like(rows[0]);
+  for (int64_t l = 0; l < L; ++l) expected += weights[l].item<double>() * rows[static_cast<size_t>(l)] / static_cast<double>(L);
+  auto method = make("cagrad", {{"c", 0.0}}, L);
+  auto hook = methods::make_step_hook(*method);
+  train::LanguageGradients buffer;
+  train::LanguageLosses own;
+  train::StepInputs in;
+  in.batch = &batch;
+  in.params = &params;
+  in.weights = weights;
+  in.gradients = &buffer;
+  in.own_losses = &own;
+  in.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(m, b, cfg); };
+  const auto objective = hook->backward(in);
+  std::vector<torch::Tensor> grads;
+  for (const auto& [name, p] : params) grads.push_back(p.grad().reshape(-1));
+  const auto got = torch::cat(grads);
+  CHECK((got - expected).abs().max().item<double>() < 1e-5 * expected.abs().max().item<double>());
+  // The objective reported is the tasks' mean loss, not the token-weighted one.
+  double mean_loss = 0;
+  for (int64_t l = 0; l < L; ++l) mean_loss += weights[l].item<double>() * (own.sum[l] / own.tokens[l]).item<double>() / L;
+  CHECK(objective.item<double>() == Approx(mean_loss).epsilon(1e-5));
+}
+
+TEST_CASE("GradNorm takes L_i(0) for every language at step 0, also one absent from the first batch", "[gradient][gradnorm]") {
+  const int64_t V = 30, L = 3;
+  torch::manual_seed(7);
+  model::Transformer m(tiny(), V, 0);
+  train::StepConfig cfg;
+  cfg.n_langs = L;
+  auto params = parameters(m);
+  auto method = make("gradnorm", {}, L);
+  auto hook = methods::make_step_hook(*method);
+  std::vector<train::TensorBatch> dev;
+  for (int64_t l = 0; l < L; ++l) {
+    std::vector<int64_t> rows(static_cast<size_t>(L), 0);
+    rows[static_cast<size_t>(l)] = 4;
+    dev.push_back(mixed_batch(rows, V, 60 + static_cast<uint64_t>(l)));
+  }
+  std::vector<double> dev_loss;
+  for (int64_t l = 0; l < L; ++l) {
+    const auto d = train::held_out_language_losses(m, dev[static_cast<size_t>(l)], cfg);
+    dev_loss.push_back((d.sum[l] / d.tokens[l]).item<double>());
+    // At initialisation the smoothed and the plain cross-entropy agree (both ≈ log V), so L_i(0)
+    // from the plain dev loss is on the scale of the smoothed training loss L_i(t).
+    const auto smoothed = train::language_losses(m, dev[static_cast<size_t>(l)], cfg);
+    CHECK((smoothed.sum[l] / smoothed.tokens[l]).item<double>() == Approx(dev_loss.back()).epsilon(0.02));
+  }
+  train::LanguageGradients buffer;
+  train::LanguageLosses own;
+  const auto batch = mixed_batch({5, 3, 0}, V, 71);  // language 2 is not in the first batch
+  train::StepInputs in;
+  in.step = 0;
+  in.batch = &batch;
+  in.params = &params;
+  in.weights = torch::ones({L});
+  in.gradients = &buffer;
+  in.own_losses = &own;
+  in.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(m, b, cfg); };
+  in.dev_losses = [&](int64_t l) { return train::held_out_language_losses(m, dev[static_cast<size_t>(l)], cfg); };
+  hook->backward(in);
+  // State: "w_0 L_0(0) w_1 L_1(0) w_2 L_2(0)".
+  std::istringstream state(method->save_state());
+  for (int64_t l = 0; l < L; ++l) {
+    std::string w, initial;
+    state >> w >> initial;
+    INFO("language " << l);
+    REQUIRE(initial != "nan");
+    CHECK(std::stod(initial) == Approx(dev_loss[static_cast<size_t>(l)]).epsilon(1e-6));
   }
 }
 
