@@ -62,6 +62,10 @@ struct TrainingContext {
   // Reptile's per-step language); 0 where unknown (the driver). A method that keeps a generator
   // saves it in save_state() so a resume continues the same stream.
   uint64_t seed = 0;
+  // Mean real (non-padding) source + target tokens of one step's batch when languages are drawn
+  // from p, measured on the cell's batcher settings (train::mean_batch_tokens); empty where unknown.
+  // Valid only while the method is being built.
+  std::function<double(const std::vector<double>& p)> step_tokens;
 };
 
 // What the trainer tells a method after the update of step `step`.

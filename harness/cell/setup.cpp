@@ -58,6 +58,15 @@ void CellRun::build() {
     ctx.train_tokens.push_back(tokens);
   }
   ctx.batch_tokens = cfg_.train.get_int("batch_tokens");
+  // Measured on a batcher like the run's (its own seed, so the run's stream is untouched): whole
+  // pools, so each pool's part-filled last batch counts at its real frequency; at least 128
+  // batches, so the mean is within a fraction of a percent.
+  const int64_t pool_batches = cfg_.train.get_int("pool_batches");
+  const uint64_t probe_seed = mix64(static_cast<uint64_t>(cfg_.cell.seed) ^ 0x70726f6265ULL);
+  ctx.step_tokens = [&lengths, &ctx, pool_batches, probe_seed](const std::vector<double>& p) {
+    const int64_t pools = std::max<int64_t>(8, (128 + pool_batches - 1) / pool_batches);
+    return train::mean_batch_tokens(lengths, ctx.batch_tokens, pool_batches, p, probe_seed, pools * pool_batches);
+  };
   ctx.high_resource = cfg_.high_resource_flags();
   ctx.seed = static_cast<uint64_t>(cfg_.cell.seed);
   method_ = methods::make_method(cfg_.method, cfg_.method_params, ctx, dir_ + "/config.json: $.method");

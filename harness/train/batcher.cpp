@@ -281,4 +281,13 @@ void Batcher::load_state(const std::string& state) {
   pool_p_ = std::move(pool_p);  // empty for a v1 state: its pool is kept whatever p comes next, as v1 did
 }
 
+double mean_batch_tokens(const ExampleLengths& lengths, int64_t batch_tokens, int64_t pool_batches, const std::vector<double>& p,
+                         uint64_t seed, int64_t batches) {
+  Batcher b(lengths, batch_tokens, pool_batches, seed);
+  double total = 0;
+  for (int64_t i = 0; i < batches; ++i)
+    for (const Example& e : b.next(p).examples) total += lengths.src_len[e.lang][e.index] + lengths.tgt_len[e.lang][e.index];
+  return batches > 0 ? total / static_cast<double>(batches) : 0.0;
+}
+
 }  // namespace longtail::train

@@ -83,4 +83,11 @@ class Batcher {
   std::vector<int64_t> caps_;
 };
 
+// Mean source + target tokens (without padding) of a batch that a batcher with these settings
+// draws from distribution p, over the first `batches` batches of a batcher seeded with `seed`: the
+// real tokens one training step holds. The padded budget batch_tokens overstates them by the
+// padding and by the unfilled end of each batch (UniMax's budget counts real tokens).
+double mean_batch_tokens(const ExampleLengths& lengths, int64_t batch_tokens, int64_t pool_batches, const std::vector<double>& p,
+                         uint64_t seed, int64_t batches);
+
 }  // namespace longtail::train

@@ -68,7 +68,7 @@ inline void write_shard_file(const std::string& path, const std::vector<PairIds>
 
 // A deterministic toy translation: the "xx" side is the English side reversed, each word shifted
 // by a per-language offset (mod the word range). Learnable by a tiny model, not trivially copyable.
-inline std::vector<PairIds> make_pairs(int lang, int n, uint32_t seed) {
+inline std::vector<PairIds> make_pairs(int lang, int n, uint32_t seed, int min_words = 3, int max_words = 8) {
   std::vector<PairIds> out;
   uint32_t x = seed * 2654435761u + 17u;
   auto rnd = [&] {
@@ -78,7 +78,7 @@ inline std::vector<PairIds> make_pairs(int lang, int n, uint32_t seed) {
   const int64_t words = kVocab - kFirstWord;
   for (int i = 0; i < n; ++i) {
     PairIds p;
-    const int len = 3 + static_cast<int>(rnd() % 6);
+    const int len = min_words + static_cast<int>(rnd() % static_cast<uint32_t>(max_words - min_words + 1));
     for (int j = 0; j < len; ++j) p.en.push_back(static_cast<int32_t>(kFirstWord + rnd() % words));
     for (int j = len - 1; j >= 0; --j)
       p.xx.push_back(static_cast<int32_t>(kFirstWord + (p.en[j] - kFirstWord + 3 + 5 * lang) % words));
@@ -91,6 +91,7 @@ struct CellSpec {
   std::vector<std::string> languages{"fr", "de"};
   std::vector<int> train_pairs{12, 8};  // per language; the shard holds train_pairs + 4 (a subset is used)
   bool test_is_train = false;           // test split = the training subset's shard rows (overfitting)
+  std::vector<std::pair<int, int>> words;  // per language: words per training pair (min, max); empty = 3..8
   int dev_pairs = 6, test_pairs = 5;
   std::string method = "temperature";
   json::object method_params{{"tau", 2.0}};
@@ -110,7 +111,8 @@ inline std::string write_cell(const std::string& dir, const CellSpec& spec) {
     const auto& code = spec.languages[l];
     tags[code] = static_cast<int64_t>(4 + l);
     const int n_train = spec.test_is_train ? spec.train_pairs[l] : spec.train_pairs[l] + 4;
-    auto train = make_pairs(static_cast<int>(l), n_train, 100 + static_cast<uint32_t>(l));
+    const auto [lo, hi] = spec.words.empty() ? std::make_pair(3, 8) : spec.words[l];
+    auto train = make_pairs(static_cast<int>(l), n_train, 100 + static_cast<uint32_t>(l), lo, hi);
     write_shard_file(shards + "/" + code + ".train.bin", train, vocab_hash);
     write_shard_file(shards + "/" + code + ".dev.bin", make_pairs(static_cast<int>(l), spec.dev_pairs, 200 + static_cast<uint32_t>(l)), vocab_hash);
     write_shard_file(shards + "/" + code + ".test.bin",

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "cell_fixture.h"
+#include "harness/cell/cell_data.h"
+#include "harness/records/cell_config.h"
 #include "harness/train/step_hook.h"
 #include "harness/train/step.h"
 #include "methods/step_hook_factory.h"
@@ -303,4 +305,50 @@ TEST_CASE("step hook: per-language gradients rebuild the default update", "[meth
   const std::string dir = test_cell::write_cell(test_cell::test_dir("without_hook"), spec);
   CHECK(run(dir) == 1);
   CHECK_THAT(std::string(test_cell::read_json(dir + "/cell.json").at("reason").as_string()), Catch::Contains("no step hook"));
+}
+
+TEST_CASE("UniMax in a real cell: capped languages realise N epochs, uncapped ones equal token budgets", "[methods][unimax]") {
+  // Unequal mean lengths (pairs of 4-8, 1-2, 3-6 and 1-2 words) and in-language spread, so batches
+  // carry padding: the budget must count real tokens and the draws must be per example. Sizes:
+  // "cc" and "dd" are capped at N = 1 epoch, "aa" and "bb" share the rest equally. Short pairs and
+  // tens of thousands of draws keep the sampling noise of the realised figures under 1 %. One batch
+  // per pool: in a 160-step run a pool of 16 length-bucketed batches (each nearly one language) is
+  // a tenth of the run, and which of the last pool's batches get trained would dominate the noise.
+  CellSpec spec;
+  spec.languages = {"aa", "bb", "cc", "dd"};
+  spec.train_pairs = {40000, 90000, 10000, 20000};
+  spec.words = {{4, 8}, {1, 2}, {3, 6}, {1, 2}};
+  spec.dev_pairs = 4;
+  spec.method = "unimax";
+  spec.method_params = {{"epochs", 1.0}};
+  spec.train = {{"steps", 160}, {"batch_tokens", 8000}, {"log_every", 160}, {"dev_every", 160}, {"checkpoint_every", 160},
+                {"pool_batches", 1}, {"max_len", 64}};
+  spec.eval = {{"splits", json::array{"dev"}}, {"beam", 1}, {"max_pairs", 2}};
+  const std::string dir = test_cell::write_cell(test_cell::test_dir("unimax_cell"), spec);
+  REQUIRE(run(dir) == 0);
+  // Tokens per language as the batcher counts them, from the cell's own data.
+  const auto cfg = records::read_cell_config(dir + "/config.json");
+  const auto vocab = cell::read_vocab(dir + "/vocab.json");
+  const auto lengths = cell::example_lengths(cell::load_languages(cfg, vocab), cfg, vocab);
+  std::vector<double> corpus_tokens;
+  for (size_t l = 0; l < lengths.src_len.size(); ++l) {
+    double c = 0;
+    for (size_t i = 0; i < lengths.src_len[l].size(); ++i) c += lengths.src_len[l][i] + lengths.tgt_len[l][i];
+    corpus_tokens.push_back(c);
+  }
+  const auto cell_json = test_cell::read_json(dir + "/cell.json");
+  const auto epochs = cell_json.at("diagnostics").at("epochs").as_object();
+  auto e = [&](const char* code) { return epochs.at(code).to_number<double>(); };
+  // Trained tokens of an uncapped language: its share of an epoch × its tokens (a uniform random
+  // part of the language, so its mean length is the language's).
+  const double aa = e("aa") * corpus_tokens[0], bb = e("bb") * corpus_tokens[1];
+  const double trained = cell_json.at("train_tokens").to_number<double>();
+  std::printf("UniMax cell: epochs aa %.4f bb %.4f cc %.4f dd %.4f; tokens aa %.0f bb %.0f (ratio %.4f); trained %.0f "
+              "(padded budget %d)\n",
+              e("aa"), e("bb"), e("cc"), e("dd"), aa, bb, aa / bb, trained, 160 * 8000);
+  CHECK(e("cc") == Approx(1.0).epsilon(0.02));
+  CHECK(e("dd") == Approx(1.0).epsilon(0.02));
+  CHECK(e("aa") < 0.95);
+  CHECK(e("bb") < 0.95);
+  CHECK(aa / bb == Approx(1.0).epsilon(0.02));
 }
