@@ -15,6 +15,8 @@
 // of step mK+K−1 — or of the last step of the run, closing a shorter final trajectory — the hook
 // sets θ ← θ + η(φ − θ). The anchor is a checkpointed tensor, so a run interrupted in the middle of
 // a trajectory resumes bit for bit. With K = 1 and η = 1 every step is the plain step (tested).
+// An evaluation in the middle of a trajectory (train.dev_every) sees θ, the anchor, not φ_k: the
+// hook swaps θ in and φ_k back out around it (begin_evaluation), so training is unchanged (tested).
 //
 // The language of inner step t is drawn from q = p(·;τ) by a hash of (cell seed, t), so the batch
 // is one language (single_language, as in the paper: B_k ~ D_{t_k}); single_language = false
@@ -123,6 +125,30 @@ class SequentialReptileHook : public train::StepHook {
     return true;
   }
 
+  // Evaluations see θ. Between the updates of a trajectory the parameters are the inner iterate
+  // φ_k, but the algorithm's iterate — the sequence of outer steps, which the paper evaluates — is
+  // θ, the anchor. Not the interpolation θ + η(φ_k − θ): a trajectory closed after k < K steps is a
+  // point the algorithm never produces (its meta-gradient holds fewer inner-product pairs), and
+  // with the anchor a dev curve shows the outer iterates only, flat within a trajectory.
+  void begin_evaluation(const train::NamedTensors& params, int64_t updates) override {
+    const int64_t total = m_.total_steps();
+    const bool closed = updates % m_.inner_steps() == 0 || (total > 0 && updates >= total);
+    if (closed) return;  // the parameters are θ (at a boundary the anchor may be stale: η = 1)
+    if (anchor_.size() != params.size()) throw std::logic_error("sequential_reptile: evaluation without an anchor");
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < anchor_.size(); ++i) {
+      auto& p = const_cast<torch::Tensor&>(params[i].second);
+      inner_.push_back(p.detach().clone());  // φ_k, put back bit for bit by end_evaluation
+      p.copy_(anchor_[i].second);
+    }
+  }
+
+  void end_evaluation(const train::NamedTensors& params) override {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < inner_.size(); ++i) const_cast<torch::Tensor&>(params[i].second).copy_(inner_[i]);
+    inner_.clear();  // the copy lives only while evaluating
+  }
+
   train::NamedTensors state_tensors(const train::NamedTensors& params) override {
     if (anchor_.empty())
       for (const auto& [name, p] : params) anchor_.emplace_back("hook.reptile_anchor." + name, torch::zeros_like(p));
@@ -132,6 +158,7 @@ class SequentialReptileHook : public train::StepHook {
  private:
   SequentialReptile& m_;
   train::NamedTensors anchor_;  // θ, the start of the current inner trajectory
+  std::vector<torch::Tensor> inner_;  // φ_k while an evaluation sees θ
 };
 
 }  // namespace
