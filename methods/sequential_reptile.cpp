@@ -129,7 +129,7 @@ class SequentialReptileHook : public train::StepHook {
   }
 
   // Evaluations see θ. Between the updates of a trajectory the parameters are the inner iterate
-  // φ_k, but the algorithm's iterate — the sequence of outer steps, which the paper evaluates — is
+  // φ_k, but the algorithm's iterate — the sequence of outer steps, what Algorithm 1 returns — is
   // θ, the anchor. Not the interpolation θ + η(φ_k − θ): a trajectory closed after k < K steps is a
   // point the algorithm never produces (its meta-gradient holds fewer inner-product pairs), and
   // with the anchor a dev curve shows the outer iterates only, flat within a trajectory.
