@@ -6,6 +6,9 @@
 // g_{t_j}⟩ with inter-language pairs: the outer step raises the inner products of the languages'
 // gradients. No author code exists; the structure is from the paper's abstract and Algorithm 1 as
 // quoted in third-party notes, the defaults partly recalled (methods/README.md, docs/training.md).
+// The defaults K = 1000, η = 0.1 are the paper's, for fine-tuning a pretrained encoder; from
+// scratch θ would keep a tenth of each trajectory, so the suites set K = 50, η = 0.8, which a
+// sweep on the built-in corpus supports (docs/methods.md, "Sequential Reptile").
 //
 // One trainer step is one inner step, so train.steps counts batches as for every other method and
 // the outer step costs one parameter interpolation every K steps. Inner steps t = mK, ..., mK+K−1:
@@ -15,6 +18,8 @@
 // of step mK+K−1 — or of the last step of the run, closing a shorter final trajectory — the hook
 // sets θ ← θ + η(φ − θ). The anchor is a checkpointed tensor, so a run interrupted in the middle of
 // a trajectory resumes bit for bit. With K = 1 and η = 1 every step is the plain step (tested).
+// An evaluation in the middle of a trajectory (train.dev_every) sees θ, the anchor, not φ_k: the
+// hook swaps θ in and φ_k back out around it (begin_evaluation), so training is unchanged (tested).
 //
 // The language of inner step t is drawn from q = p(·;τ) by a hash of (cell seed, t), so the batch
 // is one language (single_language, as in the paper: B_k ~ D_{t_k}); single_language = false
@@ -123,6 +128,30 @@ class SequentialReptileHook : public train::StepHook {
     return true;
   }
 
+  // Evaluations see θ. Between the updates of a trajectory the parameters are the inner iterate
+  // φ_k, but the algorithm's iterate — the sequence of outer steps, what Algorithm 1 returns — is
+  // θ, the anchor. Not the interpolation θ + η(φ_k − θ): a trajectory closed after k < K steps is a
+  // point the algorithm never produces (its meta-gradient holds fewer inner-product pairs), and
+  // with the anchor a dev curve shows the outer iterates only, flat within a trajectory.
+  void begin_evaluation(const train::NamedTensors& params, int64_t updates) override {
+    const int64_t total = m_.total_steps();
+    const bool closed = updates % m_.inner_steps() == 0 || (total > 0 && updates >= total);
+    if (closed) return;  // the parameters are θ (at a boundary the anchor may be stale: η = 1)
+    if (anchor_.size() != params.size()) throw std::logic_error("sequential_reptile: evaluation without an anchor");
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < anchor_.size(); ++i) {
+      auto& p = const_cast<torch::Tensor&>(params[i].second);
+      inner_.push_back(p.detach().clone());  // φ_k, put back bit for bit by end_evaluation
+      p.copy_(anchor_[i].second);
+    }
+  }
+
+  void end_evaluation(const train::NamedTensors& params) override {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < inner_.size(); ++i) const_cast<torch::Tensor&>(params[i].second).copy_(inner_[i]);
+    inner_.clear();  // the copy lives only while evaluating
+  }
+
   train::NamedTensors state_tensors(const train::NamedTensors& params) override {
     if (anchor_.empty())
       for (const auto& [name, p] : params) anchor_.emplace_back("hook.reptile_anchor." + name, torch::zeros_like(p));
@@ -132,6 +161,7 @@ class SequentialReptileHook : public train::StepHook {
  private:
   SequentialReptile& m_;
   train::NamedTensors anchor_;  // θ, the start of the current inner trajectory
+  std::vector<torch::Tensor> inner_;  // φ_k while an evaluation sees θ
 };
 
 }  // namespace
@@ -147,9 +177,13 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
     "Lee et al. 2022, Sequential Reptile: Inter-Task Gradient Alignment for Multilingual Learning, ICLR, arXiv:2110.02600 "
     "(Algorithm 1 reconstructed; no author code)",
     "K inner AdamW steps from θ, language t_k ~ q per step (q = p(·;τ)); then θ ← θ + η(φ_K − θ)",
-    {{"inner_steps", OptType::Int, 1000, "K: inner steps (batches) per outer step; at most train.steps (recalled paper value, unverified)", 1,
-      1e12},
-     {"outer_lr", OptType::Float, 0.1, "η ∈ (0, 1]: outer step θ ← θ + η(φ_K − θ) (recalled paper value, unverified; 1 = no interpolation)",
+    {{"inner_steps", OptType::Int, 1000,
+      "K: inner steps (batches) per outer step; at most train.steps (recalled paper value for fine-tuning, unverified; the suites "
+      "train from scratch with 50: docs/methods.md)",
+      1, 1e12},
+     {"outer_lr", OptType::Float, 0.1,
+      "η ∈ (0, 1]: outer step θ ← θ + η(φ_K − θ) (recalled paper value for fine-tuning, unverified; the suites train from scratch "
+      "with 0.8: docs/methods.md; 1 = no interpolation)",
       0.0, 1.0, true},
      {"inner_lr_scale", OptType::Float, 1.0, "inner AdamW learning rate = this × the trainer's (train.lr with its warm-up and decay)", 0.0,
       1e6, true},

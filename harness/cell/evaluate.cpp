@@ -34,8 +34,10 @@ std::vector<const train::Pair*> fill_batch(const std::vector<train::Pair>& pairs
 
 }  // namespace
 
-// Per-language dev NLL per target token (no label smoothing, no dropout).
+// Per-language dev NLL per target token (no label smoothing, no dropout), of the method's iterate
+// (its step hook may swap it in for the duration: Sequential Reptile's θ mid-trajectory).
 std::vector<double> CellRun::dev_losses() {
+  const train::EvaluationScope iterate(hook_.get(), adam_->params(), step_);
   torch::NoGradGuard no_grad;
   model_->eval();
   const int64_t budget = cfg_.train.get_int("batch_tokens");
@@ -144,6 +146,7 @@ void CellRun::decode_split(const LanguageData& lang, const std::string& split) {
 }
 
 void CellRun::decode_all() {
+  const train::EvaluationScope iterate(hook_.get(), adam_->params(), step_);
   model_->eval();
   make_dirs(dir_ + "/hyp_ids");
   json::array files;

@@ -30,6 +30,9 @@
 // outer interpolation θ ← θ + η(φ_K − θ) — and state_tensors() puts tensors of the hook (Reptile's
 // anchor θ) into the checkpoint beside the model and Adam state, so a resume is bit-exact.
 // StepInputs::dev_losses gives a hook held-out per-language losses (CATS's meta-objective).
+// begin_evaluation()/end_evaluation() let a hook whose parameters between updates are not the
+// iterate it trains (Sequential Reptile mid-trajectory: the inner φ_k, not θ) show evaluations the
+// iterate; the trainer brackets its dev losses and decoding with them (EvaluationScope).
 #pragma once
 
 #include <torch/torch.h>
@@ -101,6 +104,29 @@ class StepHook {
   // False: the hook runs its own forward passes (per-language sub-batches) and fills
   // StepInputs::own_losses; the trainer then skips the whole-batch forward (in.losses is null).
   virtual bool uses_batch_losses() const { return true; }
+  // Around every evaluation between updates (dev losses, decoding), after `updates` updates:
+  // begin_evaluation may put the method's iterate into `params` (the optimizer's parameters) and
+  // end_evaluation must then restore them bit for bit, so training goes on as if nothing had been
+  // evaluated. By default the parameters are the iterate.
+  virtual void begin_evaluation(const NamedTensors& /*params*/, int64_t /*updates*/) {}
+  virtual void end_evaluation(const NamedTensors& /*params*/) {}
+};
+
+// Brackets an evaluation with hook->begin_evaluation / end_evaluation (nothing without a hook).
+class EvaluationScope {
+ public:
+  EvaluationScope(StepHook* hook, const NamedTensors& params, int64_t updates) : hook_(hook), params_(params) {
+    if (hook_) hook_->begin_evaluation(params_, updates);
+  }
+  ~EvaluationScope() {
+    if (hook_) hook_->end_evaluation(params_);
+  }
+  EvaluationScope(const EvaluationScope&) = delete;
+  EvaluationScope& operator=(const EvaluationScope&) = delete;
+
+ private:
+  StepHook* hook_;
+  const NamedTensors& params_;
 };
 
 }  // namespace longtail::train

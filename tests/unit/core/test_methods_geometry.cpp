@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -197,6 +198,46 @@ TEST_CASE("sequential_reptile: one language per inner step, drawn from q by the 
   // Mixed batches: every example from q.
   auto mixed = make_method("sequential_reptile", {{"single_language", false}, {"inner_steps", 10}}, ctx);
   CHECK(mixed->sampling_distribution(5) == q);
+}
+
+TEST_CASE("sequential_reptile: the shipped suites, all from scratch, set K and η instead of the fine-tuning defaults", "[methods][reptile][suite]") {
+  // K = 1000, η = 0.1 (the method's defaults, the paper's) are fine-tuning values: from scratch θ
+  // keeps a tenth of each trajectory. Every suite here trains from scratch, so each one that runs
+  // Sequential Reptile must say its own K and η (docs/methods.md, "Sequential Reptile").
+  const auto* spec = find_method("sequential_reptile");
+  REQUIRE(spec != nullptr);
+  auto default_of = [&](const std::string& key) {
+    for (const auto& o : spec->params)
+      if (o.name == key) return o.default_value;
+    FAIL("no option " << key);
+    return json::value();
+  };
+  struct DataVars {  // the suites name their data through variables; loading them needs no data
+    std::vector<std::string> set;
+    DataVars() {
+      for (const char* var : {"LONGTAIL_OPUS100", "LONGTAIL_TED"})
+        if (!std::getenv(var)) ::setenv(var, "/nonexistent", 1), set.push_back(var);
+    }
+    ~DataVars() {
+      for (const auto& var : set) ::unsetenv(var.c_str());
+    }
+  } data_vars;
+  int uses = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(LONGTAIL_SOURCE_DIR) + "/suites")) {
+    if (entry.path().extension() != ".json") continue;
+    const grid::Suite suite = grid::load_suite(entry.path().string());
+    for (const auto& m : suite.methods) {
+      if (m.name != "sequential_reptile") continue;
+      INFO(entry.path().filename().string() << " " << m.json_path);
+      ++uses;
+      CHECK(m.params.at("inner_steps") != default_of("inner_steps"));
+      CHECK(m.params.at("outer_lr") != default_of("outer_lr"));
+      // At least 10 outer steps in the budget, and θ keeps at least half of each trajectory.
+      CHECK(m.params.at("inner_steps").to_number<int64_t>() * 10 <= suite.train.at("steps").to_number<int64_t>());
+      CHECK(m.params.at("outer_lr").to_number<double>() >= 0.5);
+    }
+  }
+  CHECK(uses >= 2);  // gradient.json and ted8-diverse.json
 }
 
 TEST_CASE("gradient-geometry methods: bad hyper-parameters are suite errors naming the JSON path", "[methods][suite]") {

@@ -1,11 +1,13 @@
 // The gradient-geometry family on the LibTorch side: CATS's hook (dev gradients → Gram matrix →
 // the pure (α, λ_c) update, α-weighted training, logged α/λ_c/curvature) and Sequential Reptile's
 // (inner AdamW steps, outer interpolation, K = 1 and η = 1 as the plain step, gradient alignment on
-// a toy problem), both resumed bit for bit in the middle of their update intervals.
+// a toy problem, dev evaluations of θ mid-trajectory), both resumed bit for bit in the middle of
+// their update intervals.
 #include <torch/torch.h>
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "cell_fixture.h"
 #include "harness/train/step_hook.h"
@@ -158,6 +160,69 @@ TEST_CASE("sequential_reptile with K = 1 and η = 1 is the plain step, bit for b
   }
   // η < 1 does change the trajectory (the comparison above is not vacuous).
   CHECK(test_cell::metrics_without_time(plain) != test_cell::metrics_without_time(outer));
+}
+
+namespace {
+
+// A Sequential Reptile cell of 24 steps in trajectories of K = 8 (η = 0.5), dev losses every `dev_every`.
+std::string reptile_cell(const std::string& name, int64_t dev_every) {
+  CellSpec spec;
+  spec.languages = {"fr", "de", "kk"};
+  spec.train_pairs = {40, 12, 5};
+  spec.method = "sequential_reptile";
+  spec.method_params = {{"inner_steps", 8}, {"outer_lr", 0.5}};
+  spec.model = {{"config", "tiny"}, {"dropout", 0.1}};
+  spec.train = {{"steps", 24}, {"log_every", 4}, {"dev_every", dev_every}, {"checkpoint_every", 24}, {"batch_tokens", 120}};
+  spec.eval = {{"splits", json::array{"dev"}}, {"beam", 1}};
+  return test_cell::write_cell(test_cell::test_dir(name), spec);
+}
+
+// step → the dev line's per-language losses, and the train lines alone.
+std::map<int64_t, json::value> dev_lines(const std::string& cell_dir) {
+  std::map<int64_t, json::value> out;
+  for (const auto& line : longtail::read_lines(cell_dir + "/metrics.jsonl")) {
+    const auto o = json::parse(line).as_object();
+    if (o.at("kind") == "dev") out[o.at("step").to_number<int64_t>()] = o.at("lang_loss");
+  }
+  return out;
+}
+std::vector<std::string> train_lines(const std::string& cell_dir) {
+  std::vector<std::string> out;
+  for (const auto& line : test_cell::metrics_without_time(cell_dir))
+    if (json::parse(line).at("kind") == "train") out.push_back(line);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sequential_reptile: a dev evaluation in the middle of a trajectory sees θ, not φ_k", "[methods][reptile]") {
+  // Trajectories [0, 8), [8, 16), [16, 24); dev losses after 4, 8, ..., 24 updates. After 12
+  // updates the parameters are φ_4 of the second trajectory, whose anchor θ is what the model was
+  // after 8: the two dev losses must be the same numbers.
+  const std::string dir = reptile_cell("reptile_dev_theta", 4);
+  REQUIRE(run(dir) == 0);
+  const auto dev = dev_lines(dir);
+  REQUIRE(dev.size() == 6);
+  CHECK(dev.at(12) == dev.at(8));
+  CHECK(dev.at(20) == dev.at(16));
+  CHECK(dev.at(8) != dev.at(16));  // θ moved (the equalities are not of a frozen model)
+  CHECK(dev.at(4) != dev.at(8));
+}
+
+TEST_CASE("sequential_reptile: evaluating θ mid-trajectory leaves training bit for bit unchanged", "[methods][reptile][resume]") {
+  // Dev losses every 3 updates (5 of 8 mid-trajectory), and a stop + resume after 13, against dev
+  // losses at the end only: the same training lines, final tensors, dev losses and hypotheses.
+  const std::string quiet = reptile_cell("reptile_eval_quiet", 24);
+  const std::string busy = reptile_cell("reptile_eval_busy", 3);
+  REQUIRE(run(quiet) == 0);
+  REQUIRE(run(busy, false, 13) == 0);
+  REQUIRE(run(busy, true) == 0);
+  CHECK(train_lines(quiet) == train_lines(busy));
+  CHECK(dev_lines(busy).size() == 8);
+  CHECK(dev_lines(quiet).at(24) == dev_lines(busy).at(24));
+  check_same_tensors(load_checkpoint_with_hook(quiet), load_checkpoint_with_hook(busy));
+  CHECK(test_cell::read_json(quiet + "/cell.json").at("dev_loss") == test_cell::read_json(busy + "/cell.json").at("dev_loss"));
+  CHECK(longtail::read_lines(quiet + "/hyp_ids/fr.dev.txt") == longtail::read_lines(busy + "/hyp_ids/fr.dev.txt"));
 }
 
 TEST_CASE("sequential_reptile raises the inter-task gradient inner product over plain multi-task training", "[methods][reptile]") {
