@@ -14,8 +14,8 @@
 // i is its token share of the ordinary objective, L_i/N: G_i = w_i (N_i/N)‖∇_W L̄_i‖, so a rare
 // language starts with a tiny G_i, far below Ḡ, and its weight moves mostly through the
 // renormalisation.
-// L_i(0): every language's loss before the first update, on its dev batch (StepInputs::dev_losses,
-// one forward of 1/L of a batch per language at step 0), so a rare language first sampled late
+// L_i(0): every language's loss before the first update, on its dev sample (StepInputs::dev_losses,
+// the pairs the dev loss evaluates, one forward each at step 0), so a rare language first sampled late
 // does not get an already-reduced L_i(0) and an inflated inverse training rate. The dev batch has
 // no dropout or label smoothing; at initialisation the output distribution is near uniform, where
 // the smoothed and the plain cross-entropy coincide (both ≈ log V), so L̃_i(t) = L_i(t)/L_i(0) with
@@ -155,12 +155,16 @@ class GradNormHook : public train::StepHook {
  private:
   // Every language's per-token dev loss at the current (initial) parameters: L_i(0).
   void initial_losses(const train::StepInputs& in) {
-    if (!in.dev_losses) throw std::logic_error("gradnorm: the trainer gave no dev losses (StepInputs::dev_losses) for L_i(0)");
+    if (!in.dev_losses || !in.dev_batches) throw std::logic_error("gradnorm: the trainer gave no dev losses (StepInputs::dev_losses) for L_i(0)");
     torch::NoGradGuard no_grad;
     std::vector<double> loss(static_cast<size_t>(in.weights.size(0)));
     for (int64_t l = 0; l < in.weights.size(0); ++l) {
-      const auto dev = in.dev_losses(l);
-      loss[static_cast<size_t>(l)] = (dev.sum[l] / dev.tokens[l]).item<double>();
+      double sum = 0, tokens = 0;  // token-weighted over the language's dev sample
+      for (int64_t b = 0; b < in.dev_batches(l); ++b) {
+        const auto dev = in.dev_losses(l, b);
+        sum += dev.sum[l].item<double>(), tokens += dev.tokens[l].item<double>();
+      }
+      loss[static_cast<size_t>(l)] = tokens > 0 ? sum / tokens : std::nan("");
     }
     method_.set_initial_losses(loss);
   }

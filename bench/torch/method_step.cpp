@@ -119,12 +119,18 @@ void BM_MethodStep(benchmark::State& state, const MethodCase& mc, int64_t langs,
   ctx.seed = 1;
   auto method = methods::make_method(mc.name, mc.params, ctx);
   std::unique_ptr<train::StepHook> hook = methods::make_step_hook(*method);
-  std::vector<train::TensorBatch> dev_batches;
-  for (int64_t l = 0; l < langs; ++l) {
-    train::TensorBatch b = make_batch(std::max<int64_t>(1, s.batch.src.size(0) / langs), langs, device);  // as the trainer: 1/L of a batch
-    b.lang = torch::full_like(b.lang, l);
-    dev_batches.push_back(std::move(b));
-  }
+  // CATS's held-out batches as the trainer builds them at train.dev_max_pairs' default: 200 dev
+  // pairs per language, cut into batches of train.batch_tokens (here 128 + 72 pairs).
+  constexpr int64_t kDevPairs = 200;
+  std::vector<std::vector<train::TensorBatch>> dev_batches(static_cast<size_t>(langs));
+  for (int64_t l = 0; l < langs; ++l)
+    for (int64_t done = 0; done < kDevPairs;) {
+      const int64_t rows = std::min(s.batch.src.size(0), kDevPairs - done);
+      train::TensorBatch b = make_batch(rows, langs, device);
+      b.lang = torch::full_like(b.lang, l);
+      dev_batches[static_cast<size_t>(l)].push_back(std::move(b));
+      done += rows;
+    }
   train::LanguageGradients buffer;
   int64_t step = 0;
   auto one_step = [&] {
@@ -136,9 +142,10 @@ void BM_MethodStep(benchmark::State& state, const MethodCase& mc, int64_t langs,
     if (hook) {
       in.next_batch = [&] { return s.batch; };
       in.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(s.model, b, s.sc); };
-      // CATS's held-out losses: a fixed one-language batch per language, no dropout, as the trainer's.
-      in.dev_losses = [&](int64_t lang) {
-        return train::held_out_language_losses(s.model, dev_batches.at(static_cast<size_t>(lang)), s.sc);
+      // CATS's held-out losses: one-language batches, no dropout, as the trainer's.
+      in.dev_batches = [&](int64_t lang) { return static_cast<int64_t>(dev_batches.at(static_cast<size_t>(lang)).size()); };
+      in.dev_losses = [&](int64_t lang, int64_t b) {
+        return train::held_out_language_losses(s.model, dev_batches.at(static_cast<size_t>(lang)).at(static_cast<size_t>(b)), s.sc);
       };
     }
     const auto r = train::train_step(s.model, *s.adam, s.batch, weights, 1e-5, s.sc, hook.get(), in);

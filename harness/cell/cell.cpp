@@ -98,7 +98,8 @@ train::StepResult CellRun::step(const train::TensorBatch& batch, const std::vect
   if (hook_) {
     inputs.next_batch = [&] { return make_batch(batcher_->next(method_->sampling_distribution(step_))); };
     inputs.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(model_, b, sc); };
-    inputs.dev_losses = [&](int64_t lang) { return dev_batch_losses(lang, sc); };
+    inputs.dev_batches = [&](int64_t lang) { return static_cast<int64_t>(hook_dev_batches().at(static_cast<size_t>(lang)).size()); };
+    inputs.dev_losses = [&](int64_t lang, int64_t b) { return dev_batch_losses(lang, b, sc); };
     inputs.total_steps = loop_.steps;
   }
   try {

@@ -53,7 +53,8 @@ class CellRun {
   // evaluate.cpp
   std::vector<double> dev_losses();
   boost::json::object dev_record();
-  train::LanguageLosses dev_batch_losses(int64_t lang, const train::StepConfig& sc);
+  const std::vector<std::vector<train::TensorBatch>>& hook_dev_batches();
+  train::LanguageLosses dev_batch_losses(int64_t lang, int64_t batch, const train::StepConfig& sc);
   void decode_all();
   void decode_split(const LanguageData& lang, const std::string& split);
 
@@ -73,7 +74,7 @@ class CellRun {
   std::unique_ptr<methods::Method> method_;
   std::unique_ptr<train::StepHook> hook_;  // the method's LibTorch step, when it takes over the update
   train::NamedTensors hook_tensors_;       // the hook's checkpointed tensors (state_tensors())
-  std::vector<train::TensorBatch> dev_batches_;  // per language, built on first use (dev_batch_losses)
+  std::vector<std::vector<train::TensorBatch>> dev_batches_;  // per language, built on first use (hook_dev_batches)
   train::LanguageGradients gradients_;     // per-language gradient buffer, reused across steps
   train::StepConfig step_config_;
   // The loop's train.* settings, read once (not by name on every step).

@@ -74,24 +74,31 @@ json::object CellRun::dev_record() {
   return json::object{{"step", step_}, {"kind", "dev"}, {"lang_loss", lang}};
 }
 
-// A hook's held-out losses of one language: the first dev pairs whose padded batch fits
-// train.batch_tokens (at least one), fixed for the run; no dropout, no label smoothing.
-train::LanguageLosses CellRun::dev_batch_losses(int64_t lang, const train::StepConfig& sc) {
+// A hook's held-out batches: each language's dev sample in file order, cut into consecutive
+// batches whose padded size fits train.batch_tokens (as a training batch), built once.
+const std::vector<std::vector<train::TensorBatch>>& CellRun::hook_dev_batches() {
   if (dev_batches_.empty()) {
-    // All L dev batches together hold one training batch's tokens, so a method's pass over every
-    // language's dev batch (CATS's update) costs about one step, not L steps.
-    const int64_t budget = std::max<int64_t>(1, cfg_.train.get_int("batch_tokens") / static_cast<int64_t>(langs_.size()));
+    const int64_t budget = cfg_.train.get_int("batch_tokens");
     for (size_t l = 0; l < langs_.size(); ++l) {
       const auto& dev = langs_[l].dev;
+      if (dev.empty()) throw train::TrainingFailure(str::cat("method ", cfg_.method, " needs dev pairs, but ", langs_[l].code, " has none"));
       std::vector<size_t> order(dev.size());
       std::iota(order.begin(), order.end(), size_t{0});
-      size_t first = 0;
-      const auto rows = fill_batch(dev, order, first, budget);
-      if (rows.empty()) throw train::TrainingFailure(str::cat("method ", cfg_.method, " needs dev pairs, but ", langs_[l].code, " has none"));
-      dev_batches_.push_back(train::collate(rows, std::vector<int64_t>(rows.size(), static_cast<int64_t>(l)), vocab_.pad, vocab_.bos, device_));
+      std::vector<train::TensorBatch> batches;
+      for (size_t i = 0; i < order.size();) {
+        const auto rows = fill_batch(dev, order, i, budget);
+        batches.push_back(train::collate(rows, std::vector<int64_t>(rows.size(), static_cast<int64_t>(l)), vocab_.pad, vocab_.bos, device_));
+      }
+      dev_batches_.push_back(std::move(batches));
     }
   }
-  return train::held_out_language_losses(model_, dev_batches_.at(static_cast<size_t>(lang)), sc);
+  return dev_batches_;
+}
+
+// Batch `batch` of language `lang`'s held-out batches; no dropout, no label smoothing.
+train::LanguageLosses CellRun::dev_batch_losses(int64_t lang, int64_t batch, const train::StepConfig& sc) {
+  const auto& batches = hook_dev_batches().at(static_cast<size_t>(lang));
+  return train::held_out_language_losses(model_, batches.at(static_cast<size_t>(batch)), sc);
 }
 
 void CellRun::decode_split(const LanguageData& lang, const std::string& split) {

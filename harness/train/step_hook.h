@@ -29,7 +29,8 @@
 // update itself instead of the trainer's Adam step — Sequential Reptile's inner AdamW step plus its
 // outer interpolation θ ← θ + η(φ_K − θ) — and state_tensors() puts tensors of the hook (Reptile's
 // anchor θ) into the checkpoint beside the model and Adam state, so a resume is bit-exact.
-// StepInputs::dev_losses gives a hook held-out per-language losses (CATS's meta-objective).
+// StepInputs::dev_losses gives a hook held-out per-language losses, batch by batch over the dev
+// sample (CATS's meta-objective).
 // begin_evaluation()/end_evaluation() let a hook whose parameters between updates are not the
 // iterate it trains (Sequential Reptile mid-trajectory: the inner φ_k, not θ) show evaluations the
 // iterate; the trainer brackets its dev losses and decoding with them (EvaluationScope).
@@ -66,9 +67,12 @@ struct StepInputs {
   const NamedTensors* params = nullptr;    // what the optimizer updates; their .grad() is empty on entry
   std::function<TensorBatch()> next_batch;  // another batch from the sampler (for inner loops)
   std::function<LanguageLosses(const TensorBatch&)> losses_of;  // forward + per-language losses
-  // Forward of a fixed batch of language `lang`'s dev pairs (the first that fit train.batch_tokens / L),
-  // without dropout or label smoothing; graph attached; [L] totals with only `lang` non-zero.
-  std::function<LanguageLosses(int64_t lang)> dev_losses;
+  // Held-out data of language `lang`: its dev sample (the first train.dev_max_pairs dev pairs, as
+  // the dev loss) in file order, cut into consecutive batches whose padded size fits
+  // train.batch_tokens. dev_batches(lang) counts them; dev_losses(lang, b) is the forward of batch
+  // b without dropout or label smoothing, graph attached, [L] totals with only `lang` non-zero.
+  std::function<int64_t(int64_t lang)> dev_batches;
+  std::function<LanguageLosses(int64_t lang, int64_t batch)> dev_losses;
   int64_t total_steps = 0;  // the step budget (0 = unknown)
   // The step's batch and padding id (for per-language sub-batches). Set by train_step.
   const TensorBatch* batch = nullptr;

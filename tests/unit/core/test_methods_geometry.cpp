@@ -65,7 +65,7 @@ TEST_CASE("cats: the primal-dual update converges to the KKT point of the curvat
   for (auto simplex : {cats::Simplex::Softmax, cats::Simplex::Projection}) {
     INFO((simplex == cats::Simplex::Softmax ? "softmax" : "projection"));
     cats::UpdateConfig cfg;
-    cfg.eta_alpha = 0.1, cfg.eta_lambda = 0.01, cfg.epsilon = eps, cfg.simplex = simplex;
+    cfg.eta_alpha = 0.1, cfg.eta_lambda = 0.01, cfg.epsilon_relative = 0, cfg.epsilon = eps, cfg.simplex = simplex;
     auto s = cats::initial_state(2, simplex);
     CHECK(s.alpha[0] == 0.5);
     CHECK(s.lambda == 0);
@@ -93,7 +93,7 @@ TEST_CASE("cats: weight moves to the low-curvature task under the constraint, to
   REQUIRE(l[0] == Approx(l[1]));
   REQUIRE(G[0] > G[3]);
   cats::UpdateConfig cfg;
-  cfg.epsilon = 0.0;
+  cfg.epsilon_relative = 0, cfg.epsilon = 0.0;
   auto s = cats::initial_state(2, cats::Simplex::Softmax);
   s.lambda = 1.0;  // the curvature term matters
   cats::update(s, l, G, cfg);
@@ -114,11 +114,64 @@ TEST_CASE("cats: weight moves to the low-curvature task under the constraint, to
 
   // A slack constraint keeps λ_c at 0 (projected ascent never goes negative).
   cats::UpdateConfig slack;
-  slack.epsilon = 1e9;
+  slack.epsilon_relative = 0, slack.epsilon = 1e9;
   slack.simplex = cats::Simplex::Projection;
   auto u = cats::initial_state(2, cats::Simplex::Projection);
   cats::update(u, l, G, slack);
   CHECK(u.lambda == 0);
+}
+
+TEST_CASE("cats: with the default ε the constraint binds at the gradients' scale and λ_c settles", "[methods][cats]") {
+  // Three languages with per-token gradients of realistic size (squared norms 0.8 to 3, mildly
+  // aligned): the lowest-loss language has the largest gradient. An absolute ε = 1e-3 lies far
+  // below min_α αᵀGα ≈ 0.64, so the constraint can never hold and λ_c grows by about η_λ·0.64 per
+  // update for ever. The default ε (the curvature at the first update, α uniform) is feasible:
+  // the primal-dual iteration reaches the KKT point, where λ_c is finite and α balances loss
+  // against curvature.
+  const std::vector<double> l{3.0, 4.5, 5.5};
+  const std::vector<double> G{3.0, 0.6, 0.4, 0.6, 1.5, 0.3, 0.4, 0.3, 0.8};
+  const cats::UpdateConfig cfg;  // the defaults
+  auto s = cats::initial_state(3, cats::Simplex::Softmax);
+  const double c0 = cats::curvature(s.alpha, G);
+  double lambda_half = 0;
+  for (int it = 0; it < 20000; ++it) {
+    cats::update(s, l, G, cfg);
+    if (it == 9999) lambda_half = s.lambda;
+  }
+  CHECK(s.lambda > 0);                                   // the constraint binds ...
+  CHECK(s.lambda == Approx(lambda_half).epsilon(1e-6));  // ... and λ_c has settled
+  CHECK(s.lambda < 10);
+  CHECK(cats::curvature(s.alpha, G) == Approx(c0).epsilon(1e-6));  // active at ε = c0
+  // Stationarity on the simplex: ℓ_n + 2λ_c (Gα)_n is the same for every language.
+  std::vector<double> grad(3);
+  for (int i = 0; i < 3; ++i) grad[i] = l[i] + 2 * s.lambda * (G[i * 3] * s.alpha[0] + G[i * 3 + 1] * s.alpha[1] + G[i * 3 + 2] * s.alpha[2]);
+  CHECK(grad[1] == Approx(grad[0]).epsilon(1e-6));
+  CHECK(grad[2] == Approx(grad[0]).epsilon(1e-6));
+  // Curvature holds the weight back from the low-loss, sharp language (λ_c = 0 would give it all).
+  CHECK(s.alpha[0] < 1.0 / 3);
+}
+
+TEST_CASE("cats: ε is fixed at the first update, relative to its curvature or absolute", "[methods][cats]") {
+  const std::vector<double> l{1.0, 2.0};
+  const std::vector<double> G{4.0, 0.5, 0.5, 1.0}, G_later{9.0, 0.0, 0.0, 9.0};
+  const double c0 = cats::curvature({0.5, 0.5}, G);
+  for (double fraction : {1.0, 0.5, 2.0}) {
+    cats::UpdateConfig cfg;
+    cfg.epsilon_relative = fraction;
+    auto s = cats::initial_state(2, cats::Simplex::Softmax);
+    CHECK(std::isnan(s.epsilon));
+    cats::update(s, l, G, cfg);
+    CHECK(s.epsilon == fraction * c0);
+    CHECK(s.lambda == std::max(0.0, cfg.eta_lambda * (c0 - fraction * c0)));
+    cats::update(s, l, G_later, cfg);  // later curvature does not move ε
+    CHECK(s.epsilon == fraction * c0);
+  }
+  cats::UpdateConfig absolute;
+  absolute.epsilon_relative = 0, absolute.epsilon = 0.25, absolute.simplex = cats::Simplex::Projection;
+  auto s = cats::initial_state(2, cats::Simplex::Projection);
+  cats::update(s, l, G, absolute);
+  CHECK(s.epsilon == 0.25);
+  CHECK(s.lambda == Approx(absolute.eta_lambda * (c0 - 0.25)));
 }
 
 TEST_CASE("cats: projection onto the simplex with a floor", "[methods][cats]") {
@@ -137,28 +190,58 @@ TEST_CASE("cats: projection onto the simplex with a floor", "[methods][cats]") {
   CHECK_THROWS(cats::project_to_simplex({1, 2, 3}, 0.5));
 }
 
+TEST_CASE("cats: by default languages are sampled from α, so no loss weight differs from 1", "[methods][cats]") {
+  // Before the first update α is uniform. Sampling proportionally and weighting by α_n / p_n would
+  // give the smallest language a weight of 1/(L·p_min) = 1110/30 = 37 (importance-weighted
+  // uniform scalarization); sampling from α itself estimates the same Σ α_n L_n with weights 1.
+  const auto ctx = context({1000, 100, 10}, 1000);
+  auto m = make_method("cats", {}, ctx);
+  const auto p = m->sampling_distribution(0);
+  const auto w = m->loss_weights(0);
+  REQUIRE(w.size() == 3);
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(p[i] == Approx(1.0 / 3));
+    CHECK(w[i] == 1.0);
+  }
+  // After an update the distribution is the new α and the weights stay 1.
+  auto m2 = make_method("cats", {}, ctx);
+  m2->load_state("1 0x1p+0 0x1p+0 0x0p+0 0x1p+0 0x1p-1 0x1p-2 0x1p-2 0x0p+0 0x0p+0 0x0p+0");
+  CHECK(m2->sampling_distribution(5) == std::vector<double>{0.5, 0.25, 0.25});
+  CHECK(m2->loss_weights(5) == std::vector<double>{1.0, 1.0, 1.0});
+}
+
 TEST_CASE("cats: the method trains on Σ α_n L_n through w_n = α_n / p_n; its state round-trips exactly", "[methods][cats]") {
   const auto ctx = context({1000, 100, 10}, 1000);
-  auto m = make_method("cats", {{"tau", 1.0}}, ctx);
+  auto m = make_method("cats", {{"sampling", "temperature"}, {"tau", 1.0}}, ctx);
   CHECK(m->takes_over_step());
   const auto p = m->sampling_distribution(0);
   CHECK(p[0] == Approx(1000.0 / 1110));
   const auto w = m->loss_weights(0);
   for (size_t i = 0; i < 3; ++i) CHECK(w[i] * p[i] == Approx(1.0 / 3));  // α uniform at the start
+  CHECK(w[2] == Approx(1110.0 / 30));                                     // 1/(L·p_min)
   const auto metrics = m->metrics();
   CHECK(metrics.at("lambda_c").to_number<double>() == 0);
   CHECK(metrics.at("alpha").at("l2").to_number<double>() == Approx(1.0 / 3));
   CHECK(metrics.at("curvature").is_null());
+  CHECK(metrics.at("epsilon").is_null());  // fixed by the first update
   CHECK(metrics.at("updates").to_number<int64_t>() == 0);
 
   // State: a method restored from another's state gives the same weights and metrics, bit for bit.
   auto m2 = make_method("cats", {}, ctx);
-  const std::string fake = "3 0x1.8p+0 0x1.2p+2 0x1.999999999999ap-4 0x1.5555555555555p-2 0x1p-1 0x1.5555555555555p-3 0x1p-3 -0x1p-2 0x0p+0";
+  const std::string fake =
+      "3 0x1.8p+0 0x1.2p+2 0x1.999999999999ap-4 0x1.4p+0 0x1.5555555555555p-2 0x1p-1 0x1.5555555555555p-3 0x1p-3 -0x1p-2 0x0p+0";
   m2->load_state(fake);
   CHECK(m2->save_state() == fake);
   CHECK(m2->metrics().at("lambda_c").to_number<double>() == 0.1);
+  CHECK(m2->metrics().at("epsilon").to_number<double>() == 1.25);
   CHECK(m2->metrics().at("curvature_mean").to_number<double>() == Approx(4.5 / 3));
   CHECK_THROWS(m2->load_state("3 0x1p+0"));
+  // Before the first update ε is not yet set: NaN in the state, null in the metrics.
+  auto m3 = make_method("cats", {}, ctx);
+  CHECK(m3->save_state().find("nan") != std::string::npos);
+  m2->load_state(m3->save_state());
+  CHECK(m2->save_state() == m3->save_state());
+  CHECK(m2->metrics().at("epsilon").is_null());
 
   const auto* spec = find_method("cats");
   REQUIRE(spec != nullptr);
@@ -256,6 +339,11 @@ TEST_CASE("gradient-geometry methods: bad hyper-parameters are suite errors nami
            {R"([{"name": "cats", "params": {"alpha_min": 0.1}}])", "$.methods[0].params.alpha_min", "only used with"},
            {R"([{"name": "cats", "params": {"simplex": "projection", "alpha_min": 0.4}}])", "$.methods[0].params.alpha_min", "< 1"},
            {R"([{"name": "cats", "params": {"K": 10}}])", "$.methods[0].params.K", "unknown key"},
+           {R"([{"name": "cats", "params": {"epsilon": 0.01}}])", "$.methods[0].params.epsilon", "only used with"},
+           {R"([{"name": "cats", "params": {"epsilon_relative": -1}}])", "$.methods[0].params.epsilon_relative", ">= 0"},
+           {R"([{"name": "cats", "params": {"tau": 5}}])", "$.methods[0].params.tau", "only used with"},
+           {R"([{"name": "cats", "params": {"sampling": "uniform"}}])", "$.methods[0].params.sampling", "one of alpha, temperature"},
+           {R"([{"name": "cats", "params": {"dev_batches": -1}}])", "$.methods[0].params.dev_batches", ">= 0"},
            {R"([{"name": "sequential_reptile", "params": {"inner_steps": 0}}])", "$.methods[0].params.inner_steps", ">= 1"},
            {R"([{"name": "sequential_reptile", "params": {"inner_steps": -5}}])", "$.methods[0].params.inner_steps", ">= 1"},
            {R"([{"name": "sequential_reptile", "params": {"inner_steps": 101}}])", "$.methods[0].params.inner_steps", "exceed the step budget"},

@@ -257,70 +257,112 @@ TEST_CASE("sequential_reptile raises the inter-task gradient inner product over 
   CHECK(ip_rep > 0.5 * ip_plain);
 }
 
-TEST_CASE("cats hook: dev gradients → Gram matrix → the pure update; α-weighted objective", "[methods][cats]") {
+TEST_CASE("cats hook: dev gradients averaged over the dev sample → Gram matrix → the pure update; α-weighted objective", "[methods][cats]") {
   const int64_t V = 30;
-  torch::manual_seed(5);
-  model::Transformer m(tiny(), V, 0);
-  train::Adam adam(parameters(m), {});
+  auto fresh_model = [&] {
+    torch::manual_seed(5);
+    return model::Transformer(tiny(), V, 0);
+  };
   methods::TrainingContext ctx{{"a", "b", "c"}, {30, 10, 5}, 20};
-  auto method = methods::make_method(
-      "cats", {{"warmup_fraction", 0.0}, {"interval", 3}, {"lr_alpha", 0.5}, {"lr_lambda", 0.1}, {"epsilon", 0.0}}, ctx);
-  auto hook = hook_for(*method);
   train::StepConfig cfg;
   cfg.n_langs = 3;
-  std::vector<train::TensorBatch> dev;
-  for (int64_t l = 0; l < 3; ++l) dev.push_back(examples(4, l, 500, V));
   train::StepConfig dev_cfg = cfg;
   dev_cfg.label_smoothing = 0.0;
-  int dev_calls = 0;
-  train::StepInputs inputs;
-  inputs.dev_losses = [&](int64_t lang) {
-    ++dev_calls;
-    return train::language_losses(m, dev[static_cast<size_t>(lang)], dev_cfg);
-  };
+  // Each language's dev sample: three batches of different sizes (the trainer cuts the sample
+  // into batches of train.batch_tokens).
+  const std::vector<int64_t> rows{4, 3, 5};
+  std::vector<std::vector<train::TensorBatch>> dev(3);
+  for (int64_t l = 0; l < 3; ++l)
+    for (int64_t b = 0; b < 3; ++b) dev[static_cast<size_t>(l)].push_back(examples(rows[static_cast<size_t>(b)], l, 500 + 10 * b, V));
 
-  // Expected update at step 0, computed independently: ℓ_n, g_n from the same dev batches, Gram
-  // matrix in double, then cats::update from the initial state.
-  std::vector<double> losses, gram(9);
-  std::vector<torch::Tensor> g;
-  for (int64_t l = 0; l < 3; ++l) {
-    auto ll = train::language_losses(m, dev[static_cast<size_t>(l)], dev_cfg);
-    losses.push_back((ll.sum[l] / ll.tokens[l]).item<double>());
-    g.push_back(train::per_language_gradients(ll, adam.params())[static_cast<size_t>(l)].to(torch::kDouble));
-  }
-  for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) gram[i * 3 + j] = torch::dot(g[i], g[j]).item<double>();
+  // Expected update at step 0, computed independently: ℓ_n and g_n = ∇ℓ_n of the mean per-token
+  // loss over the first `batches` dev batches of each language, forwarded as one batch; the Gram
+  // matrix in double; then cats::update from the initial state.
   cats::UpdateConfig ucfg;
-  ucfg.eta_alpha = 0.5, ucfg.eta_lambda = 0.1, ucfg.epsilon = 0.0;
-  auto expected = cats::initial_state(3, cats::Simplex::Softmax);
-  const double c0 = cats::update(expected, losses, gram, ucfg);
+  ucfg.eta_alpha = 5.0, ucfg.eta_lambda = 0.1, ucfg.epsilon_relative = 0, ucfg.epsilon = 0.0;
+  struct Expected {
+    cats::State state;
+    double curvature;
+  };
+  auto expected_update = [&](size_t batches) {
+    auto m = fresh_model();
+    std::vector<double> losses, gram(9);
+    std::vector<torch::Tensor> g;
+    for (size_t l = 0; l < 3; ++l) {
+      const auto whole = concat(std::vector<train::TensorBatch>(dev[l].begin(), dev[l].begin() + static_cast<long>(batches)));
+      auto ll = train::language_losses(m, whole, dev_cfg);
+      losses.push_back((ll.sum[static_cast<int64_t>(l)] / ll.tokens[static_cast<int64_t>(l)]).item<double>());
+      g.push_back(train::per_language_gradients(ll, parameters(m))[l].to(torch::kDouble));
+    }
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) gram[i * 3 + j] = torch::dot(g[i], g[j]).item<double>();
+    Expected e{cats::initial_state(3, cats::Simplex::Softmax), 0};
+    e.curvature = cats::update(e.state, losses, gram, ucfg);
+    return e;
+  };
+  const Expected all = expected_update(3), two = expected_update(2), one = expected_update(1);
+  // The comparisons below can tell the samples apart.
+  REQUIRE(std::abs(all.curvature - one.curvature) > 1e-2 * all.curvature);
+  REQUIRE(std::abs(all.curvature - two.curvature) > 1e-2 * all.curvature);
+  REQUIRE(std::abs(all.state.alpha[0] - one.state.alpha[0]) > 1e-4);
 
   const auto batch = concat({examples(6, 0, 0, V), examples(3, 1, 0, V), examples(2, 2, 0, V)});
   const auto ones = torch::ones({3});
-  inputs.step = 0;
-  const auto r0 = train::train_step(m, adam, batch, ones, 1e-3, cfg, hook.get(), inputs);
-  CHECK(dev_calls == 3);
-  const auto after = method->metrics();
-  for (int l = 0; l < 3; ++l)
-    CHECK(after.at("alpha").at(std::string(1, static_cast<char>('a' + l))).to_number<double>() == Approx(expected.alpha[l]).epsilon(1e-5));
-  CHECK(after.at("lambda_c").to_number<double>() == Approx(expected.lambda).epsilon(1e-5));
-  CHECK(after.at("curvature").to_number<double>() == Approx(c0).epsilon(1e-4));
-  CHECK(after.at("updates").to_number<int64_t>() == 1);
-  CHECK(expected.lambda > 0);
-  CHECK(std::abs(expected.alpha[0] - 1.0 / 3) > 1e-4);  // the update moved α
-  // The step's objective is Σ w_n L_n / N with w_n = α_n / p_n of the updated α.
-  const auto w = method->loss_weights(0);
-  const auto p = method->sampling_distribution(0);
-  for (int l = 0; l < 3; ++l) CHECK(w[l] * p[l] == Approx(expected.alpha[l]));
-  CHECK(r0.loss > 0);
+  for (const auto& [dev_batches, want] : std::vector<std::pair<int64_t, const Expected*>>{{0, &all}, {2, &two}, {1, &one}, {7, &all}}) {
+    INFO("dev_batches " << dev_batches);
+    auto m = fresh_model();
+    train::Adam adam(parameters(m), {});
+    auto method = methods::make_method("cats",
+                                       {{"warmup_fraction", 0.0}, {"interval", 3}, {"lr_alpha", 5.0}, {"lr_lambda", 0.1},
+                                        {"epsilon_relative", 0.0}, {"epsilon", 0.0}, {"dev_batches", dev_batches}},
+                                       ctx);
+    auto hook = hook_for(*method);
+    int dev_calls = 0;
+    train::StepInputs inputs;
+    inputs.dev_batches = [&](int64_t lang) { return static_cast<int64_t>(dev[static_cast<size_t>(lang)].size()); };
+    inputs.dev_losses = [&](int64_t lang, int64_t b) {
+      ++dev_calls;
+      return train::language_losses(m, dev[static_cast<size_t>(lang)][static_cast<size_t>(b)], dev_cfg);
+    };
+    // The step's objective, by hand: the batch was drawn from the α before the update (uniform),
+    // so it is weighted by α_new / (1/3).
+    double objective = 0;
+    {
+      const auto ll = train::language_losses(m, batch, cfg);
+      for (int64_t l = 0; l < 3; ++l) objective += 3 * want->state.alpha[static_cast<size_t>(l)] * ll.sum[l].item<double>();
+      objective /= ll.tokens.sum().item<double>();
+    }
+    inputs.step = 0;
+    const auto r0 = train::train_step(m, adam, batch, ones, 1e-3, cfg, hook.get(), inputs);
+    const int64_t used = dev_batches == 0 ? 3 : std::min<int64_t>(dev_batches, 3);
+    CHECK(dev_calls == 3 * used);
+    const auto after = method->metrics();
+    for (int l = 0; l < 3; ++l)
+      CHECK(after.at("alpha").at(std::string(1, static_cast<char>('a' + l))).to_number<double>() ==
+            Approx(want->state.alpha[l]).epsilon(1e-5));
+    CHECK(after.at("lambda_c").to_number<double>() == Approx(want->state.lambda).epsilon(1e-5));
+    CHECK(after.at("curvature").to_number<double>() == Approx(want->curvature).epsilon(1e-4));
+    CHECK(after.at("epsilon").to_number<double>() == 0.0);
+    CHECK(after.at("updates").to_number<int64_t>() == 1);
+    CHECK(want->state.lambda > 0);
+    CHECK(std::abs(want->state.alpha[0] - 1.0 / 3) > 1e-4);  // the update moved α
+    CHECK(r0.loss == Approx(objective).epsilon(1e-5));
+    // From here on languages are drawn from the new α, with weights 1.
+    const auto w = method->loss_weights(1);
+    const auto p = method->sampling_distribution(1);
+    for (int l = 0; l < 3; ++l) {
+      CHECK(p[l] == after.at("alpha").at(std::string(1, static_cast<char>('a' + l))).to_number<double>());
+      CHECK(w[l] == 1.0);
+    }
 
-  // No update at steps 1 and 2 (K = 3), the next at step 3.
-  for (int64_t step = 1; step <= 3; ++step) {
-    inputs.step = step;
-    train::train_step(m, adam, batch, ones, 1e-3, cfg, hook.get(), inputs);
+    // No update at steps 1 and 2 (K = 3), the next at step 3.
+    for (int64_t step = 1; step <= 3; ++step) {
+      inputs.step = step;
+      train::train_step(m, adam, batch, ones, 1e-3, cfg, hook.get(), inputs);
+    }
+    CHECK(dev_calls == 6 * used);
+    CHECK(method->metrics().at("updates").to_number<int64_t>() == 2);
   }
-  CHECK(dev_calls == 6);
-  CHECK(method->metrics().at("updates").to_number<int64_t>() == 2);
 }
 
 TEST_CASE("cats in a cell: α on the simplex, λ_c ≥ 0 and the curvature proxy logged over time", "[methods][cats]") {
@@ -335,6 +377,7 @@ TEST_CASE("cats in a cell: α on the simplex, λ_c ≥ 0 and the curvature proxy
   REQUIRE(run(dir) == 0);
   int lines = 0;
   std::vector<double> first_alpha;
+  json::value first_update_curvature;
   bool alpha_moved = false;
   for (const auto& line : longtail::read_lines(dir + "/metrics.jsonl")) {
     const auto o = json::parse(line).as_object();
@@ -354,7 +397,7 @@ TEST_CASE("cats in a cell: α on the simplex, λ_c ≥ 0 and the curvature proxy
     CHECK(total == Approx(1.0).epsilon(1e-12));
     CHECK(m.at("lambda_c").to_number<double>() >= 0);
     CHECK(m.at("curvature").to_number<double>() > 0);
-    if (first_alpha.empty()) first_alpha = alpha;
+    if (first_alpha.empty()) first_alpha = alpha, first_update_curvature = m.at("curvature");
     alpha_moved = alpha_moved || std::abs(alpha[2] - first_alpha[2]) > 1e-6;
   }
   CHECK(lines == 6);
@@ -362,8 +405,32 @@ TEST_CASE("cats in a cell: α on the simplex, λ_c ≥ 0 and the curvature proxy
   const auto d = test_cell::read_json(dir + "/cell.json").at("diagnostics").as_object();
   REQUIRE(d.contains("method"));
   CHECK(d.at("method").at("updates").to_number<int64_t>() == 7);  // steps 3, 7, ..., 27
-  CHECK(d.at("method").at("lambda_c").to_number<double>() > 0);  // ε = 1e-3 is below any real gradient norm
   CHECK(d.at("method").at("curvature_mean").to_number<double>() > 0);
+  CHECK(d.at("method").at("epsilon") == first_update_curvature);  // ε = 1 × the curvature at the first update
+}
+
+TEST_CASE("cats in a cell: the dev losses and gradients come from the whole dev sample", "[methods][cats]") {
+  // Six dev pairs per language in batches of train.batch_tokens = 40 (two or three pairs each):
+  // the first update (step 0, the same initial model in every cell) sees the whole sample with
+  // dev_batches 0 or more batches than there are, only the first batch with dev_batches 1.
+  auto make = [](int64_t dev_batches, const std::string& name) {
+    CellSpec spec;
+    spec.languages = {"fr", "de", "kk"};
+    spec.train_pairs = {40, 12, 5};
+    spec.dev_pairs = 6;
+    spec.method = "cats";
+    spec.method_params = {{"interval", 4}, {"warmup_fraction", 0.0}, {"dev_batches", dev_batches}};
+    spec.train = {{"steps", 2}, {"log_every", 1}, {"dev_every", 2}, {"checkpoint_every", 2}, {"batch_tokens", 40}, {"dev_max_pairs", 6}};
+    spec.eval = {{"splits", json::array{"dev"}}, {"beam", 1}, {"max_pairs", 1}};
+    const std::string dir = test_cell::write_cell(test_cell::test_dir(name), spec);
+    REQUIRE(run(dir) == 0);
+    const auto first = json::parse(longtail::read_lines(dir + "/metrics.jsonl").at(0)).as_object();
+    REQUIRE(first.at("kind") == "train");
+    return first.at("method").at("curvature").to_number<double>();
+  };
+  const double whole = make(0, "cats_dev_all"), beyond = make(100, "cats_dev_beyond"), first = make(1, "cats_dev_first");
+  CHECK(whole == beyond);
+  CHECK(std::abs(whole - first) > 1e-3 * whole);
 }
 
 TEST_CASE("cats and sequential_reptile resume bit for bit in the middle of their intervals", "[methods][resume]") {
@@ -373,6 +440,8 @@ TEST_CASE("cats and sequential_reptile resume bit for bit in the middle of their
   };
   for (const Case& c : std::vector<Case>{{"cats", {{"interval", 4}, {"warmup_steps", 3}, {"lr_alpha", 1.0}, {"lr_lambda", 0.5}}},
                                          {"cats", {{"interval", 5}, {"warmup_steps", 2}, {"simplex", "projection"}, {"alpha_min", 0.05}}},
+                                         {"cats", {{"interval", 6}, {"warmup_steps", 5}, {"sampling", "temperature"}, {"tau", 2.0},
+                                                   {"epsilon_relative", 0.5}, {"dev_batches", 1}, {"lr_alpha", 1.0}}},
                                          {"sequential_reptile", {{"inner_steps", 5}, {"outer_lr", 0.5}}},
                                          {"sequential_reptile", {{"inner_steps", 7}, {"outer_lr", 0.3}, {"single_language", false}}}}) {
     INFO(c.method << " " << json::serialize(c.params));
@@ -384,7 +453,9 @@ TEST_CASE("cats and sequential_reptile resume bit for bit in the middle of their
     spec.model = {{"config", "tiny"}, {"dropout", 0.1}};
     spec.train = {{"steps", 30}, {"log_every", 4}, {"dev_every", 10}, {"checkpoint_every", 20}, {"batch_tokens", 120}, {"lang_grad_every", 7}};
     spec.eval = {{"splits", json::array{"dev"}}, {"beam", 1}};
-    const std::string tag = c.method + (c.params.contains("simplex") || c.params.contains("single_language") ? "_b" : "_a");
+    const std::string tag = c.method + (c.params.contains("sampling")                                          ? "_c"
+                                        : c.params.contains("simplex") || c.params.contains("single_language") ? "_b"
+                                                                                                               : "_a");
     const std::string full = test_cell::write_cell(test_cell::test_dir("geom_full_" + tag), spec);
     const std::string split = test_cell::write_cell(test_cell::test_dir("geom_split_" + tag), spec);
     REQUIRE(run(full) == 0);

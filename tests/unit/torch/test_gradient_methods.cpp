@@ -333,7 +333,8 @@ struct LinearTasks {
     in.gradients = &buffer;
     in.own_losses = &own;
     in.losses_of = [this](const train::TensorBatch& b) { return losses_of(b); };
-    in.dev_losses = [this](int64_t l) {  // GradNorm's L_i(0): any positive loss
+    in.dev_batches = [](int64_t) { return int64_t{1}; };
+    in.dev_losses = [this](int64_t l, int64_t) {  // GradNorm's L_i(0): any positive loss
       train::LanguageLosses d{torch::zeros({G.size(0)}), torch::zeros({G.size(0)})};
       d.sum[l] = 2.0, d.tokens[l] = 1.0;
       return d;
@@ -463,7 +464,8 @@ TEST_CASE("GradNorm takes L_i(0) for every language at step 0, also one absent f
   in.gradients = &buffer;
   in.own_losses = &own;
   in.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(m, b, cfg); };
-  in.dev_losses = [&](int64_t l) { return train::held_out_language_losses(m, dev[static_cast<size_t>(l)], cfg); };
+  in.dev_batches = [](int64_t) { return int64_t{1}; };
+  in.dev_losses = [&](int64_t l, int64_t) { return train::held_out_language_losses(m, dev[static_cast<size_t>(l)], cfg); };
   hook->backward(in);
   // State: "w_0 L_0(0) w_1 L_1(0) w_2 L_2(0)".
   std::istringstream state(method->save_state());
