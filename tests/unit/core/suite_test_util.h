@@ -1,15 +1,32 @@
 // Helpers shared by the tests that write suite files and check how loading them fails
-// (test_suite.cpp, test_methods_*.cpp).
+// (test_suite.cpp, test_methods_*.cpp), and by those that load the shipped suites (test_claims.cpp).
 #pragma once
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "harness/common/options.h"
 #include "harness/grid/suite.h"
 
 namespace longtail::test {
+
+// The shipped suites name their data through variables (LONGTAIL_OPUS100, LONGTAIL_TED); loading
+// them needs no data. Sets the unset ones to a path that does not exist for the object's lifetime.
+struct SuiteDataVars {
+  std::vector<std::string> set;
+  SuiteDataVars() {
+    for (const char* var : {"LONGTAIL_OPUS100", "LONGTAIL_TED"})
+      if (!std::getenv(var)) ::setenv(var, "/nonexistent", 1), set.push_back(var);
+  }
+  ~SuiteDataVars() {
+    for (const auto& var : set) ::unsetenv(var.c_str());
+  }
+  SuiteDataVars(const SuiteDataVars&) = delete;
+  SuiteDataVars& operator=(const SuiteDataVars&) = delete;
+};
 
 // Writes `text` to `name` in the directory `subdir` under the system temp dir; returns the path.
 inline std::string write_suite_file(const std::string& subdir, const std::string& name, const std::string& text) {

@@ -19,6 +19,7 @@
 #include "harness/grid/suite.h"
 #include "reports/claims.h"
 #include "reports/report.h"
+#include "suite_test_util.h"
 
 using namespace longtail;
 using namespace longtail::reports;
@@ -105,18 +106,7 @@ std::string match(const ClaimSelection& s, const std::string& key) {
 TEST_CASE("every claim file parses and names a suite, datasets, methods and languages it has", "[claims]") {
   const auto claims = load_claims(kSource + "/claims");
   REQUIRE(claims.size() >= 10);
-  // The suites name their data through variables; loading them needs no data (set only for
-  // this test case).
-  struct DataVars {
-    std::vector<std::string> set;
-    DataVars() {
-      for (const char* var : {"LONGTAIL_OPUS100", "LONGTAIL_TED"})
-        if (!std::getenv(var)) ::setenv(var, "/nonexistent", 1), set.push_back(var);
-    }
-    ~DataVars() {
-      for (const auto& var : set) ::unsetenv(var.c_str());
-    }
-  } data_vars;
+  const longtail::test::SuiteDataVars data_vars;  // set only for this test case
   std::set<std::string> papers;
   for (const auto& c : claims) {
     INFO(c.file << ": " << c.json_path << " (" << c.id << ")");

@@ -295,16 +295,7 @@ TEST_CASE("sequential_reptile: the shipped suites, all from scratch, set K and Î
     FAIL("no option " << key);
     return json::value();
   };
-  struct DataVars {  // the suites name their data through variables; loading them needs no data
-    std::vector<std::string> set;
-    DataVars() {
-      for (const char* var : {"LONGTAIL_OPUS100", "LONGTAIL_TED"})
-        if (!std::getenv(var)) ::setenv(var, "/nonexistent", 1), set.push_back(var);
-    }
-    ~DataVars() {
-      for (const auto& var : set) ::unsetenv(var.c_str());
-    }
-  } data_vars;
+  const test::SuiteDataVars data_vars;
   int uses = 0;
   for (const auto& entry : fs::directory_iterator(std::string(LONGTAIL_SOURCE_DIR) + "/suites")) {
     if (entry.path().extension() != ".json") continue;
