@@ -175,7 +175,7 @@ records::CellConfig cell_config(int imbalance, int method, int seed, int64_t gri
   const auto codes = language_codes();
   records::CellConfig c;
   const std::string id = fmt::format("gettext/{}/{}/seed{}", kImbalance[imbalance], kMethods[method], seed);
-  c.cell = {"large", "gettext", kImbalance[imbalance], kMethods[method], seed, id, grid_index};
+  c.cell = {"large", "gettext", kImbalance[imbalance], "", kMethods[method], seed, id, grid_index};
   c.method = kMethods[method];
   c.imbalance = {{"profile", kImbalance[imbalance].substr(0, kImbalance[imbalance].find('-'))}};
   c.model = model::resolve_model(json::object{{"config", "base"}}, "$.model");

@@ -85,7 +85,7 @@ records::CellResult collect_result(const records::CellConfig& config, const Prep
   records::CellResult r;
   r.dataset = config.cell.dataset;
   r.imbalance = config.cell.imbalance;
-  r.method = config.cell.method;
+  r.method = config.cell.system();
   r.method_name = config.method;
   r.method_params = config.method_params;
   r.seed = config.cell.seed;

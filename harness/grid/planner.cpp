@@ -11,16 +11,18 @@
 namespace longtail::grid {
 
 std::string PlannedCell::id() const {
-  return fmt::format("{}/{}/{}/seed{}", dataset->label, imbalance->label, method->label, seed);
+  if (model->label.empty()) return fmt::format("{}/{}/{}/seed{}", dataset->label, imbalance->label, method->label, seed);
+  return fmt::format("{}/{}/{}/{}/seed{}", dataset->label, imbalance->label, model->label, method->label, seed);
 }
 
 std::vector<PlannedCell> plan_cells(const Suite& suite) {
   std::vector<PlannedCell> cells;
   for (const auto& d : suite.datasets)
     for (const auto& im : suite.imbalances)
-      for (const auto& m : suite.methods)
-        for (int64_t seed : suite.seeds)
-          cells.push_back(PlannedCell{&d, &im, &m, seed, static_cast<int64_t>(cells.size())});
+      for (const auto& mo : suite.models)
+        for (const auto& m : suite.methods)
+          for (int64_t seed : suite.seeds)
+            cells.push_back(PlannedCell{&d, &im, &mo, &m, seed, static_cast<int64_t>(cells.size())});
   return cells;
 }
 
@@ -36,9 +38,10 @@ bool matches(const PlannedCell& c, const std::string& filter) {
     std::string key = clause.substr(0, eq), value = clause.substr(eq + 1), actual;
     if (key == "dataset") actual = c.dataset->label;
     else if (key == "imbalance") actual = c.imbalance->label;
+    else if (key == "model") actual = c.model->label;
     else if (key == "method") actual = c.method->label;
     else if (key == "seed") actual = std::to_string(c.seed);
-    else throw ConfigError("--only", fmt::format("unknown key \"{}\"; expected dataset, imbalance, method or seed", key));
+    else throw ConfigError("--only", fmt::format("unknown key \"{}\"; expected dataset, imbalance, model, method or seed", key));
     if (::fnmatch(value.c_str(), actual.c_str(), 0) != 0) return false;
   }
   return true;
@@ -60,11 +63,11 @@ std::vector<PlannedCell> filter_cells(const std::vector<PlannedCell>& cells, con
 
 records::CellConfig cell_config(const Suite& suite, const PlannedCell& c, const PreparedData& p) {
   records::CellConfig cfg;
-  cfg.cell = {suite.name, c.dataset->label, c.imbalance->label, c.method->label, c.seed, c.id(), c.index};
+  cfg.cell = {suite.name, c.dataset->label, c.imbalance->label, c.model->label, c.method->label, c.seed, c.id(), c.index};
   cfg.method = c.method->name;
   cfg.method_params = c.method->params;
   cfg.imbalance = c.imbalance->params;
-  cfg.model = suite.model;
+  cfg.model = c.model->config;
   cfg.train = Options(suite.train, "$.train");
   cfg.eval = Options(suite.eval, "$.eval");
   cfg.groups = data::group_spec_from_json(suite.groups);

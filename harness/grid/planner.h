@@ -1,4 +1,4 @@
-// Grid planning: the cells of a suite (datasets × imbalance × methods × seeds), their directories,
+// Grid planning: the cells of a suite (datasets × imbalance × [models ×] methods × seeds), their directories,
 // the --only filter, and each cell's resolved configuration (records::CellConfig, config.json).
 #pragma once
 
@@ -14,19 +14,21 @@ namespace longtail::grid {
 struct PlannedCell {
   const DatasetSpec* dataset;
   const ImbalanceSpec* imbalance;
+  const ModelEntry* model;
   const MethodEntry* method;
   int64_t seed;
   int64_t index;  // position in the full grid (suite order); reports list cells in this order
 
-  // "gettext/natural/temperature/seed1": also the cell's path below the run directory.
+  // "gettext/natural/temperature/seed1" ("gettext/natural/<model>/temperature/seed1" with a
+  // `models` list): also the cell's path below the run directory.
   std::string id() const;
 };
 
-// Cartesian product in suite order (datasets, then imbalance, then methods, then seeds).
+// Cartesian product in suite order (datasets, then imbalance, then models, then methods, then seeds).
 std::vector<PlannedCell> plan_cells(const Suite& suite);
 
 // Keeps the cells matching any filter. A filter is either a glob over the cell id
-// ("*/exponential/*") or key=value with key dataset|imbalance|method|seed ("method=uniform");
+// ("*/exponential/*") or key=value with key dataset|imbalance|model|method|seed ("method=uniform");
 // several key=value pairs joined by ',' must all hold. No filters keep everything.
 std::vector<PlannedCell> filter_cells(const std::vector<PlannedCell>& cells, const std::vector<std::string>& filters);
 

@@ -27,6 +27,7 @@ const OptionTable& suite_options() {
     {"methods", OptType::Json, nullptr, "list of {\"name\": method, \"params\": {...}, \"label\": optional}"},
     {"seeds", OptType::Json, json::array{1}, "list of integer seeds; each seeds data order, sampling, init and dropout"},
     {"model", OptType::Json, json::object{{"config", "small"}}, "model preset and overrides (see the model table)"},
+    {"models", OptType::Json, json::array{}, "model variants as a grid dimension, instead of \"model\": a list of model objects, each with a \"label\""},
     {"train", OptType::Json, json::object{}, "training options (see the train table)"},
     {"eval", OptType::Json, json::object{}, "evaluation options (see the eval table)"},
     {"vocab", OptType::Json, json::object{}, "vocabulary options (see the vocab table)"},
@@ -235,7 +236,24 @@ Suite load_suite(const std::string& file) {
     s.seeds.push_back(seeds[i].get_int64());
   }
 
-  s.model = in_file(file, [&] { return model::resolve_model(as_object(r.at("model"), file, "$.model"), "$.model"); });
+  const auto& model_list = as_list(r, "models", file, false);
+  if (model_list.empty()) {
+    s.models.push_back({"", in_file(file, [&] { return model::resolve_model(as_object(r.at("model"), file, "$.model"), "$.model"); }), "$.model"});
+  } else {
+    if (top.contains("model")) throw ConfigError(file, "$.models: give either \"model\" or \"models\", not both");
+    for (size_t i = 0; i < model_list.size(); ++i) {
+      const std::string path = fmt::format("$.models[{}]", i);
+      json::object given = as_object(model_list[i], file, path);
+      const json::value* l = given.if_contains("label");
+      if (!l || !l->is_string()) throw ConfigError(file, path + ".label: expected a string naming the model in the run tree and reports");
+      ModelEntry me{std::string(l->get_string()), {}, path};
+      check_label(me.label, file, path + ".label");
+      given.erase("label");
+      me.config = in_file(file, [&] { return model::resolve_model(given, path); });
+      s.models.push_back(std::move(me));
+    }
+    check_unique(s.models, "model", file);
+  }
   s.train = in_file(file, [&] { return resolve_options(train::train_options(), as_object(r.at("train"), file, "$.train"), "$.train"); });
   s.eval = in_file(file, [&] { return resolve_options(train::eval_options(), as_object(r.at("eval"), file, "$.eval"), "$.eval"); });
   s.vocab = in_file(file, [&] { return resolve_options(vocab_options(), as_object(r.at("vocab"), file, "$.vocab"), "$.vocab"); });
@@ -256,8 +274,10 @@ Suite load_suite(const std::string& file) {
     in_file(file, [&] { return methods::validate_method(me.name, me.params, facts, me.json_path); });
   if (const std::string e = methods::parameter_scope_error(std::string(s.train.at("grad_cosine_params").as_string())); !e.empty())
     throw ConfigError(file, "$.train.grad_cosine_params: " + e);
-  if (s.train.at("max_len").to_number<int64_t>() > s.model.max_positions)
-    throw ConfigError(file, fmt::format("$.train.max_len: expected at most the model's max_positions ({})", s.model.max_positions));
+  for (const auto& m : s.models)
+    if (s.train.at("max_len").to_number<int64_t>() > m.config.max_positions)
+      throw ConfigError(file, fmt::format("$.train.max_len: expected at most the max_positions of {} ({})", m.json_path,
+                                          m.config.max_positions));
   return s;
 }
 

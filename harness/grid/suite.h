@@ -1,5 +1,5 @@
-// Suite files: declarative grids of datasets × imbalance profiles × methods × seeds, with one
-// model, budget and evaluation setting. Everything that can be checked without data is checked
+// Suite files: declarative grids of datasets × imbalance profiles × [models ×] methods × seeds,
+// with one budget and evaluation setting and one model (or a `models` list: a grid dimension). Everything that can be checked without data is checked
 // at load time; errors name the file and the JSON path.
 #pragma once
 
@@ -37,6 +37,15 @@ struct MethodEntry {
   std::string json_path;
 };
 
+// One model of the grid. `label` is "" for the suite's single `model` (cells keep the path
+// <dataset>/<imbalance>/<method>/seed<k>); with a `models` list every entry has a label, which
+// becomes a level of the run tree and part of the system label "<model>/<method>" in reports.
+struct ModelEntry {
+  std::string label;
+  model::ModelConfig config;
+  std::string json_path;
+};
+
 struct Suite {
   std::string file;
   std::string name;
@@ -45,7 +54,7 @@ struct Suite {
   std::vector<ImbalanceSpec> imbalances;
   std::vector<MethodEntry> methods;
   std::vector<int64_t> seeds;
-  model::ModelConfig model;
+  std::vector<ModelEntry> models;  // one entry (label "") for `model`; the `models` list otherwise
   boost::json::object train, eval, vocab, groups;
 };
 

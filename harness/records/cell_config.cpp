@@ -33,10 +33,16 @@ json::object int_map(const std::vector<std::string>& order, const std::map<std::
 }  // namespace
 
 json::object to_json(const CellConfig& c) {
+  // "model" only in a grid of several models, so a single-model cell's config is what it was.
+  json::object cell{{"suite", c.cell.suite}, {"dataset", c.cell.dataset}, {"imbalance", c.cell.imbalance}};
+  if (!c.cell.model.empty()) cell["model"] = c.cell.model;
+  cell["method"] = c.cell.method;
+  cell["seed"] = c.cell.seed;
+  cell["id"] = c.cell.id;
+  cell["grid_index"] = c.cell.grid_index;
   return json::object{
       {"schema", kCellConfigSchema},
-      {"cell", {{"suite", c.cell.suite}, {"dataset", c.cell.dataset}, {"imbalance", c.cell.imbalance},
-                {"method", c.cell.method}, {"seed", c.cell.seed}, {"id", c.cell.id}, {"grid_index", c.cell.grid_index}}},
+      {"cell", cell},
       {"method", {{"name", c.method}, {"params", c.method_params}}},
       {"imbalance", c.imbalance},
       {"model", model::to_json(c.model)},
@@ -64,6 +70,7 @@ CellConfig cell_config_from_json(const json::value& v, const std::string& where)
   c.cell.suite = get_string(cell, "suite", cw);
   c.cell.dataset = get_string(cell, "dataset", cw);
   c.cell.imbalance = get_string(cell, "imbalance", cw);
+  c.cell.model = get_string(cell, "model", cw);
   c.cell.method = get_string(cell, "method", cw);
   c.cell.grid_index = cell.contains("grid_index") ? need_int(cell, "grid_index", cw) : 0;
 

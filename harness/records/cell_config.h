@@ -25,10 +25,14 @@ inline constexpr const char* kCellConfigSchema = "longtail-cell-config-v1";
 struct CellConfig {
   // "cell": where the cell sits in its suite's grid.
   struct Identity {
-    std::string suite, dataset, imbalance, method;  // labels (directory names)
+    std::string suite, dataset, imbalance;  // labels (directory names)
+    std::string model;   // the model's label with a `models` list; "" for a suite's single model
+    std::string method;
     int64_t seed = 0;
-    std::string id;          // "<dataset>/<imbalance>/<method>/seed<k>": the cell's path in the run directory
+    std::string id;          // "<dataset>/<imbalance>/[<model>/]<method>/seed<k>": the cell's path in the run directory
     int64_t grid_index = 0;  // position in the full grid (suite order)
+    // What reports compare: the method, or "<model>/<method>" when the grid has several models.
+    std::string system() const { return model.empty() ? method : model + "/" + method; }
   } cell;
   std::string method;                 // registered method name
   boost::json::object method_params;  // resolved against the method's option table

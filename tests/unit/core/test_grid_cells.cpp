@@ -150,3 +150,59 @@ TEST_CASE("a finished cell is complete only while its result answers the suite",
     CHECK(grid::stale_reasons(bare, *r.config, now, false) == std::vector<std::string>{"no recorded configuration"});
   }
 }
+
+TEST_CASE("a models list is a grid dimension: run paths, configs and system labels", "[grid][models]") {
+  const fs::path root = fs::temp_directory_path() / "longtail-test-grid-models";
+  fs::remove_all(root);
+  const auto p = prepared(root);
+  auto suite_with = [](const std::string& model_part) {
+    return test::write_suite_file("longtail-test-grid-models-suite", "m.json",
+                                  R"({"datasets": [{"source": "gettext", "languages": ["fr", "de", "kk"]}], )" + model_part +
+                                      R"(, "methods": [{"name": "uniform"}, {"name": "temperature"}], "seeds": [1, 2], "train": {"steps": 50}})");
+  };
+  const auto suite = grid::load_suite(suite_with(
+      R"("models": [{"label": "dense", "config": "tiny"}, {"label": "wide", "config": "tiny", "ffn_dim": 128}])"));
+  const auto cells = grid::plan_cells(suite);
+  REQUIRE(cells.size() == 8);  // 2 models × 2 methods × 2 seeds, models outside methods
+  CHECK(cells[0].id() == "gettext/natural/dense/uniform/seed1");
+  CHECK(cells[3].id() == "gettext/natural/dense/temperature/seed2");
+  CHECK(cells[4].id() == "gettext/natural/wide/uniform/seed1");
+  const auto cfg = grid::cell_config(suite, cells[5], p);
+  CHECK(cfg.cell.model == "wide");
+  CHECK(cfg.model.ffn_dim == 128);
+  CHECK(cfg.model.name == "tiny+custom");
+  CHECK(cfg.cell.system() == "wide/uniform");
+  const json::object written = to_json(cfg);
+  CHECK(written.at("cell").at("model") == "wide");
+  CHECK(records::cell_config_from_json(written, "$").cell.model == "wide");
+  CHECK(grid::filter_cells(cells, {"model=wide,method=temperature"}).size() == 2);
+  // The collector labels the result with the system, so reports compare model × method.
+  const std::string dir = (root / "cell").string();
+  fs::create_directories(dir);
+  grid::ProcessResult killed;
+  killed.signal = 9;
+  const auto r = grid::collect_result(cfg, p, dir, killed, false);
+  CHECK(r.method == "wide/uniform");
+
+  // A single model keeps the old paths and writes no cell.model.
+  const auto single = grid::load_suite(suite_with(R"("model": {"config": "tiny"})"));
+  const auto one = grid::cell_config(single, grid::plan_cells(single)[0], p);
+  CHECK(one.cell.id == "gettext/natural/uniform/seed1");
+  CHECK_FALSE(to_json(one).at("cell").as_object().contains("model"));
+
+  auto error_of = [&](const std::string& model_part) -> std::string {
+    try {
+      grid::load_suite(suite_with(model_part));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK_THAT(error_of(R"("model": {"config": "tiny"}, "models": [{"label": "a"}])"),
+             Catch::Contains("$.models: give either \"model\" or \"models\""));
+  CHECK_THAT(error_of(R"("models": [{"config": "tiny"}])"), Catch::Contains("$.models[0].label: expected a string"));
+  CHECK_THAT(error_of(R"("models": [{"label": "a"}, {"label": "a", "config": "tiny"}])"),
+             Catch::Contains("$.models[1]: two model entries are both labelled \"a\""));
+  CHECK_THAT(error_of(R"("models": [{"label": "a"}, {"label": "b", "heads": 3}])"), Catch::Contains("$.models[1]"));
+  CHECK_THAT(error_of(R"("models": [{"label": "a/b"}])"), Catch::Contains("$.models[0].label: expected a label"));
+}

@@ -20,7 +20,7 @@ namespace {
 
 records::CellConfig sample_config() {
   records::CellConfig c;
-  c.cell = {"quickstart", "gettext", "natural", "temperature", 3, "gettext/natural/temperature/seed3", 4};
+  c.cell = {"quickstart", "gettext", "natural", "", "temperature", 3, "gettext/natural/temperature/seed3", 4};
   c.method = "temperature";
   c.method_params = {{"tau", 5.0}};
   c.imbalance = {{"profile", "natural"}};

@@ -49,7 +49,7 @@ void write_lines(const fs::path& p, const std::vector<std::string>& lines) {
 records::CellConfig config(const std::string& method, int seed) {
   records::CellConfig c;
   // Suite order puts uniform first although "temperature" sorts first by path.
-  c.cell = {"t", "gettext", "natural", method, seed, "gettext/natural/" + method + "/seed" + std::to_string(seed),
+  c.cell = {"t", "gettext", "natural", "", method, seed, "gettext/natural/" + method + "/seed" + std::to_string(seed),
             method == "uniform" ? seed - 1 : 10};
   c.method = method;
   c.model = model::resolve_model(json::object{{"config", "tiny"}}, "$.model");

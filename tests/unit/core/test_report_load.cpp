@@ -58,7 +58,7 @@ void write_cell(const fs::path& root, const std::string& method, int seed, int64
                 const std::vector<std::string>& splits = {"test"}) {
   const fs::path dir = cell_dir(root, method, seed);
   records::CellConfig c;
-  c.cell = {"t", "gettext", "natural", method, seed, "gettext/natural/" + method + "/seed" + std::to_string(seed), grid_index};
+  c.cell = {"t", "gettext", "natural", "", method, seed, "gettext/natural/" + method + "/seed" + std::to_string(seed), grid_index};
   c.method = method;
   c.model = model::resolve_model(json::object{{"config", "tiny"}}, "$.model");
   c.train = Options(resolve_options(train::train_options(), {}, "$.train"));

@@ -38,8 +38,10 @@ TEST_CASE("a valid suite resolves every default", "[suite]") {
   REQUIRE(s.datasets.size() == 1);
   CHECK(s.datasets[0].direction == "en-x");
   CHECK(s.methods[1].params.at("tau").to_number<double>() == 2.0);
-  CHECK(s.model.name == "tiny");
-  CHECK(s.model.d_model == 32);
+  REQUIRE(s.models.size() == 1);
+  CHECK(s.models[0].label.empty());
+  CHECK(s.models[0].config.name == "tiny");
+  CHECK(s.models[0].config.d_model == 32);
   CHECK(s.train.at("steps").to_number<int64_t>() == 20);
   CHECK(s.train.at("lr").to_number<double>() == Approx(5e-4));  // default filled in
   CHECK(s.eval.at("beam").to_number<int64_t>() == 5);
