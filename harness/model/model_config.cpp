@@ -30,6 +30,12 @@ const OptionTable& model_options() {
     {"dropout", OptType::Float, nullptr, "dropout on sublayer outputs and embeddings", 0.0, 0.99},
     {"attention_dropout", OptType::Float, nullptr, "dropout on attention weights", 0.0, 0.99},
     {"max_positions", OptType::Int, nullptr, "longest sequence (tokens) the model accepts", 16, 65536},
+    {"experts", OptType::Int, 0, "experts per BASE layer (Lewis et al. 2021); 0 = dense model", 0, 4096},
+    {"base_layers", OptType::Int, nullptr, "BASE layers inserted into the decoder (default: 1 when experts > 0)", 0, 64},
+    {"base_encoder_layers", OptType::Int, 0, "BASE layers inserted into the encoder", 0, 64},
+    {"base_sublayers", OptType::Int, 1, "residual FFN sublayers per expert", 1, 16},
+    {"base_shuffle", OptType::Bool, true, "shuffle the tokens before the balanced assignment"},
+    {"dense_pretrain", OptType::Float, 0.0, "fraction of train.steps trained dense before the experts are upcycled from the dense FFN; 0 = sparse from the start; < 1", 0.0, 1.0},
   };
   // clang-format on
   return table;
@@ -40,9 +46,40 @@ namespace {
 OptionTable overrides_only() {
   OptionTable t = model_options();
   for (auto& spec : t)
-    if (spec.name != "config") spec.default_value = "__preset__";
+    if (spec.default_value.is_null()) spec.default_value = "__preset__";
   return t;
 }
+
+// The BASE-layer keys: only meaningful with experts > 0, checked against the resolved layer counts.
+void resolve_sparse(const json::object& given, const json::object& r, const std::string& json_path, ModelConfig& c) {
+  c.experts = r.at("experts").to_number<int64_t>();
+  static const char* const sparse_keys[] = {"base_layers", "base_encoder_layers", "base_sublayers", "base_shuffle",
+                                            "dense_pretrain"};
+  if (c.experts == 0) {
+    for (const char* key : sparse_keys)
+      if (given.contains(key))
+        throw ConfigError(json_path + "." + key, "only meaningful for a sparse model: set experts > 0");
+    return;
+  }
+  const auto& layers = r.at("base_layers");
+  c.base_layers = layers.is_string() ? 1 : layers.to_number<int64_t>();
+  c.base_encoder_layers = r.at("base_encoder_layers").to_number<int64_t>();
+  c.base_sublayers = r.at("base_sublayers").to_number<int64_t>();
+  c.base_shuffle = r.at("base_shuffle").as_bool();
+  c.dense_pretrain = r.at("dense_pretrain").to_number<double>();
+  if (c.base_layers > c.decoder_layers)
+    throw ConfigError(json_path + ".base_layers",
+                      fmt::format("{} BASE layers for {} decoder layers: at most one per layer", c.base_layers, c.decoder_layers));
+  if (c.base_encoder_layers > c.encoder_layers)
+    throw ConfigError(json_path + ".base_encoder_layers", fmt::format("{} BASE layers for {} encoder layers: at most one per layer",
+                                                                      c.base_encoder_layers, c.encoder_layers));
+  if (c.base_layers + c.base_encoder_layers == 0)
+    throw ConfigError(json_path + ".base_layers", "experts > 0 needs at least one BASE layer (base_layers or base_encoder_layers)");
+  if (c.dense_pretrain >= 1.0)
+    throw ConfigError(json_path + ".dense_pretrain",
+                      fmt::format("expected a fraction in [0, 1) of train.steps, got {}", c.dense_pretrain));
+}
+
 }  // namespace
 
 ModelConfig resolve_model(const json::object& given, const std::string& json_path) {
@@ -70,6 +107,7 @@ ModelConfig resolve_model(const json::object& given, const std::string& json_pat
   pick_int("max_positions", c.max_positions);
   if (c.d_model % c.heads != 0)
     throw ConfigError(json_path, fmt::format("heads ({}) must divide d_model ({})", c.heads, c.d_model));
+  resolve_sparse(given, r, json_path, c);
   bool overridden = false;
   for (const auto& kv : given)
     if (kv.key() != "config") overridden = true;
@@ -78,7 +116,7 @@ ModelConfig resolve_model(const json::object& given, const std::string& json_pat
 }
 
 json::object to_json(const ModelConfig& c) {
-  return json::object{{"name", c.name},
+  json::object o{{"name", c.name},
                       {"encoder_layers", c.encoder_layers},
                       {"decoder_layers", c.decoder_layers},
                       {"d_model", c.d_model},
@@ -87,6 +125,15 @@ json::object to_json(const ModelConfig& c) {
                       {"dropout", c.dropout},
                       {"attention_dropout", c.attention_dropout},
                       {"max_positions", c.max_positions}};
+  if (c.experts > 0) {
+    o["experts"] = c.experts;
+    o["base_layers"] = c.base_layers;
+    o["base_encoder_layers"] = c.base_encoder_layers;
+    o["base_sublayers"] = c.base_sublayers;
+    o["base_shuffle"] = c.base_shuffle;
+    o["dense_pretrain"] = c.dense_pretrain;
+  }
+  return o;
 }
 
 ModelConfig model_from_json(const json::object& o) {
@@ -100,6 +147,15 @@ ModelConfig model_from_json(const json::object& o) {
   c.dropout = o.at("dropout").to_number<double>();
   c.attention_dropout = o.at("attention_dropout").to_number<double>();
   c.max_positions = o.at("max_positions").to_number<int64_t>();
+  // Sparse keys are absent from a dense model's JSON (and from every config written before them).
+  if (const auto* v = o.if_contains("experts")) {
+    c.experts = v->to_number<int64_t>();
+    c.base_layers = o.at("base_layers").to_number<int64_t>();
+    c.base_encoder_layers = o.at("base_encoder_layers").to_number<int64_t>();
+    c.base_sublayers = o.at("base_sublayers").to_number<int64_t>();
+    c.base_shuffle = o.at("base_shuffle").as_bool();
+    c.dense_pretrain = o.at("dense_pretrain").to_number<double>();
+  }
   return c;
 }
 

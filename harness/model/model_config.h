@@ -20,6 +20,14 @@ struct ModelConfig {
   double dropout;
   double attention_dropout;
   int64_t max_positions;  // sinusoidal positions precomputed up to this length
+  // Sparse model (BASE layers, docs/sparse.md); experts == 0 is the dense model, whose resolved
+  // JSON carries none of these keys (so every dense cell keeps its identity).
+  int64_t experts = 0;              // E experts per BASE layer
+  int64_t base_layers = 0;          // BASE layers inserted into the decoder
+  int64_t base_encoder_layers = 0;  // BASE layers inserted into the encoder
+  int64_t base_sublayers = 1;       // residual FFN sublayers per expert
+  bool base_shuffle = true;         // shuffle the tokens before the balanced assignment
+  double dense_pretrain = 0.0;      // fraction of train.steps trained dense before upcycling, in [0, 1)
 };
 
 // Option table of the suite's "model" object: {"config": "tiny", <any field below to override>}.

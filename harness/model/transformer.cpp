@@ -170,6 +170,42 @@ TransformerImpl::TransformerImpl(const ModelConfig& config, int64_t vocab_size, 
   for (int64_t i = 0; i < config.decoder_layers; ++i) decoder_layers_->push_back(DecoderLayer(config));
   encoder_ln_ = register_module("encoder_ln", make_ln(config.d_model));
   decoder_ln_ = register_module("decoder_ln", make_ln(config.d_model));
+  const int64_t enc_base = config.experts > 0 ? config.base_encoder_layers : 0;
+  const int64_t dec_base = config.experts > 0 ? config.base_layers : 0;
+  if (enc_base > config.encoder_layers || dec_base > config.decoder_layers)
+    throw std::invalid_argument("model: more BASE layers than layers in a stack");
+  encoder_plan_ = base_layer_plan(config.encoder_layers, enc_base);
+  decoder_plan_ = base_layer_plan(config.decoder_layers, dec_base);
+  auto make_base = [&] {
+    return BaseLayer(config.experts, config.d_model, config.ffn_dim, config.base_sublayers, config.base_shuffle,
+                     /*dense=*/config.dense_pretrain > 0.0);
+  };
+  if (enc_base > 0) {
+    encoder_base_ = register_module("encoder_base", torch::nn::ModuleList());
+    for (int64_t i = 0; i < enc_base; ++i) encoder_base_->push_back(make_base());
+  }
+  if (dec_base > 0) {
+    decoder_base_ = register_module("decoder_base", torch::nn::ModuleList());
+    for (int64_t i = 0; i < dec_base; ++i) decoder_base_->push_back(make_base());
+  }
+}
+
+std::vector<BaseLayer> TransformerImpl::base_layers() const {
+  std::vector<BaseLayer> out;
+  for (const auto* list : {&encoder_base_, &decoder_base_})
+    if (*list)
+      for (const auto& m : **list) out.push_back(BaseLayer(std::dynamic_pointer_cast<BaseLayerImpl>(m)));
+  return out;
+}
+
+void TransformerImpl::upcycle() {
+  for (auto& layer : base_layers()) layer->upcycle();
+}
+
+bool TransformerImpl::dense_phase() const {
+  for (const auto& layer : base_layers())
+    if (layer->is_dense()) return true;
+  return false;
 }
 
 torch::Tensor TransformerImpl::embed(const torch::Tensor& tokens, int64_t first_position) {
@@ -185,14 +221,22 @@ torch::Tensor TransformerImpl::embed(const torch::Tensor& tokens, int64_t first_
 EncoderOut TransformerImpl::encode(const torch::Tensor& src) {
   auto src_mask = src.ne(pad_id_).view({src.size(0), 1, 1, src.size(1)});
   auto x = embed(src, 0);
-  for (const auto& layer : *encoder_layers_) x = layer->as<EncoderLayer>()->forward(x, src_mask);
+  const auto real = encoder_base_ ? src.ne(pad_id_) : torch::Tensor();
+  for (const int64_t i : encoder_plan_)
+    x = i >= 0 ? encoder_layers_[static_cast<size_t>(i)]->as<EncoderLayer>()->forward(x, src_mask)
+               : encoder_base_[static_cast<size_t>(-1 - i)]->as<BaseLayer>()->forward(x, real);
   return {encoder_ln_(x), src_mask};
 }
 
 torch::Tensor TransformerImpl::decoder_hidden(const torch::Tensor& tgt_in, const EncoderOut& enc) {
   auto x = embed(tgt_in, 0);
-  for (const auto& m : *decoder_layers_) {
-    auto* layer = m->as<DecoderLayer>();
+  const auto real = decoder_base_ ? tgt_in.ne(pad_id_) : torch::Tensor();
+  for (const int64_t i : decoder_plan_) {
+    if (i < 0) {
+      x = decoder_base_[static_cast<size_t>(-1 - i)]->as<BaseLayer>()->forward(x, real);
+      continue;
+    }
+    auto* layer = decoder_layers_[static_cast<size_t>(i)]->as<DecoderLayer>();
     auto [k, v] = layer->cross_attention()->memory_kv(enc.memory);
     x = layer->forward(x, k, v, enc.src_mask);
   }
@@ -220,7 +264,10 @@ DecoderState TransformerImpl::start_decoding(const EncoderOut& enc) {
 
 torch::Tensor TransformerImpl::decode_step(const torch::Tensor& prev_tokens, DecoderState& st) {
   auto x = embed(prev_tokens.view({-1, 1}), st.length);
-  for (size_t i = 0; i < decoder_layers_->size(); ++i) x = decoder_layers_[i]->as<DecoderLayer>()->step(x, st, i);
+  // Every row is a real token here; at inference a BASE layer routes each token on its own (greedy).
+  for (const int64_t i : decoder_plan_)
+    x = i >= 0 ? decoder_layers_[static_cast<size_t>(i)]->as<DecoderLayer>()->step(x, st, static_cast<size_t>(i))
+               : decoder_base_[static_cast<size_t>(-1 - i)]->as<BaseLayer>()->forward(x);
   st.length += 1;
   return F::linear(decoder_ln_(x).squeeze(1), embedding_->weight);
 }

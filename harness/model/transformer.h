@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "harness/model/base_layer.h"
 #include "harness/model/model_config.h"
 
 namespace longtail::model {
@@ -118,6 +119,16 @@ class TransformerImpl : public torch::nn::Module {
 
   const ModelConfig& config() const { return config_; }
   int64_t vocab_size() const { return vocab_size_; }
+
+  // BASE layers (config.experts > 0), encoder's then decoder's, each in stack order; their
+  // last_routing() describes the latest forward. Empty for a dense model.
+  std::vector<BaseLayer> base_layers() const;
+  // Dense pre-training → sparse: every BASE position's dense block becomes E experts initialised
+  // from it (BaseLayerImpl::upcycle). The parameter set changes, so the caller rebuilds its
+  // optimiser's view of the parameters.
+  void upcycle();
+  // Whether the BASE positions still hold dense blocks (a model built with dense_pretrain > 0).
+  bool dense_phase() const;
   int64_t pad_id() const { return pad_id_; }
 
  private:
@@ -130,6 +141,11 @@ class TransformerImpl : public torch::nn::Module {
   torch::Tensor positions_;  // [max_positions, D] sinusoids (a buffer: follows .to(device))
   torch::nn::ModuleList encoder_layers_{nullptr}, decoder_layers_{nullptr};
   torch::nn::LayerNorm encoder_ln_{nullptr}, decoder_ln_{nullptr};
+  // "encoder_base.<k>", "decoder_base.<k>": registered after every dense module, so a sparse model
+  // draws the dense modules' initial values first (the same as the dense model's) and a dense model
+  // has exactly the modules it always had. The plans give the stack order (base_layer_plan).
+  torch::nn::ModuleList encoder_base_{nullptr}, decoder_base_{nullptr};
+  std::vector<int64_t> encoder_plan_, decoder_plan_;
 };
 TORCH_MODULE(Transformer);
 
