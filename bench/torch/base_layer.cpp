@@ -18,26 +18,21 @@
 #include "harness/model/model_config.h"
 #include "harness/model/transformer.h"
 #include "harness/train/step.h"
+#include "bench/torch/synthetic_batch.h"
 
 using namespace longtail;
 namespace compat = longtail::model::compat;
 
 namespace {
 
-constexpr int64_t kVocab = 8000;
+constexpr int64_t kVocab = bench::kBenchVocab;
 constexpr int64_t kLangs = 4;
 constexpr int64_t kExperts = 8;
 
 std::map<std::string, double> g_seconds;  // benchmark name → mean seconds per iteration
 
 train::TensorBatch make_batch(int64_t rows, int64_t len, const torch::Device& device) {
-  train::TensorBatch b;
-  b.src = torch::randint(4, kVocab, {rows, len}, torch::kLong).to(device);
-  b.tgt_out = torch::randint(4, kVocab, {rows, len}, torch::kLong).to(device);
-  b.tgt_in = torch::cat({torch::full({rows, 1}, 2, torch::kLong).to(device), b.tgt_out.narrow(1, 0, len - 1)}, 1);
-  b.lang = torch::arange(rows, torch::kLong).remainder(kLangs).to(device);
-  b.tokens = rows * 2 * len;
-  return b;
+  return bench::synthetic_batch(rows, len, kLangs, device);
 }
 
 void record(benchmark::State& state, const std::string& key, double seconds) {

@@ -32,6 +32,7 @@
 #include "harness/train/step.h"
 #include "methods/step_hook_factory.h"
 #include "methods/method.h"
+#include "bench/torch/synthetic_batch.h"
 
 using namespace longtail;
 namespace compat = longtail::model::compat;
@@ -39,7 +40,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int64_t kVocab = 8000;
+constexpr int64_t kVocab = bench::kBenchVocab;
 constexpr int64_t kLen = 16;  // tokens per side of every pair
 
 struct MethodCase {
@@ -66,13 +67,7 @@ const std::vector<MethodCase>& method_cases() {
 }
 
 train::TensorBatch make_batch(int64_t rows, int64_t langs, const torch::Device& device) {
-  train::TensorBatch b;
-  b.src = torch::randint(4, kVocab, {rows, kLen}, torch::kLong).to(device);
-  b.tgt_out = torch::randint(4, kVocab, {rows, kLen}, torch::kLong).to(device);
-  b.tgt_in = torch::cat({torch::full({rows, 1}, 2, torch::kLong).to(device), b.tgt_out.narrow(1, 0, kLen - 1)}, 1);
-  b.lang = torch::arange(rows, torch::kLong).remainder(langs).to(device);
-  b.tokens = rows * 2 * kLen;
-  return b;
+  return bench::synthetic_batch(rows, kLen, langs, device);
 }
 
 struct Setup {
