@@ -77,6 +77,8 @@ void CellRun::build() {
 
   // Initialisation draws from the seeded generator; dropout continues the same stream.
   compat::manual_seed(static_cast<uint64_t>(cfg_.cell.seed));
+  if (cfg_.model.dense_pretrain > 0)  // the suite loader refuses it too (harness/grid/suite.cpp)
+    throw train::TrainingFailure(dir_ + "/config.json: $.model.dense_pretrain: the dense→sparse switch is not available in this version; use 0");
   model_ = model::Transformer(cfg_.model, vocab_.size, vocab_.pad);
   model_->to(device_);
   model_->train();

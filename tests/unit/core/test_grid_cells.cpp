@@ -205,4 +205,8 @@ TEST_CASE("a models list is a grid dimension: run paths, configs and system labe
              Catch::Contains("$.models[1]: two model entries are both labelled \"a\""));
   CHECK_THAT(error_of(R"("models": [{"label": "a"}, {"label": "b", "heads": 3}])"), Catch::Contains("$.models[1]"));
   CHECK_THAT(error_of(R"("models": [{"label": "a/b"}])"), Catch::Contains("$.models[0].label: expected a label"));
+  // Sparse models train from the start; dense pre-training is refused until the trainer switches.
+  CHECK(error_of(R"("models": [{"label": "base8", "config": "tiny", "experts": 8}])").empty());
+  CHECK_THAT(error_of(R"("models": [{"label": "a", "config": "tiny", "experts": 2, "dense_pretrain": 0.5}])"),
+             Catch::Contains("$.models[0].dense_pretrain: dense pre-training needs the trainer's dense→sparse switch"));
 }
