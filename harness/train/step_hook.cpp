@@ -262,14 +262,15 @@ std::vector<double> gram_matrix(const torch::Tensor& g, const std::vector<int64_
 
 std::vector<double> task_coefficients(const LanguageGradients& g, const std::vector<int64_t>& rows,
                                       const torch::Tensor& weights, TaskScale tasks, double factor) {
-  const auto w = weights.to(torch::kCPU, torch::kDouble);
+  const auto w = weights.to(torch::kCPU, torch::kDouble).contiguous();
+  const auto wa = w.accessor<double, 1>();  // one host copy, not an item() per row
   double total = 0;
   for (double t : g.tokens()) total += t;
   std::vector<double> c(rows.size());
   for (size_t a = 0; a < rows.size(); ++a) {
     const double share = tasks == TaskScale::Share ? g.tokens()[static_cast<size_t>(rows[a])] / total
                                                    : 1.0 / static_cast<double>(rows.size());
-    c[a] = factor * w[rows[a]].item<double>() * share;
+    c[a] = factor * wa[rows[a]] * share;
   }
   return c;
 }

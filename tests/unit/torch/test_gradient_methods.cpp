@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 #include <tuple>
 
@@ -287,6 +288,23 @@ TEST_CASE("surgery with nothing to resolve is the ordinary step; subsets keep th
 
 namespace {
 
+// What a hook that does its own forward passes needs to take step 0 of `batch` outside the trainer:
+// the per-language losses of `losses_of`, and the buffers the trainer would lend it.
+train::StepInputs sub_batch_inputs(const train::TensorBatch& batch, const train::NamedTensors& params, const torch::Tensor& weights,
+                                   train::LanguageGradients& buffer, train::LanguageLosses& own,
+                                   std::function<train::LanguageLosses(const train::TensorBatch&)> losses_of) {
+  train::StepInputs in;
+  in.step = 0;
+  in.batch = &batch;
+  in.pad_id = 0;
+  in.params = &params;
+  in.weights = weights;
+  in.gradients = &buffer;
+  in.own_losses = &own;
+  in.losses_of = std::move(losses_of);
+  return in;
+}
+
 // A linear toy problem for the hooks: parameters θ ∈ R^P, language l's loss per target token is
 // G_l·θ, so ∇(L_l/N_l) = G_l exactly and the update a hook leaves in θ.grad() can be read off
 // against hand-made G. Rows per language set the token shares (3 target tokens per row).
@@ -324,15 +342,8 @@ struct LinearTasks {
     auto m = make(method, params_json, static_cast<size_t>(G.size(0)));
     auto hook = methods::make_step_hook(*m);
     const_cast<torch::Tensor&>(params[0].second).mutable_grad() = torch::Tensor();
-    train::StepInputs in;
-    in.step = 0;
-    in.batch = &batch;
-    in.pad_id = 0;
-    in.params = &params;
-    in.weights = torch::ones({G.size(0)});
-    in.gradients = &buffer;
-    in.own_losses = &own;
-    in.losses_of = [this](const train::TensorBatch& b) { return losses_of(b); };
+    auto in = sub_batch_inputs(batch, params, torch::ones({G.size(0)}), buffer, own,
+                               [this](const train::TensorBatch& b) { return losses_of(b); });
     in.dev_batches = [](int64_t) { return int64_t{1}; };
     in.dev_losses = [this](int64_t l, int64_t) {  // GradNorm's L_i(0): any positive loss
       train::LanguageLosses d{torch::zeros({G.size(0)}), torch::zeros({G.size(0)})};
@@ -411,13 +422,8 @@ TEST_CASE("CAGrad with c = 0 and equal tasks is the equal-task mean gradient of 
   auto hook = methods::make_step_hook(*method);
   train::LanguageGradients buffer;
   train::LanguageLosses own;
-  train::StepInputs in;
-  in.batch = &batch;
-  in.params = &params;
-  in.weights = weights;
-  in.gradients = &buffer;
-  in.own_losses = &own;
-  in.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(m, b, cfg); };
+  auto in = sub_batch_inputs(batch, params, weights, buffer, own,
+                             [&](const train::TensorBatch& b) { return train::language_losses(m, b, cfg); });
   const auto objective = hook->backward(in);
   std::vector<torch::Tensor> grads;
   for (const auto& [name, p] : params) grads.push_back(p.grad().reshape(-1));
@@ -456,14 +462,8 @@ TEST_CASE("GradNorm takes L_i(0) for every language at step 0, also one absent f
   train::LanguageGradients buffer;
   train::LanguageLosses own;
   const auto batch = mixed_batch({5, 3, 0}, V, 71);  // language 2 is not in the first batch
-  train::StepInputs in;
-  in.step = 0;
-  in.batch = &batch;
-  in.params = &params;
-  in.weights = torch::ones({L});
-  in.gradients = &buffer;
-  in.own_losses = &own;
-  in.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(m, b, cfg); };
+  auto in = sub_batch_inputs(batch, params, torch::ones({L}), buffer, own,
+                             [&](const train::TensorBatch& b) { return train::language_losses(m, b, cfg); });
   in.dev_batches = [](int64_t) { return int64_t{1}; };
   in.dev_losses = [&](int64_t l, int64_t) { return train::held_out_language_losses(m, dev[static_cast<size_t>(l)], cfg); };
   hook->backward(in);
