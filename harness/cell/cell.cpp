@@ -35,6 +35,7 @@ bool CellRun::run() {
   report["tokens_per_s"] = stats_.step_time_s > 0 ? stats_.tokens / stats_.step_time_s : 0.0;
   report["wall_s"] = elapsed();
   json::object diagnostics = stats_.diagnostics(cfg_.data.languages, training_rows(), cfg_.train.get_string("grad_cosine_params"));
+  for (auto& kv : routing_json(routing_run_, cfg_.data.languages)) diagnostics[kv.key()] = std::move(kv.value());
   if (auto m = method_->metrics(); !m.empty()) diagnostics["method"] = std::move(m);  // its figures at the end of the run
   report["diagnostics"] = std::move(diagnostics);
   return true;
@@ -47,6 +48,12 @@ bool CellRun::train() {
   auto due = [&](int64_t every) { return step_ % every == 0 || step_ == steps; };
   Progress progress("train " + cfg_.cell.id, steps, "steps");
   while (step_ < steps) {
+    // 0. Dense pre-training ends at its step: upcycle the experts (setup.cpp).
+    if (step_ == dense_switch_step_ && model_->dense_phase()) {
+      switch_to_sparse();
+      metrics_.write(json::object{{"step", step_}, {"kind", "switch"}, {"to", "sparse"}, {"parameters", report["parameters"]}});
+      log_line("info", str::cat("step ", step_, ": dense pre-training done, ", cfg_.model.experts, " experts upcycled per BASE layer"));
+    }
     // 1. Sample a batch: languages from the method's p_t, examples from each language's stream.
     const std::vector<double> p = method_->sampling_distribution(step_);
     const std::vector<double> w = method_->loss_weights(step_);  // empty = ones
@@ -121,6 +128,11 @@ json::object CellRun::train_record(double lr, double grad_norm) {
                  {"lang_loss", lang},   {"lr", lr},        {"tokens", stats_.tokens},
                  {"grad_norm", grad_norm}, {"elapsed_s", elapsed()}};
   for (auto& kv : stats_.close_window(cfg_.data.languages, training_rows())) o[kv.key()] = std::move(kv.value());
+  for (auto& kv : routing_json(routing_window_, cfg_.data.languages)) o[kv.key()] = std::move(kv.value());
+  if (!routing_window_.empty()) {
+    routing_run_.add(routing_window_);
+    routing_window_.zero();
+  }
   if (auto m = method_->metrics(); !m.empty()) o["method"] = std::move(m);
   return o;
 }

@@ -41,6 +41,7 @@ class CellRun {
   void setup();
   void load_data();
   void build();
+  void switch_to_sparse();
   train::TensorBatch make_batch(const train::Batch& batch) const;
   // cell.cpp
   bool train();
@@ -85,7 +86,13 @@ class CellRun {
   } loop_;
   MetricsLog metrics_;
   RunStats stats_;
+  // What the BASE layers routed since the last train line (step_config_.routing adds to it) and
+  // before it; folded into the run's total at every train line.
+  train::RoutingTally routing_window_, routing_run_;
   int64_t step_ = 0;
+  // Dense pre-training: the step at whose start the dense model becomes sparse
+  // (⌊model.dense_pretrain · train.steps⌋); −1 for a model built sparse or dense.
+  int64_t dense_switch_step_ = -1;
   std::vector<double> last_dev_;
   bool dev_done_ = false;
   Clock::time_point process_start_ = Clock::now();

@@ -17,8 +17,12 @@ namespace compat = model::compat;
 
 namespace {
 
-std::string model_signature(const model::ModelConfig& m, int64_t vocab_size) {
-  return json::serialize(json::object{{"model", model::to_json(m)}, {"vocab_size", vocab_size}});
+// What the checkpoint's tensors were built for. With dense pre-training also the switch step: the
+// same checkpoint means a dense or a sparse model depending on it.
+std::string model_signature(const model::ModelConfig& m, int64_t vocab_size, int64_t dense_switch_step) {
+  json::object o{{"model", model::to_json(m)}, {"vocab_size", vocab_size}};
+  if (dense_switch_step >= 0) o["dense_switch_step"] = dense_switch_step;
+  return json::serialize(o);
 }
 
 }  // namespace
@@ -27,6 +31,8 @@ train::NamedTensors CellRun::checkpointed_tensors() {
   train::NamedTensors all = train::model_tensors(model_);
   for (auto& t : adam_->state()) all.push_back(t);
   for (auto& t : hook_tensors_) all.push_back(t);
+  for (auto& t : routing_window_.state("window")) all.push_back(t);
+  for (auto& t : routing_run_.state("run")) all.push_back(t);
   return all;
 }
 
@@ -41,9 +47,13 @@ bool CellRun::resume() {
     metrics_.start_fresh();
     return false;
   }
-  const std::string expected = model_signature(cfg_.model, vocab_.size);
-  if (const auto header = train::read_checkpoint_header(ckpt); header.model_signature != expected)
+  const std::string expected = model_signature(cfg_.model, vocab_.size, dense_switch_step_);
+  const auto header = train::read_checkpoint_header(ckpt);
+  if (header.model_signature != expected)
     throw train::CheckpointError(str::cat(ckpt, " was written for ", header.model_signature, ", config.json now says ", expected));
+  // A checkpoint written after the dense→sparse switch holds the sparse model and its optimiser
+  // state (one written at the switch step itself still holds the dense one: the switch opens a step).
+  if (model_->dense_phase() && header.step > dense_switch_step_) switch_to_sparse();
   // The header as the verified read returns it (checksum, finite values).
   const auto h = train::load_checkpoint(ckpt, checkpointed_tensors());
   // Every step makes exactly one optimizer update: the two counts must agree.
@@ -88,7 +98,7 @@ void CellRun::save_checkpoint_now() {
   RunStats s = stats_;
   s.elapsed_s = elapsed();
   h.trainer_state = s.save();
-  h.model_signature = model_signature(cfg_.model, vocab_.size);
+  h.model_signature = model_signature(cfg_.model, vocab_.size, dense_switch_step_);
   make_dirs(dir_ + "/ckpt");
   train::save_checkpoint(dir_ + "/ckpt/checkpoint.bin", h, checkpointed_tensors());
 }

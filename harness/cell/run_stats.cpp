@@ -217,4 +217,27 @@ void RunStats::load(const std::string& blob, size_t langs) {
   w.cosines.load(r), run.cosines.load(r);
 }
 
+json::object routing_json(const train::RoutingTally& tally, const std::vector<std::string>& langs) {
+  if (tally.empty()) return {};
+  auto ints = [](const torch::Tensor& t) {
+    json::array a;
+    auto c = t.to(torch::kCPU).contiguous();
+    for (int64_t i = 0; i < c.numel(); ++i) a.emplace_back(c.data_ptr<int64_t>()[i]);
+    return a;
+  };
+  json::object load, usage, entropy, iterations;
+  for (const auto& l : tally.layers()) {
+    load[l.name] = ints(l.load);
+    json::object by_lang;
+    for (size_t i = 0; i < langs.size(); ++i) by_lang[langs[i]] = ints(l.usage[static_cast<int64_t>(i)]);
+    usage[l.name] = std::move(by_lang);
+    const double tokens = static_cast<double>(l.load.sum().item<int64_t>());
+    const auto counts = l.counts.accessor<int64_t, 1>();
+    entropy[l.name] = tokens > 0 ? json::value(l.entropy_sum.item<double>() / tokens) : json::value(nullptr);
+    iterations[l.name] = counts[0] > 0 ? json::value(static_cast<double>(counts[1]) / static_cast<double>(counts[0])) : json::value(nullptr);
+  }
+  return {{"expert_load", std::move(load)}, {"expert_usage", std::move(usage)}, {"routing_entropy", std::move(entropy)},
+          {"auction_iterations", std::move(iterations)}};
+}
+
 }  // namespace longtail::cell

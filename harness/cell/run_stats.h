@@ -92,4 +92,10 @@ struct RunStats {
 
 boost::json::value number_or_null(double x);
 
+// What the BASE layers routed (docs/sparse.md "Diagnostics"): {expert_load: {layer: [tokens per
+// expert]}, expert_usage: {layer: {lang: [tokens per expert]}}, routing_entropy: {layer: mean nats
+// per routed token | null}, auction_iterations: {layer: mean rounds per forward | null}}. Empty for
+// a dense model.
+boost::json::object routing_json(const train::RoutingTally& tally, const std::vector<std::string>& langs);
+
 }  // namespace longtail::cell

@@ -1,5 +1,7 @@
 // Setting a cell up: the device and precision, its data, the method, the model, the optimiser and
 // the batcher, all from config.json; and turning the batcher's batches into tensors.
+#include <cmath>
+
 #include "harness/cell/cell_run.h"
 #include "harness/cell/log.h"
 #include "harness/common/hash.h"
@@ -77,9 +79,9 @@ void CellRun::build() {
 
   // Initialisation draws from the seeded generator; dropout continues the same stream.
   compat::manual_seed(static_cast<uint64_t>(cfg_.cell.seed));
-  if (cfg_.model.dense_pretrain > 0)  // the suite loader refuses it too (harness/grid/suite.cpp)
-    throw train::TrainingFailure(dir_ + "/config.json: $.model.dense_pretrain: the dense→sparse switch is not available in this version; use 0");
   model_ = model::Transformer(cfg_.model, vocab_.size, vocab_.pad);
+  if (model_->dense_phase())
+    dense_switch_step_ = static_cast<int64_t>(std::floor(cfg_.model.dense_pretrain * static_cast<double>(cfg_.train.get_int("steps"))));
   model_->to(device_);
   model_->train();
   train::NamedTensors params;
@@ -91,6 +93,11 @@ void CellRun::build() {
   ao.weight_decay = cfg_.train.get_float("weight_decay");
   adam_ = std::make_unique<train::Adam>(std::move(params), ao);
   if (hook_) hook_tensors_ = hook_->state_tensors(adam_->params());
+  // A copy of every parameter (Sequential Reptile's anchor θ) would have to be upcycled with the
+  // model, mid-trajectory; not supported.
+  if (dense_switch_step_ >= 0 && !hook_tensors_.empty())
+    throw train::TrainingFailure(str::cat(dir_, "/config.json: $.model.dense_pretrain: method ", cfg_.method,
+                                          " keeps per-parameter state that the dense→sparse switch cannot carry over; use dense_pretrain 0"));
 
   batcher_ = std::make_unique<train::Batcher>(std::move(lengths), cfg_.train.get_int("batch_tokens"),
                                               cfg_.train.get_int("pool_batches"),
@@ -106,6 +113,9 @@ void CellRun::build() {
   sc.clip_norm = cfg_.train.get_float("clip_norm");
   sc.bf16 = precision_ == compat::Precision::BF16;
   sc.grad_scope = cfg_.train.get_string("grad_cosine_params");
+  routing_window_.reset(model_, static_cast<int64_t>(n_langs));
+  routing_run_.reset(model_, static_cast<int64_t>(n_langs));
+  sc.routing = routing_window_.empty() ? nullptr : &routing_window_;
   const Options& t = cfg_.train;
   loop_ = {t.get_int("steps"), t.get_int("warmup"), t.get_int("log_every"), t.get_int("dev_every"), t.get_int("checkpoint_every"),
            t.get_int("lang_grad_every"), t.get_int("grad_cosine_every"), t.get_float("lr")};
@@ -115,6 +125,24 @@ void CellRun::build() {
   report["parameters"] = n_params;
   log_line("info", str::cat("cell ", cfg_.cell.id, ": model ", cfg_.model.name, " (", n_params, " parameters), ", n_langs,
                        " languages, device ", compat::device_name(device_), ", ", compat::precision_name(precision_)));
+}
+
+// Dense pre-training ends: every BASE position's dense FFN block becomes E experts initialised from
+// it, with fresh centroids (TransformerImpl::upcycle draws them from the CPU generator, so the
+// stream continues deterministically). The optimiser keeps the moments of every parameter that
+// stays and starts the experts' and centroids' as Adam starts (zero moments, bias correction from
+// this step): Adam::replace_params. docs/sparse.md.
+void CellRun::switch_to_sparse() {
+  model_->upcycle();
+  model_->to(device_);
+  train::NamedTensors params;
+  for (const auto& item : model_->named_parameters(true)) params.emplace_back(item.key(), item.value());
+  adam_->replace_params(std::move(params), dense_switch_step_);  // also on resume, before step_ is restored
+  gradients_ = train::LanguageGradients();  // sized for the old parameter set
+  int64_t n_params = 0;
+  for (const auto& p : model_->parameters()) n_params += p.numel();
+  report["parameters"] = n_params;
+  report["dense_switch_step"] = dense_switch_step_;
 }
 
 // Token tensors of a batch of the batcher (example = language + index into its training rows).

@@ -190,11 +190,19 @@ TransformerImpl::TransformerImpl(const ModelConfig& config, int64_t vocab_size, 
   }
 }
 
+std::vector<std::pair<std::string, BaseLayer>> TransformerImpl::named_base_layers() const {
+  std::vector<std::pair<std::string, BaseLayer>> out;
+  const std::pair<const char*, const torch::nn::ModuleList*> lists[] = {{"encoder_base", &encoder_base_}, {"decoder_base", &decoder_base_}};
+  for (const auto& [name, list] : lists)
+    if (*list)
+      for (size_t k = 0; k < (*list)->size(); ++k)
+        out.emplace_back(std::string(name) + "." + std::to_string(k), BaseLayer(std::dynamic_pointer_cast<BaseLayerImpl>((**list)[k])));
+  return out;
+}
+
 std::vector<BaseLayer> TransformerImpl::base_layers() const {
   std::vector<BaseLayer> out;
-  for (const auto* list : {&encoder_base_, &decoder_base_})
-    if (*list)
-      for (const auto& m : **list) out.push_back(BaseLayer(std::dynamic_pointer_cast<BaseLayerImpl>(m)));
+  for (auto& [name, layer] : named_base_layers()) out.push_back(layer);
   return out;
 }
 

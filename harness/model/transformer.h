@@ -123,6 +123,8 @@ class TransformerImpl : public torch::nn::Module {
   // BASE layers (config.experts > 0), encoder's then decoder's, each in stack order; their
   // last_routing() describes the latest forward. Empty for a dense model.
   std::vector<BaseLayer> base_layers() const;
+  // The same with their module names ("encoder_base.0", "decoder_base.1", ...).
+  std::vector<std::pair<std::string, BaseLayer>> named_base_layers() const;
   // Dense pre-training → sparse: every BASE position's dense block becomes E experts initialised
   // from it (BaseLayerImpl::upcycle). The parameter set changes, so the caller rebuilds its
   // optimiser's view of the parameters.

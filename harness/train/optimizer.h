@@ -26,9 +26,16 @@ class Adam {
   const NamedTensors& params() const { return params_; }
   NamedTensors state() const;  // "adam.step", "adam.exp_avg.<name>", "adam.exp_avg_sq.<name>"
 
+  // A new parameter set (the dense→sparse switch replaces the dense FFN blocks by experts): a
+  // parameter whose name was there keeps its moments; a new one starts as Adam starts, with zero
+  // moments and its own bias correction counted from update `start_step`, as if the optimiser had
+  // been created for it then; a name no longer there is dropped. The update count stays.
+  void replace_params(NamedTensors params, int64_t start_step);
+
  private:
   NamedTensors params_;
   std::vector<torch::Tensor> exp_avg_, exp_avg_sq_;
+  std::vector<int64_t> start_step_;  // per parameter: updates done before it joined (0: from the start)
   torch::Tensor step_;  // int64 scalar on the CPU
   AdamOptions opts_;
 };

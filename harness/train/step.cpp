@@ -33,6 +33,7 @@ LanguageLosses language_losses(model::Transformer& model, const TensorBatch& bat
     compat::AutocastGuard autocast(batch.src.device().type(), cfg.bf16);
     logits = model->forward(batch.src, batch.tgt_in);
   }
+  if (cfg.routing && model->is_training()) cfg.routing->add(model, batch.lang);
   auto ex = model::label_smoothed_loss(logits, batch.tgt_out, cfg.pad_id, cfg.label_smoothing);
   return {model::sum_by_language(ex.loss, batch.lang, cfg.n_langs), model::sum_by_language(ex.tokens, batch.lang, cfg.n_langs)};
 }
@@ -113,6 +114,7 @@ StepResult train_step(model::Transformer& model, Adam& adam, const TensorBatch& 
       if (gradients->computations() != computed_before && gradients->scope() == scope)
         return gradient_geometry(gradients->matrix(), gradients->present());
       RngFork fork(batch.src.device());
+      RoutingTally::Pause not_training(cfg.routing);
       diagnostic.from_sub_batches(batch, cfg.n_langs, cfg.pad_id, inputs.losses_of, adam.params(), scope);
       return gradient_geometry(diagnostic.matrix(), diagnostic.present());
     };

@@ -15,6 +15,7 @@
 #include "harness/model/transformer.h"
 #include "harness/train/collate.h"
 #include "harness/train/optimizer.h"
+#include "harness/train/routing_tally.h"
 #include "harness/train/step_hook.h"
 
 namespace longtail::train {
@@ -34,6 +35,9 @@ struct StepConfig {
   bool lang_grad_norms = false;  // also measure ‖∇(L_i/N_i)‖ per language over all parameters
   bool grad_cosine = false;      // also measure cos(∇(L_i/N_i), ∇(L_j/N_j)) over grad_scope
   std::string grad_scope = "all";  // parameter set of the cosines (select_parameters)
+  // When set, every training-mode forward of language_losses adds what the BASE layers routed
+  // (the diagnostic forwards of train_step excepted).
+  RoutingTally* routing = nullptr;
 };
 
 struct StepResult {

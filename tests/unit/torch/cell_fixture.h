@@ -172,18 +172,32 @@ struct LoadedCheckpoint {
   std::unique_ptr<longtail::train::Adam> adam;
   longtail::train::CheckpointHeader header;
   longtail::train::NamedTensors tensors;
+  longtail::train::RoutingTally window, run;
 };
 
+// A sparse model's checkpoint also holds the routing tallies (window, run); one written after the
+// dense→sparse switch holds the upcycled model.
 inline LoadedCheckpoint load_cell_checkpoint(const std::string& cell_dir) {
   const auto cfg = read_json(cell_dir + "/config.json");
+  const std::string path = cell_dir + "/ckpt/checkpoint.bin";
   LoadedCheckpoint c;
-  c.model = longtail::model::Transformer(longtail::model::model_from_json(cfg.at("model").as_object()), kVocab, kPad);
+  const auto model_config = longtail::model::model_from_json(cfg.at("model").as_object());
+  c.model = longtail::model::Transformer(model_config, kVocab, kPad);
+  const auto steps = static_cast<double>(cfg.at("train").at("steps").to_number<int64_t>());
+  if (c.model->dense_phase() &&
+      longtail::train::read_checkpoint_header(path).step > static_cast<int64_t>(std::floor(model_config.dense_pretrain * steps)))
+    c.model->upcycle();
   longtail::train::NamedTensors params;
   for (const auto& item : c.model->named_parameters(true)) params.emplace_back(item.key(), item.value());
   c.adam = std::make_unique<longtail::train::Adam>(params, longtail::train::AdamOptions{});
   c.tensors = longtail::train::model_tensors(c.model);
   for (auto& t : c.adam->state()) c.tensors.push_back(t);
-  c.header = longtail::train::load_checkpoint(cell_dir + "/ckpt/checkpoint.bin", c.tensors);
+  const int64_t n_langs = static_cast<int64_t>(cfg.at("data").at("languages").as_array().size());
+  c.window.reset(c.model, n_langs);
+  c.run.reset(c.model, n_langs);
+  for (auto& t : c.window.state("window")) c.tensors.push_back(t);
+  for (auto& t : c.run.state("run")) c.tensors.push_back(t);
+  c.header = longtail::train::load_checkpoint(path, c.tensors);
   return c;
 }
 

@@ -352,28 +352,3 @@ TEST_CASE("UniMax in a real cell: capped languages realise N epochs, uncapped on
   CHECK(e("bb") < 0.95);
   CHECK(aa / bb == Approx(1.0).epsilon(0.02));
 }
-
-TEST_CASE("a sparse model trains and decodes in a real cell; dense pre-training is refused until the switch exists", "[sparse][cell]") {
-  CellSpec spec;
-  spec.method = "proportional";
-  spec.method_params = {};
-  spec.model = {{"config", "tiny"}, {"experts", 2}};
-  spec.train = {{"steps", 12}, {"log_every", 6}, {"dev_every", 6}, {"checkpoint_every", 12}};
-  spec.eval = {{"splits", json::array{"dev"}}, {"beam", 2}, {"max_pairs", 3}};
-  const std::string dir = test_cell::write_cell(test_cell::test_dir("sparse_cell"), spec);
-  REQUIRE(run(dir) == 0);
-  const auto cell = test_cell::read_json(dir + "/cell.json");
-  CHECK(cell.at("status") == "ok");
-  // The checkpoint holds the trained experts (their FF2 left its zero initialisation).
-  const auto ckpt = test_cell::load_cell_checkpoint(dir);
-  bool experts_trained = false;
-  for (const auto& [name, t] : ckpt.tensors)
-    if (name.find("decoder_base.0.") != std::string::npos && name.find("fc2_weight") != std::string::npos && name.find("adam") == std::string::npos) experts_trained = t.abs().sum().item<double>() > 0;
-  CHECK(experts_trained);
-
-  spec.model = {{"config", "tiny"}, {"experts", 2}, {"dense_pretrain", 0.5}};
-  const std::string refused = test_cell::write_cell(test_cell::test_dir("sparse_cell_dense_pretrain"), spec);
-  CHECK(run(refused) != 0);
-  CHECK_THAT(std::string(test_cell::read_json(refused + "/cell.json").at("reason").as_string()),
-             Catch::Contains("dense_pretrain"));
-}

@@ -45,6 +45,40 @@ TEST_CASE("trainer: Adam equals torch::optim::Adam", "[trainer]") {
   CHECK(ours.steps() == 5);
 }
 
+TEST_CASE("trainer: Adam's new parameters start as Adam starts; kept ones keep their moments", "[trainer][sparse]") {
+  // w trains throughout; after 3 updates u is replaced by v (the dense→sparse switch): v must
+  // follow a fresh Adam created for it then, w an Adam that never saw the change.
+  torch::manual_seed(2);
+  auto w = torch::randn({4, 3}).requires_grad_(true), u = torch::randn({3}).requires_grad_(true);
+  auto v = torch::randn({2, 3}).requires_grad_(true);
+  auto w_ref = w.detach().clone().requires_grad_(true), v_ref = v.detach().clone().requires_grad_(true);
+  const train::AdamOptions o{0.9, 0.98, 1e-8, 0.01};
+  train::Adam adam({{"w", w}, {"u", u}}, o), adam_w({{"w", w_ref}}, o);
+  std::unique_ptr<train::Adam> adam_v;
+  for (int step = 0; step < 6; ++step) {
+    if (step == 3) {
+      adam.replace_params({{"w", w}, {"v", v}}, adam.steps());
+      adam_v = std::make_unique<train::Adam>(train::NamedTensors{{"v", v_ref}}, o);
+    }
+    const auto x = torch::randn({5, 4});
+    auto loss = [&](const torch::Tensor& wt, const torch::Tensor& extra) { return x.matmul(wt).matmul(extra.view({3, -1})).pow(2).sum(); };
+    adam.zero_grad();
+    adam_w.zero_grad();
+    if (adam_v) adam_v->zero_grad();
+    const auto& extra = step < 3 ? u : v;
+    loss(w, extra).backward();
+    loss(w_ref, extra.detach()).backward();
+    if (adam_v) loss(w.detach(), v_ref).backward();
+    adam.step(1e-2);
+    adam_w.step(1e-2);
+    if (adam_v) adam_v->step(1e-2);
+    CHECK(torch::equal(w, w_ref));
+    if (adam_v) CHECK(torch::equal(v, v_ref));
+  }
+  CHECK(adam.steps() == 6);
+  CHECK(adam.state().size() == 5);  // step + two moments each for w and v; u's are gone
+}
+
 TEST_CASE("trainer: gradient clipping scales to the maximum norm", "[trainer]") {
   auto p = torch::zeros({2}).requires_grad_(true);
   p.mutable_grad() = torch::tensor({3.0f, 4.0f});
