@@ -211,17 +211,30 @@ class Analyzer {
                         fmt::format("no method labelled \"{}\" in the run; its methods: {}", baseline_,
                                     fmt::join(all_methods, ", ")));
     if (baseline_.empty() && !methods_.empty()) baseline_ = methods_.front();
+    for (const auto& b : o.extra_baselines) {
+      if (!all_methods.count(b))
+        throw ConfigError("--extra-baseline " + b, fmt::format("no method labelled \"{}\" in the run; its methods: {}", b,
+                                                       fmt::join(all_methods, ", ")));
+      if (b != baseline_ && std::find(extra_.begin(), extra_.end(), b) == extra_.end()) extra_.push_back(b);
+    }
   }
 
   Analysis run() {
     bootstrap();
     Analysis out;
     out.baseline = baseline_;
+    out.extra_baselines = extra_;
     for (const auto& a : aggregates_) out.summary.push_back(summary(a));
-    for (const auto& a : aggregates_)
-      if (const Aggregate* b = find(a.key.with_method(baseline_)); b && b != &a) out.comparisons.push_back(comparison(a, *b));
-    for (const auto& a : aggregates_)
-      if (const Aggregate* b = find(a.key.with_method(baseline_))) out.convergence.push_back(convergence(a, *b));
+    // The report's baseline first, then each further one: every consumer that shows one baseline
+    // reads the entries whose `baseline` is settings.baseline.
+    std::vector<std::string> baselines{baseline_};
+    baselines.insert(baselines.end(), extra_.begin(), extra_.end());
+    for (const auto& base : baselines)
+      for (const auto& a : aggregates_)
+        if (const Aggregate* b = find(a.key.with_method(base)); b && b != &a) out.comparisons.push_back(comparison(a, *b));
+    for (const auto& base : baselines)
+      for (const auto& a : aggregates_)
+        if (const Aggregate* b = find(a.key.with_method(base))) out.convergence.push_back(convergence(a, *b));
     json::array within, across;
     for (const auto& a : aggregates_) within.push_back(forgetting_within(a));
     for (const auto& a : aggregates_)
@@ -546,6 +559,7 @@ class Analyzer {
   std::map<Key, std::size_t> index_;
   std::vector<std::string> methods_;   // labels of ok cells, grid order
   std::string baseline_;
+  std::vector<std::string> extra_;     // further baselines, without the report's
 };
 
 }  // namespace

@@ -160,7 +160,8 @@ struct Section {
   std::vector<std::string> methods;  // baseline first, then in report order
   std::vector<Summary> summary;
   std::vector<Comparison> comparisons;
-  std::vector<Curve> curves;
+  std::vector<Curve> curves;        // against the report's baseline
+  std::vector<Curve> extra_curves;  // against settings.extra_baselines: their speed-ups in the cost table
   std::vector<Cost> costs;
   std::vector<Failed> failed;
 
@@ -177,6 +178,7 @@ struct Section {
 
 struct Page {
   std::optional<std::string> baseline;
+  std::vector<std::string> extra_baselines;
   double alpha = 0.05;
   std::vector<Section> sections;
   std::map<std::tuple<std::string, std::string, int64_t>, size_t> index;
@@ -201,6 +203,16 @@ Page read_page(const Node& r) {
   Page page;
   const Node settings = r.object("settings");
   if (!settings.get("baseline").is_null()) page.baseline = settings.str("baseline");
+  if (settings.has("extra_baselines")) {
+    const json::array& extra = settings.array("extra_baselines");
+    for (size_t i = 0; i < extra.size(); ++i) {
+      if (!extra[i].is_string()) bad(fmt::format("{}.extra_baselines[{}]", settings.path, i), "expected a string");
+      page.extra_baselines.emplace_back(extra[i].get_string());
+    }
+  }
+  // Comparisons and curves against another baseline than the report's are there for claims (and
+  // the cost table's extra speed-ups); the page compares with one baseline.
+  auto primary = [&](const Node& n) { return !page.baseline || n.str("baseline") == *page.baseline; };
   page.alpha = settings.num("alpha");
 
   const json::array& summary = r.array("summary");
@@ -237,6 +249,7 @@ Page read_page(const Node& r) {
     Comparison c;
     c.method = n.str("method");
     c.baseline = n.str("baseline");
+    if (!primary(n)) continue;
     const Node langs = n.object("languages");
     for (const auto& kv : langs.o) {
       const Node l = langs.object(kv.key());
@@ -270,7 +283,7 @@ Page read_page(const Node& r) {
       c.steps.push_back(number(steps[k], fmt::format("{}.steps[{}]", curve.path, k)));
       c.values.push_back(number(values[k], fmt::format("{}.values[{}]", curve.path, k)));
     }
-    page.section(n).curves.push_back(std::move(c));
+    (primary(n) ? page.section(n).curves : page.section(n).extra_curves).push_back(std::move(c));
   }
 
   const json::array& cost = r.array("cost");
@@ -676,7 +689,15 @@ std::string cost_table(const Section& sec, const Page& page) {
   std::string o =
       "<table class=\"cost\">\n<thead><tr><th class=\"l\">method</th><th>seeds</th><th>steps</th><th>tokens</th>"
       "<th>train time</th><th>wall time</th><th>tokens/s</th><th>step-time ratio</th><th>steps to target</th>"
-      "<th>speedup</th></tr></thead>\n<tbody>\n";
+      "<th>speedup</th>";
+  // One more speed-up column per further baseline (settings.extra_baselines) this section has.
+  std::vector<std::string> extra;
+  for (const std::string& b : page.extra_baselines)
+    if (std::any_of(sec.extra_curves.begin(), sec.extra_curves.end(), [&](const Curve& c) { return c.baseline == b; })) {
+      extra.push_back(b);
+      o += "<th>speedup vs " + escape(b) + "</th>";
+    }
+  o += "</tr></thead>\n<tbody>\n";
   auto opt = [&](const std::optional<double>& v, const char* spec) {
     return v && std::isfinite(*v) ? fmt::format(fmt::runtime(spec), *v) : kDash;
   };
@@ -698,11 +719,17 @@ std::string cost_table(const Section& sec, const Page& page) {
     } else {
       o += "<td>" + kDash + "</td><td>" + kDash + "</td>";
     }
+    for (const std::string& b : extra) {
+      const auto x = std::find_if(sec.extra_curves.begin(), sec.extra_curves.end(),
+                                  [&](const Curve& c) { return c.method == m && c.baseline == b; });
+      o += "<td>" + (x == sec.extra_curves.end() ? kDash : opt(x->speedup, "{:.2f}×")) + "</td>";
+    }
     o += "</tr>\n";
   }
   o += "</tbody></table>\n<p class=\"note\">Per cell, averaged over seeds. Step-time ratio: seconds per step "
        "relative to the baseline's. Steps to target: first evaluation step at which the dev loss reaches the "
-       "baseline's best; speedup: the baseline's steps to target over the method's.</p>\n";
+       "baseline's best; speedup: the baseline's steps to target over the method's" +
+       std::string(extra.empty() ? "" : " (speedup vs X: the same with X as the baseline)") + ".</p>\n";
   return o;
 }
 

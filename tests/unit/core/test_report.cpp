@@ -15,6 +15,8 @@
 #include "harness/records/run_layout.h"
 #include "harness/train/train_options.h"
 #include "reports/analysis.h"
+#include "reports/html.h"
+#include "reports/leaderboard.h"
 #include "reports/report.h"
 #include "reports/seed_stats.h"
 
@@ -292,6 +294,78 @@ TEST_CASE("convergence: steps to the baseline's best dev loss, never reached, sp
   CHECK(slow.at("area_under_curve").as_double() == Approx(((6 + 5) / 2.0 + (5 + 4) / 2.0 + (4 + 3) / 2.0) / 3));
   CHECK(reports::mean_under_curve({}, {}) == std::nullopt);
   CHECK(reports::first_reaching({3, 2, 1}, 0.5) == std::nullopt);
+}
+
+TEST_CASE("convergence and comparisons against further baselines, for claims that name them", "[report][convergence][baselines]") {
+  std::vector<reports::CellData> cells{
+      cell("base", 1, {2, 2}, 0, curve({5, 4, 3, 2.5})),
+      cell("fast", 1, {3, 2}, 0, curve({4, 2.8, 2.4, 2.2})),
+      cell("slow", 1, {1, 2}, 0, curve({6, 5, 4, 3})),
+  };
+  auto o = options("base");
+  o.extra_baselines = {"slow", "base", "slow"};  // the report's own baseline and repeats count once
+  const auto a = reports::analyze(cells, o);
+  CHECK(a.extra_baselines == std::vector<std::string>{"slow"});
+  auto against = [](const json::array& section, const std::string& method, const std::string& baseline) -> const json::object* {
+    for (const auto& v : section)
+      if (v.at("method") == method.c_str() && v.at("baseline") == baseline.c_str()) return &v.as_object();
+    return nullptr;
+  };
+  // The report's baseline's entries come first, unchanged.
+  REQUIRE(a.convergence.size() == 6);
+  REQUIRE(a.comparisons.size() == 4);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(a.convergence[i].at("baseline") == "base");
+  for (std::size_t i = 0; i < 2; ++i) CHECK(a.comparisons[i].at("baseline") == "base");
+  CHECK(against(a.convergence, "fast", "base")->at("speedup").as_double() == Approx(400.0 / 300.0));
+  // Against slow: its best, 3.0, is the target; slow reaches it at 400, fast at 200, base at 300.
+  const json::object* fast = against(a.convergence, "fast", "slow");
+  REQUIRE(fast);
+  CHECK(fast->at("target").as_double() == 3.0);
+  CHECK(fast->at("steps_to_target").as_int64() == 200);
+  CHECK(fast->at("speedup").as_double() == 2.0);
+  CHECK(against(a.convergence, "base", "slow")->at("speedup").as_double() == Approx(400.0 / 300.0));
+  CHECK(against(a.convergence, "slow", "slow")->at("speedup").as_double() == 1.0);
+  // Comparisons against slow for the other two, with its own Δ (fr: 3 vs 1 correct of 4, de equal).
+  CHECK(against(a.comparisons, "slow", "slow") == nullptr);
+  const json::object* cmp = against(a.comparisons, "fast", "slow");
+  REQUIRE(cmp);
+  CHECK(cmp->at("languages").at("fr").at("delta_bleu").as_double() ==
+        Approx(cells[1].languages[0].bleu - cells[2].languages[0].bleu));
+  CHECK(cmp->at("languages").at("de").at("delta_bleu").as_double() == 0.0);
+  CHECK(against(a.comparisons, "base", "slow") != nullptr);
+  // An unknown label is an error naming it, as --baseline's is.
+  o.extra_baselines = {"nope"};
+  CHECK_THROWS_WITH(reports::analyze(cells, o), Catch::Contains("no method labelled \"nope\""));
+}
+
+TEST_CASE("the table, the leaderboards and the HTML compare with the report's baseline; the HTML adds the others' speed-ups", "[report][baselines][html]") {
+  std::vector<reports::CellData> cells{
+      cell("base", 1, {2, 2}, 0, curve({5, 4, 3, 2.5})),
+      cell("fast", 1, {3, 2}, 0, curve({4, 2.8, 2.4, 2.2})),
+      cell("slow", 1, {1, 2}, 0, curve({6, 5, 4, 3})),
+  };
+  for (auto& c : cells) c.result.scorer = {{"bleu", "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"}, {"chrf", "chrF2"}};
+  auto o = options("base");
+  o.extra_baselines = {"slow"};
+  const json::object report = reports::build_report(fresh_dir("longtail-test-report-baselines").string(), cells, o);
+  CHECK(report.at("settings").at("extra_baselines") == json::array{"slow"});
+  const json::object plain = reports::build_report(fresh_dir("longtail-test-report-baselines").string(), cells, options("base"));
+  CHECK(plain.at("settings").at("extra_baselines").as_array().empty());
+  // What compares with "base" reads as it did without the further baseline.
+  CHECK(reports::format_table(report) == reports::format_table(plain));
+  CHECK(reports::leaderboard_markdown(report) == reports::leaderboard_markdown(plain));
+  const std::string html = reports::report_html(report);
+  CHECK(html.find("<th>speedup vs slow</th>") != std::string::npos);
+  CHECK(reports::report_html(plain).find("<th>speedup vs") == std::string::npos);
+  CHECK(html.find("<td>2.00×</td>") != std::string::npos);  // fast against slow
+  // Everything else on the page is the same: the cost table (and its note) is the only difference.
+  auto without_cost = [](std::string page) {
+    const auto from = page.find("<table class=\"cost\">"), to = page.find("</p>", from);
+    REQUIRE(from != std::string::npos);
+    REQUIRE(to != std::string::npos);
+    return page.erase(from, to - from);
+  };
+  CHECK(without_cost(html) == without_cost(reports::report_html(plain)));
 }
 
 TEST_CASE("forgetting within a run and across stages", "[report][forgetting]") {
