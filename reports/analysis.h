@@ -29,6 +29,7 @@ struct Analysis {
   std::string baseline;  // the label used (empty: no ok cell)
   std::vector<std::string> extra_baselines;  // those compared with besides it, in the order given
   boost::json::array summary, comparisons, convergence, cost;
+  boost::json::array experts;  // per aggregate whose cells routed through BASE layers: expert usage
   boost::json::object forgetting;  // {within_run: [...], across_stages: [...]}
 };
 

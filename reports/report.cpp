@@ -113,7 +113,8 @@ json::object build_report(const std::string& run_dir, const std::vector<CellData
       {"comparisons", std::move(a.comparisons)},
       {"convergence", std::move(a.convergence)},
       {"forgetting", std::move(a.forgetting)},
-      {"cost", std::move(a.cost)}};
+      {"cost", std::move(a.cost)},
+      {"experts", std::move(a.experts)}};
 }
 
 void write_report(const std::string& run_dir, const json::object& report) {

@@ -368,6 +368,83 @@ TEST_CASE("the table, the leaderboards and the HTML compare with the report's ba
   CHECK(without_cost(html) == without_cost(reports::report_html(plain)));
 }
 
+namespace {
+
+// diagnostics of a cell with one BASE layer of 3 experts, as the cell writes them.
+json::object routing(const json::array& fr, const json::array& de, const json::array& load, double entropy, double rounds) {
+  return {{"expert_load", {{"decoder_base.0", load}}},
+          {"expert_usage", {{"decoder_base.0", {{"fr", fr}, {"de", de}}}}},
+          {"routing_entropy", {{"decoder_base.0", entropy}}},
+          {"auction_iterations", {{"decoder_base.0", rounds}}}};
+}
+
+}  // namespace
+
+TEST_CASE("experts: per layer the language × expert shares, load and specialisation, over seeds", "[report][experts]") {
+  std::vector<reports::CellData> cells{cell("dense", 1, {2, 2}), cell("base", 1, {2, 2}), cell("base", 2, {2, 2})};
+  for (auto& c : cells) c.result.scorer = {{"bleu", "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"}, {"chrf", "chrF2"}};
+  cells[1].file = "runs/x/base/seed1/result.json";
+  cells[2].file = "runs/x/base/seed2/result.json";
+  cells[1].result.training->diagnostics = routing({60, 30, 10}, {0, 10, 30}, {60, 40, 40}, 0.5, 10);
+  // Seed 2 routes the same way through differently numbered experts: its 0, 1, 2 are seed 1's 1, 2, 0.
+  cells[2].result.training->diagnostics = routing({30, 10, 60}, {10, 30, 0}, {40, 40, 60}, 0.7, 12);
+  const auto a = reports::analyze(cells);
+  REQUIRE(a.experts.size() == 1);  // the dense cells have no BASE layers
+  const auto& e = a.experts[0].as_object();
+  CHECK(e.at("method") == "base");
+  CHECK(e.at("seeds") == json::array{1, 2});
+  const auto& l = e.at("layers").at("decoder_base.0").as_object();
+  CHECK(l.at("experts").as_int64() == 3);
+  // Experts in the canonical order: fr's largest share first, then fr's next, then de's.
+  CHECK(l.at("expert_order") == json::array{json::array{0, 1, 2}, json::array{2, 0, 1}});
+  auto near = [](const json::value& v, std::vector<double> want) {
+    REQUIRE(v.as_array().size() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) CHECK(v.as_array()[i].to_number<double>() == Approx(want[i]));
+  };
+  // Aligned, the two seeds agree; averaged by raw index they would blur to fr [0.45, 0.2, 0.35].
+  near(l.at("usage").at("fr"), {0.6, 0.3, 0.1});
+  near(l.at("usage").at("de"), {0.0, 0.25, 0.75});
+  near(l.at("load_share"), {60.0 / 140, 40.0 / 140, 40.0 / 140});
+  CHECK(l.at("tokens").at("fr").as_double() == 100);
+  CHECK(l.at("tokens").at("de").as_double() == 40);
+  // Total-variation distance of each language's row from the overall load.
+  const double tv_fr = 0.5 * (std::fabs(0.6 - 3.0 / 7) + std::fabs(0.3 - 2.0 / 7) + std::fabs(0.1 - 2.0 / 7));
+  const double tv_de = 0.5 * (3.0 / 7 + std::fabs(0.25 - 2.0 / 7) + std::fabs(0.75 - 2.0 / 7));
+  CHECK(l.at("specialisation").at("fr").as_double() == Approx(tv_fr));
+  CHECK(l.at("specialisation").at("de").as_double() == Approx(tv_de));
+  CHECK(l.at("mean_specialisation").as_double() == Approx((tv_fr + tv_de) / 2));
+  CHECK(l.at("routing_entropy").as_double() == Approx(0.6));
+  CHECK(l.at("auction_iterations").as_double() == Approx(11));
+
+  // report.json carries the section; the HTML draws one shaded table per system and layer.
+  const json::object report = reports::build_report(fresh_dir("longtail-test-report-experts").string(), cells, {});
+  REQUIRE(report.at("experts").as_array().size() == 1);
+  CHECK(report.at("experts").as_array()[0] == a.experts[0]);
+  const std::string html = reports::report_html(report);
+  CHECK(html.find("<h3>Expert usage</h3>") != std::string::npos);
+  CHECK(html.find("base · decoder_base.0 (2 seeds)</caption>") != std::string::npos);
+  CHECK(html.find("color:#fff\">60%</td>") != std::string::npos);  // fr's largest share, the darkest cell
+  CHECK(html.find(fmt::format("<td>{:.3f}</td>", tv_de)) != std::string::npos);
+  json::object dense_only = report;
+  dense_only["experts"] = json::array{};
+  CHECK(reports::report_html(dense_only).find("Expert usage") == std::string::npos);
+  dense_only.erase("experts");  // a report written before the section
+  CHECK(reports::report_html(dense_only).find("Expert usage") == std::string::npos);
+
+  // A language routed like every other has specialisation 0.
+  cells[1].result.training->diagnostics = routing({30, 20, 20}, {30, 20, 20}, {60, 40, 40}, 0.5, 10);
+  cells.pop_back();
+  const auto flat = reports::analyze(cells).experts[0].at("layers").at("decoder_base.0");
+  CHECK(flat.at("specialisation").at("fr").as_double() == Approx(0).margin(1e-12));
+
+  // Malformed diagnostics name the result.json and the JSON path.
+  cells[1].result.training->diagnostics = routing({30, 20}, {30, 20, 20}, {60, 40, 40}, 0.5, 10);
+  CHECK_THROWS_WITH(reports::analyze(cells), Catch::Contains("runs/x/base/seed1/result.json") &&
+                                                 Catch::Contains("$.diagnostics.expert_usage.decoder_base.0.de"));
+  cells[1].result.training->diagnostics = routing({30, 20, 20}, {30, 20, 20}, {60, 40}, 0.5, 10);
+  CHECK_THROWS_WITH(reports::analyze(cells), Catch::Contains("$.diagnostics.expert_load.decoder_base.0"));
+}
+
 TEST_CASE("forgetting within a run and across stages", "[report][forgetting]") {
   // fr's dev loss dips at step 200 then rises: it forgets 0.5; de only improves.
   auto c = cell("m", 1, {2, 2, 2, 2}, 0, curve({3, 2, 2.5}));
