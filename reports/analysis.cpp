@@ -211,23 +211,38 @@ class Analyzer {
                         fmt::format("no method labelled \"{}\" in the run; its methods: {}", baseline_,
                                     fmt::join(all_methods, ", ")));
     if (baseline_.empty() && !methods_.empty()) baseline_ = methods_.front();
+    for (const auto& b : o.extra_baselines) {
+      if (!all_methods.count(b))
+        throw ConfigError("--extra-baseline " + b, fmt::format("no method labelled \"{}\" in the run; its methods: {}", b,
+                                                       fmt::join(all_methods, ", ")));
+      if (b != baseline_ && std::find(extra_.begin(), extra_.end(), b) == extra_.end()) extra_.push_back(b);
+    }
   }
 
   Analysis run() {
     bootstrap();
     Analysis out;
     out.baseline = baseline_;
+    out.extra_baselines = extra_;
     for (const auto& a : aggregates_) out.summary.push_back(summary(a));
-    for (const auto& a : aggregates_)
-      if (const Aggregate* b = find(a.key.with_method(baseline_)); b && b != &a) out.comparisons.push_back(comparison(a, *b));
-    for (const auto& a : aggregates_)
-      if (const Aggregate* b = find(a.key.with_method(baseline_))) out.convergence.push_back(convergence(a, *b));
+    // The report's baseline first, then each further one: every consumer that shows one baseline
+    // reads the entries whose `baseline` is settings.baseline.
+    std::vector<std::string> baselines{baseline_};
+    baselines.insert(baselines.end(), extra_.begin(), extra_.end());
+    for (const auto& base : baselines)
+      for (const auto& a : aggregates_)
+        if (const Aggregate* b = find(a.key.with_method(base)); b && b != &a) out.comparisons.push_back(comparison(a, *b));
+    for (const auto& base : baselines)
+      for (const auto& a : aggregates_)
+        if (const Aggregate* b = find(a.key.with_method(base))) out.convergence.push_back(convergence(a, *b));
     json::array within, across;
     for (const auto& a : aggregates_) within.push_back(forgetting_within(a));
     for (const auto& a : aggregates_)
       if (const Aggregate* next = next_stage(a)) across.push_back(forgetting_across(a, *next));
     out.forgetting = {{"within_run", within}, {"across_stages", across}};
     for (const auto& a : aggregates_) out.cost.push_back(cost(a, find(a.key.with_method(baseline_))));
+    for (const auto& a : aggregates_)
+      if (auto e = experts(a)) out.experts.push_back(std::move(*e));
     return out;
   }
 
@@ -541,11 +556,213 @@ class Analyzer {
     return out;
   }
 
+  // One seed's routing through one BASE layer, its experts in a canonical order (below).
+  struct SeedRouting {
+    std::map<std::string, std::vector<double>> rows;  // language → share per expert (sums to 1)
+    std::map<std::string, double> tokens;             // language → tokens routed
+    std::map<std::string, double> specialisation;     // language → TV distance of its row from `load`
+    std::vector<double> load;                         // share of all tokens per expert
+    std::vector<int64_t> order;                       // the seed's expert index at each position
+    std::optional<double> entropy, iterations;
+  };
+
+  // Reads diagnostics.expert_usage (and expert_load, routing_entropy, auction_iterations) of one
+  // cell's layer. Expert indices are the seed's own: the same index in two seeds names unrelated
+  // experts. So each seed's experts are put in a canonical order before seeds are averaged: by
+  // the language (suite order) whose tokens go to the expert in the largest share, then by that
+  // share, descending; position j is "the j-th expert in that order".
+  static SeedRouting seed_routing(const CellData& c, const std::string& layer, const json::object& usage,
+                                  const std::vector<std::string>& languages) {
+    const std::string where = "$.diagnostics.expert_usage." + layer;
+    auto numbers = [&](const json::value& v, const std::string& path) {
+      std::vector<double> out;
+      if (!v.is_array()) throw ConfigError(c.file, path + ": expected an array of token counts");
+      for (const auto& x : v.get_array()) {
+        if (!x.is_number() || x.to_number<double>() < 0)
+          throw ConfigError(c.file, path + ": expected non-negative token counts, got " + json::serialize(x));
+        out.push_back(x.to_number<double>());
+      }
+      return out;
+    };
+    SeedRouting r;
+    std::vector<std::string> order_langs;  // suite order, then any other the cell routed
+    for (const auto& l : languages)
+      if (usage.contains(l)) order_langs.push_back(l);
+    for (const auto& kv : usage)
+      if (std::find(order_langs.begin(), order_langs.end(), std::string(kv.key())) == order_langs.end())
+        order_langs.emplace_back(kv.key());
+    std::size_t experts = 0;
+    std::map<std::string, std::vector<double>> counts;
+    for (const auto& l : order_langs) {
+      auto v = numbers(usage.at(l), where + "." + l);
+      if (experts == 0) experts = v.size();
+      if (v.empty() || v.size() != experts)
+        throw ConfigError(c.file, fmt::format("{}.{}: {} experts, but {} for the layer's first language", where, l, v.size(), experts));
+      counts[l] = std::move(v);
+    }
+    std::vector<double> total(experts, 0.0);
+    double all = 0;
+    for (const auto& [l, v] : counts)
+      for (std::size_t e = 0; e < experts; ++e) total[e] += v[e], all += v[e];
+    std::vector<double> overall(experts, 0.0);
+    for (std::size_t e = 0; e < experts && all > 0; ++e) overall[e] = total[e] / all;
+    std::map<std::string, std::vector<double>> rows;
+    for (const auto& [l, v] : counts) {
+      double n = 0;
+      for (double x : v) n += x;
+      r.tokens[l] = n;
+      if (n <= 0) continue;  // a language that routed nothing has no row
+      std::vector<double> row(experts);
+      for (std::size_t e = 0; e < experts; ++e) row[e] = v[e] / n;
+      double tv = 0;
+      for (std::size_t e = 0; e < experts; ++e) tv += std::fabs(row[e] - overall[e]);
+      r.specialisation[l] = tv / 2;
+      rows[l] = std::move(row);
+    }
+    // The canonical order: (first language of largest share, −that share, index).
+    std::vector<std::tuple<std::size_t, double, int64_t>> keys;
+    for (std::size_t e = 0; e < experts; ++e) {
+      std::size_t best = order_langs.size();
+      double share = -1;
+      for (std::size_t i = 0; i < order_langs.size(); ++i)
+        if (auto it = rows.find(order_langs[i]); it != rows.end() && it->second[e] > share) best = i, share = it->second[e];
+      keys.emplace_back(best, -share, int64_t(e));
+    }
+    std::sort(keys.begin(), keys.end());
+    for (const auto& k : keys) r.order.push_back(std::get<2>(k));
+    auto reorder = [&](const std::vector<double>& v) {
+      std::vector<double> out;
+      for (int64_t e : r.order) out.push_back(v[std::size_t(e)]);
+      return out;
+    };
+    for (auto& [l, row] : rows) r.rows[l] = reorder(row);
+    // The load as the cell counted it (expert_load), else the languages' sum.
+    r.load = reorder(overall);
+    const json::object& d = c.result.training->diagnostics;
+    if (const json::value* lv = d.if_contains("expert_load"); lv && lv->is_object())
+      if (const json::value* x = lv->get_object().if_contains(layer)) {
+        auto load = numbers(*x, "$.diagnostics.expert_load." + layer);
+        if (load.size() != experts)
+          throw ConfigError(c.file, fmt::format("$.diagnostics.expert_load.{}: {} experts, but expert_usage has {}", layer,
+                                                load.size(), experts));
+        double n = 0;
+        for (double v : load) n += v;
+        if (n > 0) {
+          for (double& v : load) v /= n;
+          r.load = reorder(load);
+        }
+      }
+    auto scalar = [&](const char* key) -> std::optional<double> {
+      const json::value* v = d.if_contains(key);
+      if (!v || !v->is_object()) return std::nullopt;
+      const json::value* x = v->get_object().if_contains(layer);
+      return x && x->is_number() ? std::optional<double>(x->to_number<double>()) : std::nullopt;
+    };
+    r.entropy = scalar("routing_entropy");
+    r.iterations = scalar("auction_iterations");
+    return r;
+  }
+
+  // The experts entry of an aggregate whose cells carry diagnostics.expert_usage: per BASE layer,
+  // means over those seeds (docs/report-schema.md, `experts`).
+  std::optional<json::object> experts(const Aggregate& a) const {
+    std::map<std::string, std::vector<SeedRouting>> layers;
+    std::vector<std::string> layer_order;
+    std::vector<int64_t> seeds;
+    for (const auto* c : a.cells) {
+      if (!c->result.training) continue;
+      const json::value* u = c->result.training->diagnostics.if_contains("expert_usage");
+      if (!u) continue;
+      if (!u->is_object()) throw ConfigError(c->file, "$.diagnostics.expert_usage: expected an object of layers");
+      seeds.push_back(c->seed);
+      for (const auto& kv : u->get_object()) {
+        const std::string layer(kv.key());
+        if (!kv.value().is_object())
+          throw ConfigError(c->file, "$.diagnostics.expert_usage." + layer + ": expected an object of languages");
+        if (!layers.count(layer)) layer_order.push_back(layer);
+        layers[layer].push_back(seed_routing(*c, layer, kv.value().get_object(), a.languages));
+      }
+    }
+    if (seeds.empty()) return std::nullopt;
+    json::object out = a.key.json();
+    out["seeds"] = json::value_from(seeds);
+    json::object layers_json;
+    for (const auto& name : layer_order) {
+      const auto& per_seed = layers.at(name);
+      const std::size_t experts = per_seed.front().load.size();
+      for (const auto& r : per_seed)
+        if (r.load.size() != experts)
+          throw ConfigError(a.cells.front()->file,
+                            fmt::format("$.diagnostics.expert_usage.{}: {} experts in one seed, {} in another", name, experts,
+                                        r.load.size()));
+      std::vector<std::string> langs;  // suite order, then others
+      for (const auto& l : a.languages)
+        for (const auto& r : per_seed)
+          if (r.tokens.count(l) && std::find(langs.begin(), langs.end(), l) == langs.end()) langs.push_back(l);
+      for (const auto& r : per_seed)
+        for (const auto& [l, n] : r.tokens)
+          if (std::find(langs.begin(), langs.end(), l) == langs.end()) langs.push_back(l);
+      auto mean_of = [](const std::vector<std::optional<double>>& v) -> json::value {
+        double s = 0;
+        int n = 0;
+        for (const auto& x : v)
+          if (x) s += *x, ++n;
+        return n ? json::value(s / n) : json::value(nullptr);
+      };
+      std::vector<double> load(experts, 0.0);
+      for (const auto& r : per_seed)
+        for (std::size_t e = 0; e < experts; ++e) load[e] += r.load[e] / double(per_seed.size());
+      json::object usage, specialisation, tokens;
+      std::vector<double> spec_all;
+      for (const auto& l : langs) {
+        std::vector<double> row(experts, 0.0);
+        std::vector<std::optional<double>> spec, tok;
+        int n = 0;
+        for (const auto& r : per_seed) {
+          if (auto it = r.tokens.find(l); it != r.tokens.end()) tok.push_back(it->second);
+          auto it = r.rows.find(l);
+          if (it == r.rows.end()) continue;
+          for (std::size_t e = 0; e < experts; ++e) row[e] += it->second[e];
+          spec.push_back(r.specialisation.at(l));
+          ++n;
+        }
+        tokens[l] = mean_of(tok);
+        if (n == 0) {
+          usage[l] = nullptr, specialisation[l] = nullptr;
+          continue;
+        }
+        for (double& x : row) x /= n;
+        usage[l] = json::value_from(row);
+        specialisation[l] = mean_of(spec);
+        spec_all.push_back(specialisation[l].as_double());
+      }
+      std::vector<std::optional<double>> entropy, iterations;
+      json::array orders;
+      for (const auto& r : per_seed) {
+        entropy.push_back(r.entropy), iterations.push_back(r.iterations);
+        orders.push_back(json::value_from(r.order));
+      }
+      layers_json[name] = json::object{
+          {"experts", int64_t(experts)},
+          {"expert_order", std::move(orders)},
+          {"tokens", std::move(tokens)},
+          {"load_share", json::value_from(load)},
+          {"usage", std::move(usage)},
+          {"specialisation", std::move(specialisation)},
+          {"mean_specialisation", spec_all.empty() ? json::value(nullptr) : json::value(mean(spec_all))},
+          {"routing_entropy", mean_of(entropy)},
+          {"auction_iterations", mean_of(iterations)}};
+    }
+    out["layers"] = std::move(layers_json);
+    return out;
+  }
+
   AnalysisOptions options_;
   std::vector<Aggregate> aggregates_;  // first appearance in grid order
   std::map<Key, std::size_t> index_;
   std::vector<std::string> methods_;   // labels of ok cells, grid order
   std::string baseline_;
+  std::vector<std::string> extra_;     // further baselines, without the report's
 };
 
 }  // namespace

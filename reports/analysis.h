@@ -15,6 +15,10 @@ namespace longtail::reports {
 
 struct AnalysisOptions {
   std::string baseline;         // method label every other method is compared with; empty: the first in grid order
+  // Further baselines: comparisons and convergence entries against each of these too (entries
+  // carry their `baseline`); for claims that name another baseline than the report's. Each must
+  // name a method of the run (ConfigError otherwise); the report's baseline itself is skipped.
+  std::vector<std::string> extra_baselines;
   double alpha = 0.05;          // significance level of the paired tests (p ≤ alpha is significant)
   std::string split = "test";   // the split the summary and comparisons score
   std::size_t resamples = 1000; // paired bootstrap resamples (sacreBLEU's --paired-bs default)
@@ -23,7 +27,9 @@ struct AnalysisOptions {
 
 struct Analysis {
   std::string baseline;  // the label used (empty: no ok cell)
+  std::vector<std::string> extra_baselines;  // those compared with besides it, in the order given
   boost::json::array summary, comparisons, convergence, cost;
+  boost::json::array experts;  // per aggregate whose cells routed through BASE layers: expert usage
   boost::json::object forgetting;  // {within_run: [...], across_stages: [...]}
 };
 

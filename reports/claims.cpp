@@ -332,9 +332,16 @@ Reading read(const json::object& report, const ClaimSelection& s) {
     r.why = fmt::format("the report's {} is empty", s.section);
     return r;
   }
-  // Narrow down key by key, so that `why` names the first key nothing matches.
+  // Narrow down key by key, so that `why` names the first key nothing matches. A comparisons or
+  // convergence selection without `baseline` reads the entries against the report's baseline: a
+  // report holds entries against further baselines too (settings.extra_baselines).
+  std::vector<std::pair<std::string, json::value>> match = s.match;
+  if ((s.section == "comparisons" || s.section == "convergence") &&
+      std::none_of(match.begin(), match.end(), [](const auto& m) { return m.first == "baseline"; }))
+    if (const json::value* st = report.if_contains("settings"); st && st->is_object())
+      if (const json::value* b = st->as_object().if_contains("baseline"); b && b->is_string()) match.emplace_back("baseline", *b);
   std::vector<std::string> narrowed;
-  for (const auto& [key, want] : s.match) {
+  for (const auto& [key, want] : match) {
     std::vector<const json::object*> kept;
     std::vector<std::string> seen;
     for (const auto* e : entries) {
@@ -483,6 +490,19 @@ std::vector<ClaimSpec> load_claims(const std::string& dir) {
                             fmt::format("\"{}\" is already the id of {}: {}", c.id, o.file, o.json_path));
       out.push_back(std::move(c));
     }
+  }
+  return out;
+}
+
+std::vector<std::string> claim_baselines(const std::vector<ClaimSpec>& claims) {
+  std::vector<std::string> out;
+  for (const auto& c : claims) {
+    if (!c.pending.empty()) continue;
+    for (const ClaimSelection* s : {&c.select, &c.right})
+      for (const auto& [key, value] : s->match)
+        if (key == "baseline" && value.is_string() &&
+            std::find(out.begin(), out.end(), std::string(value.get_string())) == out.end())
+          out.emplace_back(value.get_string());
   }
   return out;
 }

@@ -57,6 +57,10 @@ std::vector<ClaimSpec> load_claims(const std::string& dir);
 // The same for one file.
 std::vector<ClaimSpec> load_claims_file(const std::string& file);
 
+// The baselines the claims' comparisons and convergence selections name (`baseline`), each once,
+// in claim order: the report must compare with each of them (AnalysisOptions::extra_baselines).
+std::vector<std::string> claim_baselines(const std::vector<ClaimSpec>& claims);
+
 // The `claims` entries of report.json (docs/report.schema.json, $defs/claim) for every claim, in
 // order: {id, paper, statement, suite, verdict, measured, ci95, published, why}. `measured` (and
 // `ci95` when the selection has one) come with "supported" / "not supported"; "not testable"

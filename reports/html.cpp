@@ -153,6 +153,22 @@ struct Failed {
   std::string method, reason;
   int64_t seed = 0;
 };
+struct ExpertRow {
+  std::string language;
+  std::optional<std::vector<double>> shares;  // none: the language routed no token
+  std::optional<double> specialisation;
+};
+struct ExpertLayer {
+  std::string name;
+  std::vector<ExpertRow> rows;
+  std::vector<double> load;
+  std::optional<double> mean_specialisation;
+};
+struct ExpertUsage {
+  std::string method;
+  size_t seeds = 0;
+  std::vector<ExpertLayer> layers;
+};
 
 struct Section {
   std::string dataset, imbalance;
@@ -160,9 +176,11 @@ struct Section {
   std::vector<std::string> methods;  // baseline first, then in report order
   std::vector<Summary> summary;
   std::vector<Comparison> comparisons;
-  std::vector<Curve> curves;
+  std::vector<Curve> curves;        // against the report's baseline
+  std::vector<Curve> extra_curves;  // against settings.extra_baselines: their speed-ups in the cost table
   std::vector<Cost> costs;
   std::vector<Failed> failed;
+  std::vector<ExpertUsage> experts;
 
   void add_method(const std::string& m) {
     if (std::find(methods.begin(), methods.end(), m) == methods.end()) methods.push_back(m);
@@ -177,6 +195,7 @@ struct Section {
 
 struct Page {
   std::optional<std::string> baseline;
+  std::vector<std::string> extra_baselines;
   double alpha = 0.05;
   std::vector<Section> sections;
   std::map<std::tuple<std::string, std::string, int64_t>, size_t> index;
@@ -201,6 +220,16 @@ Page read_page(const Node& r) {
   Page page;
   const Node settings = r.object("settings");
   if (!settings.get("baseline").is_null()) page.baseline = settings.str("baseline");
+  if (settings.has("extra_baselines")) {
+    const json::array& extra = settings.array("extra_baselines");
+    for (size_t i = 0; i < extra.size(); ++i) {
+      if (!extra[i].is_string()) bad(fmt::format("{}.extra_baselines[{}]", settings.path, i), "expected a string");
+      page.extra_baselines.emplace_back(extra[i].get_string());
+    }
+  }
+  // Comparisons and curves against another baseline than the report's are there for claims (and
+  // the cost table's extra speed-ups); the page compares with one baseline.
+  auto primary = [&](const Node& n) { return !page.baseline || n.str("baseline") == *page.baseline; };
   page.alpha = settings.num("alpha");
 
   const json::array& summary = r.array("summary");
@@ -237,6 +266,7 @@ Page read_page(const Node& r) {
     Comparison c;
     c.method = n.str("method");
     c.baseline = n.str("baseline");
+    if (!primary(n)) continue;
     const Node langs = n.object("languages");
     for (const auto& kv : langs.o) {
       const Node l = langs.object(kv.key());
@@ -270,7 +300,42 @@ Page read_page(const Node& r) {
       c.steps.push_back(number(steps[k], fmt::format("{}.steps[{}]", curve.path, k)));
       c.values.push_back(number(values[k], fmt::format("{}.values[{}]", curve.path, k)));
     }
-    page.section(n).curves.push_back(std::move(c));
+    (primary(n) ? page.section(n).curves : page.section(n).extra_curves).push_back(std::move(c));
+  }
+
+  if (r.has("experts")) {  // reports written before the section lack it
+    const json::array& experts = r.array("experts");
+    for (size_t i = 0; i < experts.size(); ++i) {
+      const Node n = element(experts, i, "$.experts");
+      ExpertUsage u;
+      u.method = n.str("method");
+      u.seeds = n.array("seeds").size();
+      const Node layers = n.object("layers");
+      for (const auto& kv : layers.o) {
+        const Node l = layers.object(kv.key());
+        ExpertLayer layer;
+        layer.name = std::string(kv.key());
+        const json::array& load = l.array("load_share");
+        for (size_t k = 0; k < load.size(); ++k) layer.load.push_back(number(load[k], fmt::format("{}.load_share[{}]", l.path, k)));
+        const Node usage = l.object("usage"), spec = l.object("specialisation");
+        for (const auto& row : usage.o) {
+          ExpertRow r;
+          r.language = std::string(row.key());
+          if (!row.value().is_null()) {
+            const json::array& v = usage.array(row.key());
+            if (v.size() != layer.load.size())
+              bad(usage.sub(row.key()), fmt::format("{} shares for {} experts", v.size(), layer.load.size()));
+            r.shares.emplace();
+            for (size_t k = 0; k < v.size(); ++k) r.shares->push_back(number(v[k], fmt::format("{}[{}]", usage.sub(row.key()), k)));
+          }
+          r.specialisation = spec.num_or_null(row.key());
+          layer.rows.push_back(std::move(r));
+        }
+        layer.mean_specialisation = l.num_or_null("mean_specialisation");
+        u.layers.push_back(std::move(layer));
+      }
+      page.section(n).experts.push_back(std::move(u));
+    }
   }
 
   const json::array& cost = r.array("cost");
@@ -294,6 +359,7 @@ Page read_page(const Node& r) {
     for (const auto& c : sec.comparisons) order.push_back(c.method);
     for (const auto& c : sec.curves) order.push_back(c.method);
     for (const auto& c : sec.costs) order.push_back(c.method);
+    for (const auto& u : sec.experts) order.push_back(u.method);
     sec.methods.clear();
     for (const auto& m : order) sec.add_method(m);
     if (page.baseline && !sec.find(sec.summary, *page.baseline) && !sec.find(sec.costs, *page.baseline) &&
@@ -344,6 +410,9 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neu
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { font-size: 1.05em; margin: 1.4em 0 0.4em; }
+table.experts { margin-bottom: 0.8em; }
+table.experts caption { text-align: left; font-weight: 600; padding-bottom: 0.2em; }
+table.experts tr.load td { border-top: 1px solid #999; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.9em; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 0.15em 1em; }
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; word-break: break-all; }
@@ -676,7 +745,15 @@ std::string cost_table(const Section& sec, const Page& page) {
   std::string o =
       "<table class=\"cost\">\n<thead><tr><th class=\"l\">method</th><th>seeds</th><th>steps</th><th>tokens</th>"
       "<th>train time</th><th>wall time</th><th>tokens/s</th><th>step-time ratio</th><th>steps to target</th>"
-      "<th>speedup</th></tr></thead>\n<tbody>\n";
+      "<th>speedup</th>";
+  // One more speed-up column per further baseline (settings.extra_baselines) this section has.
+  std::vector<std::string> extra;
+  for (const std::string& b : page.extra_baselines)
+    if (std::any_of(sec.extra_curves.begin(), sec.extra_curves.end(), [&](const Curve& c) { return c.baseline == b; })) {
+      extra.push_back(b);
+      o += "<th>speedup vs " + escape(b) + "</th>";
+    }
+  o += "</tr></thead>\n<tbody>\n";
   auto opt = [&](const std::optional<double>& v, const char* spec) {
     return v && std::isfinite(*v) ? fmt::format(fmt::runtime(spec), *v) : kDash;
   };
@@ -698,11 +775,57 @@ std::string cost_table(const Section& sec, const Page& page) {
     } else {
       o += "<td>" + kDash + "</td><td>" + kDash + "</td>";
     }
+    for (const std::string& b : extra) {
+      const auto x = std::find_if(sec.extra_curves.begin(), sec.extra_curves.end(),
+                                  [&](const Curve& c) { return c.method == m && c.baseline == b; });
+      o += "<td>" + (x == sec.extra_curves.end() ? kDash : opt(x->speedup, "{:.2f}×")) + "</td>";
+    }
     o += "</tr>\n";
   }
   o += "</tbody></table>\n<p class=\"note\">Per cell, averaged over seeds. Step-time ratio: seconds per step "
        "relative to the baseline's. Steps to target: first evaluation step at which the dev loss reaches the "
-       "baseline's best; speedup: the baseline's steps to target over the method's.</p>\n";
+       "baseline's best; speedup: the baseline's steps to target over the method's" +
+       std::string(extra.empty() ? "" : " (speedup vs X: the same with X as the baseline)") + ".</p>\n";
+  return o;
+}
+
+// Per system and BASE layer: languages × experts (the canonical order of docs/report-schema.md),
+// each cell shaded by its share of the language's tokens relative to the table's largest share.
+std::string experts_html(const Section& sec, const Page& page) {
+  std::string o = "<h3>Expert usage</h3>\n";
+  for (const ExpertUsage& u : sec.experts)
+    for (const ExpertLayer& l : u.layers) {
+      double top = 0;
+      for (const ExpertRow& r : l.rows)
+        if (r.shares)
+          for (double x : *r.shares) top = std::max(top, x);
+      o += fmt::format("<table class=\"experts\">\n<caption>{}{} · {} ({} seed{})</caption>\n<thead><tr><th class=\"l\">language</th>",
+                       swatch(page.colour(u.method)), escape(u.method), escape(l.name), u.seeds, u.seeds == 1 ? "" : "s");
+      for (size_t e = 0; e < l.load.size(); ++e) o += fmt::format("<th>{}</th>", e + 1);
+      o += "<th>specialisation</th></tr></thead>\n<tbody>\n";
+      auto shaded = [&](double x) {
+        const double alpha = top > 0 ? x / top : 0;
+        return fmt::format("<td style=\"background:rgba(0,114,178,{:.2f});color:{}\">{:.0f}%</td>", 0.85 * alpha,
+                           alpha > 0.55 ? "#fff" : "#222", 100 * x);
+      };
+      for (const ExpertRow& r : l.rows) {
+        o += "<tr><td class=\"l\">" + escape(r.language) + "</td>";
+        if (r.shares)
+          for (double x : *r.shares) o += shaded(x);
+        else
+          for (size_t e = 0; e < l.load.size(); ++e) o += "<td>" + kDash + "</td>";
+        o += "<td>" + (r.specialisation ? fmt::format("{:.3f}", *r.specialisation) : kDash) + "</td></tr>\n";
+      }
+      o += "<tr class=\"load\"><td class=\"l\">load</td>";
+      for (double x : l.load) o += fmt::format("<td>{:.0f}%</td>", 100 * x);
+      o += "<td>" + (l.mean_specialisation ? fmt::format("{:.3f}", *l.mean_specialisation) : kDash) + "</td></tr>\n";
+      o += "</tbody></table>\n";
+    }
+  o += "<p class=\"note\">Share of each language's routed training tokens per expert (rows sum to 100%), mean over "
+       "seeds; experts in each seed's canonical order (by the language that sends them the largest share), since "
+       "expert numbers mean nothing across seeds. Load: every expert's share of all tokens. Specialisation: total-"
+       "variation distance of the language's row from the load (0: routed like every language; up to 1: experts of "
+       "its own), mean over seeds.</p>\n";
   return o;
 }
 
@@ -718,6 +841,7 @@ std::string section_html(const Section& sec, const Page& page, size_t id) {
   o += "<h3>Plots</h3>\n" + notes;
   if (!plots.empty()) o += "<div class=\"plots\">\n" + plots + "</div>\n";
   o += "<h3>Cost and convergence</h3>\n" + cost_table(sec, page);
+  if (!sec.experts.empty()) o += experts_html(sec, page);
   if (!sec.failed.empty()) {
     o += "<h3>Failed cells</h3>\n<ul class=\"failed\">\n";
     for (const Failed& f : sec.failed)

@@ -233,6 +233,7 @@ Leaderboard read_leaderboard(const json::object& report, int precision) {
     Key key{need_string(c, "dataset", where), need_string(c, "imbalance", where), need_int(c, "stage", where)};
     auto it = block_of.find(key);
     if (it == block_of.end()) continue;  // nothing to mark without a summary
+    if (need_string(c, "baseline", where) != lb.baseline) continue;  // against settings.extra_baselines: for claims
     Block& b = lb.blocks[it->second];
     const auto m = std::find(b.methods.begin(), b.methods.end(), need_string(c, "method", where)) - b.methods.begin();
     if (m == std::ptrdiff_t(b.methods.size())) continue;

@@ -103,6 +103,7 @@ json::object build_report(const std::string& run_dir, const std::vector<CellData
       {"devices", list(devices)},
       {"wall_time_s", wall},
       {"settings", {{"baseline", a.baseline.empty() ? json::value(nullptr) : json::value(a.baseline)},
+                    {"extra_baselines", json::value_from(a.extra_baselines)},
                     {"alpha", options.alpha},
                     {"split", options.split},
                     {"bootstrap_resamples", options.resamples},
@@ -112,7 +113,8 @@ json::object build_report(const std::string& run_dir, const std::vector<CellData
       {"comparisons", std::move(a.comparisons)},
       {"convergence", std::move(a.convergence)},
       {"forgetting", std::move(a.forgetting)},
-      {"cost", std::move(a.cost)}};
+      {"cost", std::move(a.cost)},
+      {"experts", std::move(a.experts)}};
 }
 
 void write_report(const std::string& run_dir, const json::object& report) {
@@ -149,7 +151,8 @@ std::string format_table(const json::object& report) {
     summaries[k].push_back(&s);
   }
   for (const auto& v : report.at("comparisons").as_array())
-    comparisons[key_of(v.as_object())][std::string(v.at("method").as_string())] = &v.as_object();
+    if (v.at("baseline").as_string() == baseline)  // entries against extra_baselines are for claims
+      comparisons[key_of(v.as_object())][std::string(v.at("method").as_string())] = &v.as_object();
 
   std::string out;
   int64_t seeds_max = 0;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -46,10 +47,21 @@ std::string default_claims_dir() {
 // and prints the table.
 void print_report(const std::string& dir, const ReportRequest& request) {
   const auto formats = reports::parse_formats(request.formats, "--format " + request.formats);
-  json::object report = reports::build_report(dir, request.analysis);
-  if (request.with_claims())
-    report["claims"] =
-        reports::evaluate_claims(report, reports::load_claims(request.claims_dir.empty() ? default_claims_dir() : request.claims_dir));
+  reports::LoadOptions load;
+  load.split = request.analysis.split;
+  const auto cells = reports::load_run(dir, load);
+  reports::AnalysisOptions analysis = request.analysis;
+  std::vector<reports::ClaimSpec> claims;
+  if (request.with_claims()) {
+    claims = reports::load_claims(request.claims_dir.empty() ? default_claims_dir() : request.claims_dir);
+    // A claim may compare with another system than the report's baseline (001: heating + dense
+    // pre-training against plain BASE layers): compare with those the run has too.
+    for (const auto& b : reports::claim_baselines(claims))
+      if (std::any_of(cells.begin(), cells.end(), [&](const auto& c) { return c.method == b; }))
+        analysis.extra_baselines.push_back(b);
+  }
+  json::object report = reports::build_report(dir, cells, analysis);
+  if (request.with_claims()) report["claims"] = reports::evaluate_claims(report, claims);
   const auto written = reports::write_report_files(dir, report, formats);
   fmt::print("{}", reports::format_table(report));
   if (request.with_claims()) fmt::print("\n{}", reports::format_claims(report.at("claims").as_array()));
@@ -66,6 +78,10 @@ void print_report(const std::string& dir, const ReportRequest& request) {
 // The report's options, shared by `run` and `report`.
 void add_report_options(CLI::App* app, ReportRequest& r) {
   app->add_option("--baseline", r.analysis.baseline, "method label every other method is compared with (default: the first method)");
+  app->add_option("--extra-baseline", r.analysis.extra_baselines,
+                  "also compare every method with this one (comparisons and convergence entries in report.json, a "
+                  "speed-up column in report.html); repeatable; --claims adds the baselines the claims name")
+      ->allow_extra_args(false);
   app->add_option("--alpha", r.analysis.alpha, "significance level of the paired bootstrap tests")
       ->check(CLI::Range(1e-9, 0.5))
       ->capture_default_str();

@@ -275,12 +275,6 @@ Suite load_suite(const std::string& file) {
   if (const std::string e = methods::parameter_scope_error(std::string(s.train.at("grad_cosine_params").as_string())); !e.empty())
     throw ConfigError(file, "$.train.grad_cosine_params: " + e);
   for (const auto& m : s.models)
-    // The model can hold its dense phase and upcycle (harness/model/base_layer.h), but the trainer
-    // does not switch yet: refuse rather than train a dense model under a sparse label.
-    if (m.config.dense_pretrain > 0)
-      throw ConfigError(file, m.json_path + ".dense_pretrain: dense pre-training needs the trainer's dense→sparse switch, "
-                                            "which this version of longtail does not have yet; use 0 (sparse from the start)");
-  for (const auto& m : s.models)
     if (s.train.at("max_len").to_number<int64_t>() > m.config.max_positions)
       throw ConfigError(file, fmt::format("$.train.max_len: expected at most the max_positions of {} ({})", m.json_path,
                                           m.config.max_positions));

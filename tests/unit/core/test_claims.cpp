@@ -124,13 +124,20 @@ TEST_CASE("every claim file parses and names a suite, datasets, methods and lang
       for (const auto& d : suite.datasets)
         if (d.label == dataset) ds = &d;
       CHECK(ds);
-      bool has_imbalance = false, has_method = false;
+      // The run's method labels: the suite's methods, or its model × method systems.
+      std::vector<std::string> systems;
+      for (const auto& m : suite.models)
+        for (const auto& me : suite.methods) systems.push_back(m.label.empty() ? me.label : m.label + "/" + me.label);
+      auto has_system = [&](const std::string& label) {
+        return std::find(systems.begin(), systems.end(), label) != systems.end();
+      };
+      bool has_imbalance = false;
       for (const auto& i : suite.imbalances) has_imbalance |= i.label == imbalance;
-      for (const auto& m : suite.methods) has_method |= m.label == method;
       CHECK(has_imbalance);
-      CHECK(has_method);
-      // The report compares with the suite's first method unless told otherwise.
-      if (!baseline.empty()) CHECK(suite.methods.front().label == baseline);
+      CHECK(has_system(method));
+      // The report compares with the suite's first system, and with every other one a claim names.
+      if (!baseline.empty()) CHECK(has_system(baseline));
+      if (!baseline.empty()) CHECK(baseline != method);
       if (ds && !s->language.empty())
         CHECK(std::find(ds->languages.begin(), ds->languages.end(), s->language) != ds->languages.end());
     }
@@ -337,6 +344,60 @@ TEST_CASE("not testable: what the run lacks, ambiguous selections, pending claim
   CHECK(table.find("\nsupported  t-tested ") != std::string::npos);
   CHECK(table.find("the run has no summary for dataset opus100 (it has: gettext); the claim is tested by "
                    "suites/other.json\n    t-absent-1, t-absent-2\n") != std::string::npos);
+}
+
+TEST_CASE("a claim may name another baseline than the report's; without one it reads the report's", "[claims][baselines]") {
+  // A report that also compares with uniform (settings.extra_baselines): its entries follow the
+  // report's baseline's, with their own `baseline` and numbers.
+  json::object report = example();
+  report["settings"].as_object()["extra_baselines"] = json::array{"uniform"};
+  json::object vs_uniform = find(report, "convergence", "natural", "temperature");
+  vs_uniform["baseline"] = "uniform";
+  vs_uniform["speedup"] = 2.5;
+  report.at("convergence").as_array().push_back(vs_uniform);
+  json::object cmp_uniform = find(report, "comparisons", "natural", "temperature");
+  cmp_uniform["baseline"] = "uniform";
+  cmp_uniform["groups"].as_object()["all"].as_object()["delta_bleu"] = -0.5;
+  report.at("comparisons").as_array().push_back(cmp_uniform);
+
+  auto spec = [&](const std::string& select) {
+    return claim(R"({"id": "t", "paper": "p", "statement": "s", "suite": "example", "kind": "at_least", "threshold": 2, "select": )" +
+                 select + "}");
+  };
+  const auto named = evaluate(report, spec(R"({"section": "convergence", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "baseline": "uniform", "field": "speedup"})"));
+  CHECK(verdict(named) == "supported");
+  CHECK(named.at("measured").to_number<double>() == 2.5);
+  // Without `baseline` the selection reads the entry against settings.baseline (proportional),
+  // rather than matching two entries.
+  const auto plain = evaluate(report, spec(R"({"section": "convergence", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "field": "speedup"})"));
+  CHECK(verdict(plain) == "not supported");
+  CHECK(plain.at("measured").to_number<double>() == Approx(5.0 / 3));
+  const auto cmp = evaluate(report, spec(R"({"section": "comparisons", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "group": "all", "field": "delta_bleu"})"));
+  CHECK(cmp.at("measured").to_number<double>() ==
+        find(report, "comparisons", "natural", "temperature").at("groups").at("all").at("delta_bleu").to_number<double>());
+  // A baseline the run does not compare with is not testable, naming those it has.
+  const auto absent = evaluate(report, spec(R"({"section": "convergence", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "baseline": "cats", "field": "speedup"})"));
+  CHECK(verdict(absent) == "not testable");
+  CHECK(why(absent).find("baseline cats") != std::string::npos);
+  CHECK(why(absent).find("(it has: proportional, uniform)") != std::string::npos);
+  check_schema({named, plain, cmp, absent});
+
+  // The baselines the claims name, each once, for the report to compare with.
+  std::vector<ClaimSpec> claims{
+      spec(R"({"section": "convergence", "method": "a", "baseline": "b/x", "field": "speedup"})"),
+      spec(R"({"section": "comparisons", "method": "a", "baseline": "c", "group": "all", "field": "delta_bleu"})"),
+      spec(R"({"section": "convergence", "method": "c", "baseline": "b/x", "field": "speedup"})"),
+      spec(R"({"section": "summary", "method": "a", "group": "all", "field": "bleu_mean"})")};
+  CHECK(claim_baselines(claims) == std::vector<std::string>{"b/x", "c"});
+  claims[1].pending = "later";
+  CHECK(claim_baselines(claims) == std::vector<std::string>{"b/x"});
+  // The shipped sparse claims compare with plain BASE layers and with dense scaling.
+  const auto shipped = claim_baselines(load_claims_file(kSource + "/claims/001-sparse-tricks.json"));
+  CHECK(shipped == std::vector<std::string>{"base/temperature", "dense/temperature", "dense-wide/temperature"});
 }
 
 TEST_CASE("malformed claim files are errors naming the file and the JSON path", "[claims][errors]") {

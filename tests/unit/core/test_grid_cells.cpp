@@ -205,8 +205,16 @@ TEST_CASE("a models list is a grid dimension: run paths, configs and system labe
              Catch::Contains("$.models[1]: two model entries are both labelled \"a\""));
   CHECK_THAT(error_of(R"("models": [{"label": "a"}, {"label": "b", "heads": 3}])"), Catch::Contains("$.models[1]"));
   CHECK_THAT(error_of(R"("models": [{"label": "a/b"}])"), Catch::Contains("$.models[0].label: expected a label"));
-  // Sparse models train from the start; dense pre-training is refused until the trainer switches.
   CHECK(error_of(R"("models": [{"label": "base8", "config": "tiny", "experts": 8}])").empty());
-  CHECK_THAT(error_of(R"("models": [{"label": "a", "config": "tiny", "experts": 2, "dense_pretrain": 0.5}])"),
-             Catch::Contains("$.models[0].dense_pretrain: dense pre-training needs the trainer's dense→sparse switch"));
+
+  // Dense pre-training loads and plans: the cell's config.json carries the fraction to the trainer.
+  const auto sparse = grid::load_suite(suite_with(
+      R"("models": [{"label": "base", "config": "tiny", "experts": 2}, {"label": "base-dense", "config": "tiny", "experts": 2, "dense_pretrain": 0.5}])"));
+  const auto sparse_cells = grid::plan_cells(sparse);
+  REQUIRE(sparse_cells.size() == 8);
+  CHECK(sparse_cells[4].id() == "gettext/natural/base-dense/uniform/seed1");
+  const auto upcycled = grid::cell_config(sparse, sparse_cells[4], p);
+  CHECK(upcycled.model.dense_pretrain == 0.5);
+  CHECK(to_json(upcycled).at("model").at("dense_pretrain").to_number<double>() == 0.5);
+  CHECK(to_json(grid::cell_config(sparse, sparse_cells[0], p)).at("model").at("dense_pretrain").to_number<double>() == 0);
 }

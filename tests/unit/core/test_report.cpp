@@ -15,6 +15,8 @@
 #include "harness/records/run_layout.h"
 #include "harness/train/train_options.h"
 #include "reports/analysis.h"
+#include "reports/html.h"
+#include "reports/leaderboard.h"
 #include "reports/report.h"
 #include "reports/seed_stats.h"
 
@@ -292,6 +294,155 @@ TEST_CASE("convergence: steps to the baseline's best dev loss, never reached, sp
   CHECK(slow.at("area_under_curve").as_double() == Approx(((6 + 5) / 2.0 + (5 + 4) / 2.0 + (4 + 3) / 2.0) / 3));
   CHECK(reports::mean_under_curve({}, {}) == std::nullopt);
   CHECK(reports::first_reaching({3, 2, 1}, 0.5) == std::nullopt);
+}
+
+TEST_CASE("convergence and comparisons against further baselines, for claims that name them", "[report][convergence][baselines]") {
+  std::vector<reports::CellData> cells{
+      cell("base", 1, {2, 2}, 0, curve({5, 4, 3, 2.5})),
+      cell("fast", 1, {3, 2}, 0, curve({4, 2.8, 2.4, 2.2})),
+      cell("slow", 1, {1, 2}, 0, curve({6, 5, 4, 3})),
+  };
+  auto o = options("base");
+  o.extra_baselines = {"slow", "base", "slow"};  // the report's own baseline and repeats count once
+  const auto a = reports::analyze(cells, o);
+  CHECK(a.extra_baselines == std::vector<std::string>{"slow"});
+  auto against = [](const json::array& section, const std::string& method, const std::string& baseline) -> const json::object* {
+    for (const auto& v : section)
+      if (v.at("method") == method.c_str() && v.at("baseline") == baseline.c_str()) return &v.as_object();
+    return nullptr;
+  };
+  // The report's baseline's entries come first, unchanged.
+  REQUIRE(a.convergence.size() == 6);
+  REQUIRE(a.comparisons.size() == 4);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(a.convergence[i].at("baseline") == "base");
+  for (std::size_t i = 0; i < 2; ++i) CHECK(a.comparisons[i].at("baseline") == "base");
+  CHECK(against(a.convergence, "fast", "base")->at("speedup").as_double() == Approx(400.0 / 300.0));
+  // Against slow: its best, 3.0, is the target; slow reaches it at 400, fast at 200, base at 300.
+  const json::object* fast = against(a.convergence, "fast", "slow");
+  REQUIRE(fast);
+  CHECK(fast->at("target").as_double() == 3.0);
+  CHECK(fast->at("steps_to_target").as_int64() == 200);
+  CHECK(fast->at("speedup").as_double() == 2.0);
+  CHECK(against(a.convergence, "base", "slow")->at("speedup").as_double() == Approx(400.0 / 300.0));
+  CHECK(against(a.convergence, "slow", "slow")->at("speedup").as_double() == 1.0);
+  // Comparisons against slow for the other two, with its own Δ (fr: 3 vs 1 correct of 4, de equal).
+  CHECK(against(a.comparisons, "slow", "slow") == nullptr);
+  const json::object* cmp = against(a.comparisons, "fast", "slow");
+  REQUIRE(cmp);
+  CHECK(cmp->at("languages").at("fr").at("delta_bleu").as_double() ==
+        Approx(cells[1].languages[0].bleu - cells[2].languages[0].bleu));
+  CHECK(cmp->at("languages").at("de").at("delta_bleu").as_double() == 0.0);
+  CHECK(against(a.comparisons, "base", "slow") != nullptr);
+  // An unknown label is an error naming it, as --baseline's is.
+  o.extra_baselines = {"nope"};
+  CHECK_THROWS_WITH(reports::analyze(cells, o), Catch::Contains("no method labelled \"nope\""));
+}
+
+TEST_CASE("the table, the leaderboards and the HTML compare with the report's baseline; the HTML adds the others' speed-ups", "[report][baselines][html]") {
+  std::vector<reports::CellData> cells{
+      cell("base", 1, {2, 2}, 0, curve({5, 4, 3, 2.5})),
+      cell("fast", 1, {3, 2}, 0, curve({4, 2.8, 2.4, 2.2})),
+      cell("slow", 1, {1, 2}, 0, curve({6, 5, 4, 3})),
+  };
+  for (auto& c : cells) c.result.scorer = {{"bleu", "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"}, {"chrf", "chrF2"}};
+  auto o = options("base");
+  o.extra_baselines = {"slow"};
+  const json::object report = reports::build_report(fresh_dir("longtail-test-report-baselines").string(), cells, o);
+  CHECK(report.at("settings").at("extra_baselines") == json::array{"slow"});
+  const json::object plain = reports::build_report(fresh_dir("longtail-test-report-baselines").string(), cells, options("base"));
+  CHECK(plain.at("settings").at("extra_baselines").as_array().empty());
+  // What compares with "base" reads as it did without the further baseline.
+  CHECK(reports::format_table(report) == reports::format_table(plain));
+  CHECK(reports::leaderboard_markdown(report) == reports::leaderboard_markdown(plain));
+  const std::string html = reports::report_html(report);
+  CHECK(html.find("<th>speedup vs slow</th>") != std::string::npos);
+  CHECK(reports::report_html(plain).find("<th>speedup vs") == std::string::npos);
+  CHECK(html.find("<td>2.00×</td>") != std::string::npos);  // fast against slow
+  // Everything else on the page is the same: the cost table (and its note) is the only difference.
+  auto without_cost = [](std::string page) {
+    const auto from = page.find("<table class=\"cost\">"), to = page.find("</p>", from);
+    REQUIRE(from != std::string::npos);
+    REQUIRE(to != std::string::npos);
+    return page.erase(from, to - from);
+  };
+  CHECK(without_cost(html) == without_cost(reports::report_html(plain)));
+}
+
+namespace {
+
+// diagnostics of a cell with one BASE layer of 3 experts, as the cell writes them.
+json::object routing(const json::array& fr, const json::array& de, const json::array& load, double entropy, double rounds) {
+  return {{"expert_load", {{"decoder_base.0", load}}},
+          {"expert_usage", {{"decoder_base.0", {{"fr", fr}, {"de", de}}}}},
+          {"routing_entropy", {{"decoder_base.0", entropy}}},
+          {"auction_iterations", {{"decoder_base.0", rounds}}}};
+}
+
+}  // namespace
+
+TEST_CASE("experts: per layer the language × expert shares, load and specialisation, over seeds", "[report][experts]") {
+  std::vector<reports::CellData> cells{cell("dense", 1, {2, 2}), cell("base", 1, {2, 2}), cell("base", 2, {2, 2})};
+  for (auto& c : cells) c.result.scorer = {{"bleu", "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"}, {"chrf", "chrF2"}};
+  cells[1].file = "runs/x/base/seed1/result.json";
+  cells[2].file = "runs/x/base/seed2/result.json";
+  cells[1].result.training->diagnostics = routing({60, 30, 10}, {0, 10, 30}, {60, 40, 40}, 0.5, 10);
+  // Seed 2 routes the same way through differently numbered experts: its 0, 1, 2 are seed 1's 1, 2, 0.
+  cells[2].result.training->diagnostics = routing({30, 10, 60}, {10, 30, 0}, {40, 40, 60}, 0.7, 12);
+  const auto a = reports::analyze(cells);
+  REQUIRE(a.experts.size() == 1);  // the dense cells have no BASE layers
+  const auto& e = a.experts[0].as_object();
+  CHECK(e.at("method") == "base");
+  CHECK(e.at("seeds") == json::array{1, 2});
+  const auto& l = e.at("layers").at("decoder_base.0").as_object();
+  CHECK(l.at("experts").as_int64() == 3);
+  // Experts in the canonical order: fr's largest share first, then fr's next, then de's.
+  CHECK(l.at("expert_order") == json::array{json::array{0, 1, 2}, json::array{2, 0, 1}});
+  auto near = [](const json::value& v, std::vector<double> want) {
+    REQUIRE(v.as_array().size() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) CHECK(v.as_array()[i].to_number<double>() == Approx(want[i]));
+  };
+  // Aligned, the two seeds agree; averaged by raw index they would blur to fr [0.45, 0.2, 0.35].
+  near(l.at("usage").at("fr"), {0.6, 0.3, 0.1});
+  near(l.at("usage").at("de"), {0.0, 0.25, 0.75});
+  near(l.at("load_share"), {60.0 / 140, 40.0 / 140, 40.0 / 140});
+  CHECK(l.at("tokens").at("fr").as_double() == 100);
+  CHECK(l.at("tokens").at("de").as_double() == 40);
+  // Total-variation distance of each language's row from the overall load.
+  const double tv_fr = 0.5 * (std::fabs(0.6 - 3.0 / 7) + std::fabs(0.3 - 2.0 / 7) + std::fabs(0.1 - 2.0 / 7));
+  const double tv_de = 0.5 * (3.0 / 7 + std::fabs(0.25 - 2.0 / 7) + std::fabs(0.75 - 2.0 / 7));
+  CHECK(l.at("specialisation").at("fr").as_double() == Approx(tv_fr));
+  CHECK(l.at("specialisation").at("de").as_double() == Approx(tv_de));
+  CHECK(l.at("mean_specialisation").as_double() == Approx((tv_fr + tv_de) / 2));
+  CHECK(l.at("routing_entropy").as_double() == Approx(0.6));
+  CHECK(l.at("auction_iterations").as_double() == Approx(11));
+
+  // report.json carries the section; the HTML draws one shaded table per system and layer.
+  const json::object report = reports::build_report(fresh_dir("longtail-test-report-experts").string(), cells, {});
+  REQUIRE(report.at("experts").as_array().size() == 1);
+  CHECK(report.at("experts").as_array()[0] == a.experts[0]);
+  const std::string html = reports::report_html(report);
+  CHECK(html.find("<h3>Expert usage</h3>") != std::string::npos);
+  CHECK(html.find("base · decoder_base.0 (2 seeds)</caption>") != std::string::npos);
+  CHECK(html.find("color:#fff\">60%</td>") != std::string::npos);  // fr's largest share, the darkest cell
+  CHECK(html.find(fmt::format("<td>{:.3f}</td>", tv_de)) != std::string::npos);
+  json::object dense_only = report;
+  dense_only["experts"] = json::array{};
+  CHECK(reports::report_html(dense_only).find("Expert usage") == std::string::npos);
+  dense_only.erase("experts");  // a report written before the section
+  CHECK(reports::report_html(dense_only).find("Expert usage") == std::string::npos);
+
+  // A language routed like every other has specialisation 0.
+  cells[1].result.training->diagnostics = routing({30, 20, 20}, {30, 20, 20}, {60, 40, 40}, 0.5, 10);
+  cells.pop_back();
+  const auto flat = reports::analyze(cells).experts[0].at("layers").at("decoder_base.0");
+  CHECK(flat.at("specialisation").at("fr").as_double() == Approx(0).margin(1e-12));
+
+  // Malformed diagnostics name the result.json and the JSON path.
+  cells[1].result.training->diagnostics = routing({30, 20}, {30, 20, 20}, {60, 40, 40}, 0.5, 10);
+  CHECK_THROWS_WITH(reports::analyze(cells), Catch::Contains("runs/x/base/seed1/result.json") &&
+                                                 Catch::Contains("$.diagnostics.expert_usage.decoder_base.0.de"));
+  cells[1].result.training->diagnostics = routing({30, 20, 20}, {30, 20, 20}, {60, 40}, 0.5, 10);
+  CHECK_THROWS_WITH(reports::analyze(cells), Catch::Contains("$.diagnostics.expert_load.decoder_base.0"));
 }
 
 TEST_CASE("forgetting within a run and across stages", "[report][forgetting]") {

@@ -2,6 +2,7 @@
 // names the file, the JSON path and what was expected.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -157,4 +158,60 @@ TEST_CASE("a language the corpus lacks names the suite file and JSON path", "[su
   auto s2 = grid::load_suite(missing);
   CHECK_THROWS_WITH(grid::prepare_dataset(s2.datasets[0], s2.file), Catch::Contains("/nonexistent/ted"));
   ::unsetenv("LONGTAIL_CACHE");
+}
+
+TEST_CASE("every shipped suite loads and plans", "[suite][shipped]") {
+  const test::SuiteDataVars data_vars;
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(std::string(LONGTAIL_SOURCE_DIR) + "/suites")) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path().filename().string());
+    grid::Suite s;
+    REQUIRE_NOTHROW(s = grid::load_suite(entry.path().string()));
+    // A suite's name is what claims (claims/*.json) and `longtail report` call it.
+    CHECK(s.name == entry.path().stem().string());
+    CHECK_FALSE(s.description.empty());
+    CHECK_FALSE(grid::plan_cells(s).empty());
+    names.push_back(s.name);
+  }
+  std::sort(names.begin(), names.end());
+  for (const char* expected : {"quickstart", "sparse", "sparse-ml50"})
+    CHECK(std::binary_search(names.begin(), names.end(), std::string(expected)));
+}
+
+TEST_CASE("suites/sparse.json plans Dua et al.'s systems: 4 models × temperature and heating", "[suite][shipped][sparse]") {
+  const test::SuiteDataVars data_vars;
+  for (const char* file : {"sparse.json", "sparse-ml50.json"}) {
+    INFO(file);
+    const grid::Suite s = grid::load_suite(std::string(LONGTAIL_SOURCE_DIR) + "/suites/" + file);
+    REQUIRE(s.models.size() == 4);
+    const auto& dense = s.models[0].config;
+    const auto& wide = s.models[1].config;
+    const auto& base = s.models[2].config;
+    const auto& upcycled = s.models[3].config;
+    CHECK(s.models[0].label == "dense");
+    CHECK(s.models[1].label == "dense-wide");
+    CHECK(s.models[2].label == "base");
+    CHECK(s.models[3].label == "base-dense");
+    CHECK(dense.experts == 0);
+    CHECK(wide.experts == 0);
+    CHECK(base.experts > 0);
+    CHECK(base.dense_pretrain == 0);
+    CHECK(upcycled.experts == base.experts);
+    CHECK(upcycled.dense_pretrain > 0);
+    // dense-wide has the BASE model's total parameters, per layer stack without the shared
+    // embedding: the extra FFN width of every layer pays for the E experts and their centroids.
+    const int64_t d = dense.d_model, layers = dense.encoder_layers + dense.decoder_layers;
+    const int64_t expert = 2 * d * base.ffn_dim + base.ffn_dim + 3 * d;  // LN, FF1, FF2
+    const int64_t sparse_extra = base.base_layers * base.experts * (expert + d);
+    const int64_t wide_extra = layers * (2 * d + 1) * (wide.ffn_dim - dense.ffn_dim);
+    CHECK(std::abs(wide_extra - sparse_extra) <= layers * (2 * d + 1) / 2);  // the nearest ffn_dim
+    std::vector<std::string> systems;
+    for (const auto& c : grid::plan_cells(s))
+      if (c.seed == s.seeds.front()) systems.push_back(c.model->label + "/" + c.method->label);
+    CHECK(systems == std::vector<std::string>{"dense/temperature", "dense/heating", "dense-wide/temperature", "dense-wide/heating",
+                                              "base/temperature", "base/heating", "base-dense/temperature", "base-dense/heating"});
+    // The report's default baseline (the first system) is the dense model with temperature sampling.
+    CHECK(grid::plan_cells(s).front().id().find("/dense/temperature/") != std::string::npos);
+  }
 }
