@@ -139,10 +139,17 @@ struct MethodSpec {
   std::function<void(const Options& params, const SuiteFacts& facts, const std::string& json_path)> check{};
   // The LibTorch step hook, for a method that takes over the step (LONGTAIL_STEP_HOOK).
   StepHookSlot hook{};
+  // The method keeps a copy of every model parameter (Sequential Reptile's anchor θ), which the
+  // dense→sparse switch of dense pre-training cannot carry over: suites refuse the combination.
+  bool copies_parameters = false;
 
   // `spec.with(LONGTAIL_STEP_HOOK(M, H))`: the spec with its step hook, in the registration.
   MethodSpec with(StepHookSlot slot) && {
     hook = slot;
+    return std::move(*this);
+  }
+  MethodSpec copying_parameters() && {
+    copies_parameters = true;
     return std::move(*this);
   }
 };

@@ -199,7 +199,8 @@ LONGTAIL_REGISTER_METHOD(MethodSpec{
         throw ConfigError(where + ".inner_steps", "K = " + std::to_string(o.get_int("inner_steps")) +
                                                       " inner steps exceed the step budget (train.steps = " +
                                                       std::to_string(facts.total_steps) + ")");
-    }}.with(LONGTAIL_STEP_HOOK(SequentialReptile, SequentialReptileHook)));
+    }}.with(LONGTAIL_STEP_HOOK(SequentialReptile, SequentialReptileHook))
+         .copying_parameters());
 
 }  // namespace
 }  // namespace longtail::methods

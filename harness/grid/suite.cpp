@@ -275,6 +275,13 @@ Suite load_suite(const std::string& file) {
   if (const std::string e = methods::parameter_scope_error(std::string(s.train.at("grad_cosine_params").as_string())); !e.empty())
     throw ConfigError(file, "$.train.grad_cosine_params: " + e);
   for (const auto& m : s.models)
+    for (const auto& me : s.methods)
+      if (m.config.dense_pretrain > 0)
+        if (const auto* spec = methods::find_method(me.name); spec && spec->copies_parameters)
+          throw ConfigError(file, fmt::format("{}.dense_pretrain: method {} ({}) keeps a copy of every parameter, which the "
+                                              "dense→sparse switch cannot carry over; use dense_pretrain 0 with it",
+                                              m.json_path, me.name, me.json_path));
+  for (const auto& m : s.models)
     if (s.train.at("max_len").to_number<int64_t>() > m.config.max_positions)
       throw ConfigError(file, fmt::format("$.train.max_len: expected at most the max_positions of {} ({})", m.json_path,
                                           m.config.max_positions));

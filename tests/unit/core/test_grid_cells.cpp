@@ -217,4 +217,20 @@ TEST_CASE("a models list is a grid dimension: run paths, configs and system labe
   CHECK(upcycled.model.dense_pretrain == 0.5);
   CHECK(to_json(upcycled).at("model").at("dense_pretrain").to_number<double>() == 0.5);
   CHECK(to_json(grid::cell_config(sparse, sparse_cells[0], p)).at("model").at("dense_pretrain").to_number<double>() == 0);
+
+  // ... but not with a method that keeps a copy of every parameter (Reptile's anchor).
+  auto reptile_error = [&](const std::string& models) -> std::string {
+    try {
+      grid::load_suite(test::write_suite_file(
+          "longtail-test-grid-models-suite", "r.json",
+          R"({"datasets": [{"source": "gettext", "languages": ["fr", "de"]}], "models": )" + models +
+              R"(, "methods": [{"name": "uniform"}, {"name": "sequential_reptile", "params": {"inner_steps": 10}}], "train": {"steps": 50}})"));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK_THAT(reptile_error(R"([{"label": "a", "config": "tiny", "experts": 2}, {"label": "b", "config": "tiny", "experts": 2, "dense_pretrain": 0.5}])"),
+             Catch::Contains("$.models[1].dense_pretrain: method sequential_reptile ($.methods[1])"));
+  CHECK(reptile_error(R"([{"label": "a", "config": "tiny", "experts": 2}])").empty());
 }
