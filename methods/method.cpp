@@ -45,6 +45,13 @@ std::vector<std::string> method_names() {
   return names;
 }
 
+std::vector<std::string> update_method_names() {
+  std::vector<std::string> names;
+  for (const auto& m : registry())
+    if (m.update_method) names.push_back(m.name);
+  return names;
+}
+
 Options validate_method(const std::string& name, const boost::json::object& params, const SuiteFacts& facts,
                         const std::string& json_path) {
   const MethodSpec* spec = find_method(name);

@@ -101,6 +101,9 @@ class Method {
   // The method's own figures (CATS's α and λ_c): logged under "method" on every train line of
   // metrics.jsonl and, at the end, in cell.json's diagnostics. Empty = nothing to log.
   virtual boost::json::object metrics() const { return {}; }
+  // The parameters the optimiser updates, as a parameter set (harness/train/parameter_scope.h);
+  // the rest stay bitwise as they are. The restricted updates of continual learning narrow it.
+  virtual std::string trainable_parameters() const { return "all"; }
 
  private:
   friend std::unique_ptr<Method> make_method(const std::string&, const boost::json::object&, const TrainingContext&,
@@ -142,10 +145,17 @@ struct MethodSpec {
   // The method keeps a copy of every model parameter (Sequential Reptile's anchor θ), which the
   // dense→sparse switch of dense pre-training cannot carry over: suites refuse the combination.
   bool copies_parameters = false;
+  // An update method of continual learning (docs/continual.md): it fine-tunes the previous stage's
+  // model, in the update stages of a continual suite only.
+  bool update_method = false;
 
   // `spec.with(LONGTAIL_STEP_HOOK(M, H))`: the spec with its step hook, in the registration.
   MethodSpec with(StepHookSlot slot) && {
     hook = slot;
+    return std::move(*this);
+  }
+  MethodSpec updating() && {
+    update_method = true;
     return std::move(*this);
   }
   MethodSpec copying_parameters() && {
@@ -158,6 +168,7 @@ void register_method(MethodSpec spec);
 const std::vector<MethodSpec>& all_methods();
 const MethodSpec* find_method(const std::string& name);  // nullptr when unknown
 std::vector<std::string> method_names();
+std::vector<std::string> update_method_names();  // the registered update methods
 
 // Resolves params against the method's table and runs its check: what load_suite does.
 // json_path is the method entry ("$.methods[2]"); errors name json_path + ".params.<key>".

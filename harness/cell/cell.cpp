@@ -22,6 +22,7 @@ bool CellRun::run() {
   build();
   resume();
   if (!train()) return false;
+  if (cfg_.stage.enabled) save_stage_model();  // what the next stage starts from
   // A run resumed from its final checkpoint has not computed the final dev losses in this process.
   if (!dev_done_) last_dev_ = dev_losses();
   decode_all();
@@ -167,7 +168,9 @@ int run_cell(const CellOptions& opts) {
     write_json_file(opts.cell_dir + "/cell.json", r);
   };
   try {
-    std::filesystem::remove(opts.cell_dir + "/cell.json");  // a stale result must not outlive a new attempt
+    // A stale result must not outlive a new attempt, nor a stale stage model feed the next stage.
+    std::filesystem::remove(opts.cell_dir + "/cell.json");
+    std::filesystem::remove(opts.cell_dir + "/model.bin");
     if (!cell.run()) return 0;
     finish_report("ok");
     log_line("info", str::cat("cell done: ", opts.cell_dir));

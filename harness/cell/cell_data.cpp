@@ -71,14 +71,37 @@ std::vector<LanguageData> load_languages(const records::CellConfig& cfg, const V
     const auto n = static_cast<int64_t>(d.train.size());
     const int64_t m = cfg.data.train_pairs.at(code);
     if (m > n) throw TrainingFailure(str::cat(train_file, ": ", n, " pairs, but the cell asks for ", m));
-    for (int64_t row : data::subset_indices(n, m, static_cast<uint64_t>(cfg.data.subsample_seed), d.code)) {
+    const std::vector<int64_t> subset = data::subset_indices(n, m, static_cast<uint64_t>(cfg.data.subsample_seed), d.code);
+    // The decoder input is as long as the target (BOS replaces the final EOS).
+    auto fits = [&](int64_t row) {
       Pair p = training_pair(d, static_cast<size_t>(row), cfg, vocab);
-      // The decoder input is as long as the target (BOS replaces the final EOS).
-      if (static_cast<int64_t>(p.src.size()) > max_len || static_cast<int64_t>(p.tgt.size()) > max_len) {
-        ++d.skipped_long;
-        continue;
+      return static_cast<int64_t>(p.src.size()) <= max_len && static_cast<int64_t>(p.tgt.size()) <= max_len;
+    };
+    if (!cfg.stage.enabled) {
+      for (int64_t row : subset) {
+        if (fits(row)) d.rows.push_back(row);
+        else ++d.skipped_long;
       }
-      d.rows.push_back(row);
+    } else {
+      // A stage's pairs: ranges of the language's partition order of its subset (shard rows, ascending).
+      const std::vector<int64_t> order = data::partition_order(m, cfg.stage.partition_seed, d.code);
+      auto stage_rows = [&](const records::CellConfig::Ranges& ranges, int64_t* skipped) {
+        std::vector<int64_t> rows;
+        if (auto it = ranges.find(code); it != ranges.end())
+          for (const auto& [b, e] : it->second) {
+            if (e > m) throw TrainingFailure(str::cat(cfg.cell.id, ": stage range [", b, ", ", e, ") of ", code, " beyond its ", m, " pairs"));
+            for (int64_t k = b; k < e; ++k) {
+              const int64_t row = subset[static_cast<size_t>(order[static_cast<size_t>(k)])];
+              if (fits(row)) rows.push_back(row);
+              else if (skipped) ++*skipped;
+            }
+          }
+        std::sort(rows.begin(), rows.end());
+        return rows;
+      };
+      d.rows = stage_rows(cfg.stage.train, &d.skipped_long);
+      d.previous_rows = stage_rows(cfg.stage.previous, nullptr);
+      d.earlier_rows = stage_rows(cfg.stage.earlier, nullptr);
     }
     const std::string dev_file = data::shard_file(cfg.data.shards, d.code, "dev");
     data::Shard dev = data::read_shard(dev_file, vocab.hash);

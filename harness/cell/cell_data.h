@@ -29,6 +29,9 @@ struct LanguageData {
   data::Shard train;
   std::vector<int64_t> rows;  // shard rows used for training: the seeded subset minus over-long pairs
   int64_t skipped_long = 0;
+  // Continual stages: the shard rows of the previous stage and of every earlier stage (over-long
+  // pairs removed), for the update methods that look back (EWC's Fisher, replay).
+  std::vector<int64_t> previous_rows, earlier_rows;
   std::vector<train::Pair> dev;  // first train.dev_max_pairs dev pairs that fit max_positions
 };
 

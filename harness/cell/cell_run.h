@@ -42,6 +42,9 @@ class CellRun {
   void load_data();
   void build();
   void switch_to_sparse();
+  train::NamedTensors trainable_parameters();
+  void init_from_previous_stage();
+  void save_stage_model();
   train::TensorBatch make_batch(const train::Batch& batch) const;
   // cell.cpp
   bool train();

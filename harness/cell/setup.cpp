@@ -1,11 +1,13 @@
 // Setting a cell up: the device and precision, its data, the method, the model, the optimiser and
 // the batcher, all from config.json; and turning the batcher's batches into tensors.
 #include <cmath>
+#include <filesystem>
 
 #include "harness/cell/cell_run.h"
 #include "harness/cell/log.h"
 #include "harness/common/hash.h"
 #include "harness/common/strcat.h"
+#include "harness/records/run_layout.h"
 #include "methods/step_hook_factory.h"
 
 namespace longtail::cell {
@@ -16,6 +18,7 @@ namespace compat = model::compat;
 void CellRun::setup() {
   cfg_ = records::read_cell_config(dir_ + "/config.json");
   report["cell"] = cfg_.cell.id;
+  if (cfg_.stage.enabled) report["stage"] = cfg_.cell.stage;
   vocab_ = read_vocab(cfg_.data.vocab);
   // Threads first: the count fixes how CPU reductions are split, and so their rounding.
   compat::set_threads(cfg_.train.get_int("threads"));
@@ -84,8 +87,8 @@ void CellRun::build() {
     dense_switch_step_ = static_cast<int64_t>(std::floor(cfg_.model.dense_pretrain * static_cast<double>(cfg_.train.get_int("steps"))));
   model_->to(device_);
   model_->train();
-  train::NamedTensors params;
-  for (const auto& item : model_->named_parameters(true)) params.emplace_back(item.key(), item.value());
+  if (!cfg_.stage.init_from.empty()) init_from_previous_stage();
+  train::NamedTensors params = trainable_parameters();
   train::AdamOptions ao;
   ao.beta1 = cfg_.train.get_float("adam_beta1");
   ao.beta2 = cfg_.train.get_float("adam_beta2");
@@ -120,11 +123,25 @@ void CellRun::build() {
   loop_ = {t.get_int("steps"), t.get_int("warmup"), t.get_int("log_every"), t.get_int("dev_every"), t.get_int("checkpoint_every"),
            t.get_int("lang_grad_every"), t.get_int("grad_cosine_every"), t.get_float("lr")};
 
-  int64_t n_params = 0;
+  int64_t n_params = 0, n_trainable = 0;
   for (const auto& p : model_->parameters()) n_params += p.numel();
+  for (const auto& [name, p] : adam_->params()) n_trainable += p.numel();
   report["parameters"] = n_params;
+  report["trainable_parameters"] = n_trainable;
   log_line("info", str::cat("cell ", cfg_.cell.id, ": model ", cfg_.model.name, " (", n_params, " parameters), ", n_langs,
                        " languages, device ", compat::device_name(device_), ", ", compat::precision_name(precision_)));
+}
+
+// What the optimiser updates: the method's parameter set (all, unless a restricted update of
+// continual learning narrows it). The others are frozen: no gradient, no update, bitwise unchanged.
+train::NamedTensors CellRun::trainable_parameters() {
+  train::NamedTensors params;
+  for (const auto& item : model_->named_parameters(true)) params.emplace_back(item.key(), item.value());
+  const std::string scope = method_->trainable_parameters();
+  if (scope == "all") return params;
+  train::NamedTensors chosen = train::select_parameters(params, scope);
+  for (auto& [name, p] : train::other_parameters(params, chosen)) p.requires_grad_(false);
+  return chosen;
 }
 
 // Dense pre-training ends: every BASE position's dense FFN block becomes E experts initialised from
@@ -135,14 +152,35 @@ void CellRun::build() {
 void CellRun::switch_to_sparse() {
   model_->upcycle();
   model_->to(device_);
-  train::NamedTensors params;
-  for (const auto& item : model_->named_parameters(true)) params.emplace_back(item.key(), item.value());
-  adam_->replace_params(std::move(params), dense_switch_step_);  // also on resume, before step_ is restored
+  adam_->replace_params(trainable_parameters(), dense_switch_step_);  // also on resume, before step_ is restored
   gradients_ = train::LanguageGradients();  // sized for the old parameter set
   int64_t n_params = 0;
   for (const auto& p : model_->parameters()) n_params += p.numel();
   report["parameters"] = n_params;
   report["dense_switch_step"] = dense_switch_step_;
+}
+
+// An update stage starts from the model its previous stage ended with (<run>/<init_from>/model.bin,
+// save_stage_model). Tensors the update adds to the model (LoRA, adapters) are not in it and keep
+// their initialisation; anything else missing, extra or of another shape fails the cell.
+void CellRun::init_from_previous_stage() {
+  const std::string run = records::run_dir_of(dir_, cfg_.cell.id);
+  if (run.empty()) throw train::TrainingFailure(str::cat(dir_, " is not the directory of cell ", cfg_.cell.id, " inside a run"));
+  const std::string path = run + "/" + cfg_.stage.init_from + "/model.bin";
+  if (!std::filesystem::exists(path))
+    throw train::TrainingFailure(str::cat(path, ": the previous stage (", cfg_.stage.init_from, ") has not finished; run it first"));
+  train::load_checkpoint(path, train::model_tensors(model_), [](const std::string& name) {
+    return name.find(".lora_") != std::string::npos || name.find(".adapter") != std::string::npos;
+  });
+  log_line("info", str::cat("stage ", cfg_.cell.stage, ": starting from ", path));
+}
+
+// The model a stage ends with, for the next stage: model tensors only, in the checkpoint format.
+void CellRun::save_stage_model() {
+  train::CheckpointHeader h;
+  h.step = step_;
+  h.model_signature = json::serialize(json::object{{"model", model::to_json(cfg_.model)}, {"vocab_size", vocab_.size}});
+  train::save_checkpoint(dir_ + "/model.bin", h, train::model_tensors(model_));
 }
 
 // Token tensors of a batch of the batcher (example = language + index into its training rows).

@@ -111,4 +111,16 @@ std::vector<int64_t> subset_indices(int64_t n, int64_t m, uint64_t seed, const s
   return perm;
 }
 
+std::vector<int64_t> partition_order(int64_t n, uint64_t seed, const std::string& lang) {
+  if (n < 0) throw std::invalid_argument(fmt::format("partition of {} pairs (language {})", n, lang));
+  std::mt19937_64 rng(mix64(seed ^ fnv1a64(lang) ^ 0x7061727469746e6fULL));
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), int64_t{0});
+  for (int64_t i = 0; i + 1 < n; ++i) {
+    const auto j = i + static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(n - i)));
+    std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
+  }
+  return perm;
+}
+
 }  // namespace longtail::data

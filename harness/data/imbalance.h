@@ -51,4 +51,9 @@ ImbalancePlan plan_imbalance(const ImbalanceSpec& spec, const std::map<std::stri
 // when m > n or m < 0.
 std::vector<int64_t> subset_indices(int64_t n, int64_t m, uint64_t seed, const std::string& lang);
 
+// A seeded permutation of [0, n) for language `lang`: the order in which a continual suite hands a
+// language's training subset to its stages (stage 0 takes a prefix, each update stage the next
+// slice), so the stages' pairs are disjoint (docs/continual.md).
+std::vector<int64_t> partition_order(int64_t n, uint64_t seed, const std::string& lang);
+
 }  // namespace longtail::data

@@ -11,6 +11,7 @@
 
 #include "harness/common/file_lock.h"
 #include "harness/common/fs_util.h"
+#include "harness/common/hash.h"
 #include "harness/common/json_util.h"
 #include "harness/common/progress.h"
 #include "harness/common/version.h"
@@ -88,7 +89,8 @@ void claim_run_dir(const std::string& out, const Suite& suite, bool write) {
 
 // Clears what a cell's earlier attempt left, so it runs from scratch.
 void clear_cell(const std::string& dir) {
-  for (const char* stale : {"ckpt", "metrics.jsonl", "hyp_ids", "hyps", "cell.json", "result.json"}) fs::remove_all(dir + "/" + stale);
+  for (const char* stale : {"ckpt", "metrics.jsonl", "hyp_ids", "hyps", "cell.json", "result.json", "model.bin"})
+    fs::remove_all(dir + "/" + stale);
 }
 
 // A changed configuration invalidates a partial run: the cell starts over instead of resuming.
@@ -110,13 +112,36 @@ void write_config(const records::CellConfig& config, const std::string& dir) {
   write_json_file(path, now);
 }
 
-// Plans, launches and collects one cell; returns true when it succeeded.
-bool run_one(const Suite& suite, const PlannedCell& c, const PreparedData& p, const std::string& dir, bool echo,
+// A stage's configuration names the model it starts from by content, so that a stage whose
+// previous stage was trained again is stale (its result came from another starting point).
+records::CellConfig planned_config(const Suite& suite, const PlannedCell& c, const PreparedData& p, const std::string& out) {
+  records::CellConfig config = cell_config(suite, c, p);
+  if (!config.stage.init_from.empty()) {
+    const std::string model = out + "/" + config.stage.init_from + "/model.bin";
+    config.stage.init_sha256 = file_exists(model) ? sha256_file_hex(model) : "";
+  }
+  return config;
+}
+
+// Plans, launches and collects one cell; returns true when it succeeded. A stage whose previous
+// stage has no successful result is recorded as failed without being launched.
+bool run_one(const Suite& suite, const PlannedCell& c, const PreparedData& p, const std::string& out, bool echo,
              Launcher& launcher) {
   const auto t0 = Clock::now();
+  const std::string dir = out + "/" + c.id();
   make_dirs(dir);
-  const records::CellConfig config = cell_config(suite, c, p);
+  const records::CellConfig config = planned_config(suite, c, p, out);
   write_config(config, dir);
+  if (!config.stage.init_from.empty() && (!ok_result(out + "/" + config.stage.init_from) || config.stage.init_sha256.empty())) {
+    records::CellResult failed = collect_result(config, p, dir, ProcessResult{}, false);
+    failed.ok = false;
+    failed.reason = fmt::format("its previous stage {} did not finish successfully (no result or no model.bin)", config.stage.init_from);
+    failed.languages.clear();
+    failed.wall_time_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    records::write_cell_result(dir + "/result.json", failed);
+    spdlog::error("{}: {}", c.id(), failed.reason);
+    return false;
+  }
   const ProcessResult launched = launcher.run({dir, file_exists(dir + "/ckpt/checkpoint.bin"), dir + "/log.txt", echo});
   records::CellResult result = collect_result(config, p, dir, launched, echo);
   result.wall_time_s = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -177,7 +202,7 @@ int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher
     const std::string dir = out + "/" + c.id();
     if (auto r = ok_result(dir)) {
       const PreparedData& p = prepared.at(c.dataset->label);
-      const auto reasons = stale_reasons(*r, cell_config(suite, c, p), current_provenance(p), opt.allow_other_version);
+      const auto reasons = stale_reasons(*r, planned_config(suite, c, p, out), current_provenance(p), opt.allow_other_version);
       if (reasons.empty() || opt.keep_stale) {
         if (r->stale != reasons) {  // mark (or unmark) what no longer answers the suite
           r->stale = reasons;
@@ -195,7 +220,7 @@ int run_suite(const Suite& suite, const SuiteRunOptions& opt, Launcher* launcher
       clear_cell(dir);
     }
     spdlog::info("cell {} -> {}", c.id(), dir);
-    if (!run_one(suite, c, prepared.at(c.dataset->label), dir, opt.echo, run_with)) ++failed;
+    if (!run_one(suite, c, prepared.at(c.dataset->label), out, opt.echo, run_with)) ++failed;
     progress.update(++done, c.id());
   }
   progress.finish(kept_stale ? fmt::format("{} run, {} already complete ({} of them stale, kept), {} failed", cells.size() - skipped,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "harness/common/json_util.h"
@@ -32,6 +33,7 @@ const OptionTable& suite_options() {
     {"eval", OptType::Json, json::object{}, "evaluation options (see the eval table)"},
     {"vocab", OptType::Json, json::object{}, "vocabulary options (see the vocab table)"},
     {"groups", OptType::Json, json::object{}, "high/low-resource groups for reports (see the groups table)"},
+    {"continual", OptType::Json, json::object{}, "continual learning: a base stage, then update stages on language subsets (see the continual table; docs/continual.md)"},
   };
   // clang-format on
   return table;
@@ -61,6 +63,29 @@ const OptionTable& vocab_options() {
     {"sample_sentences", OptType::Int, 200000, "sentences sampled for training the vocabulary", 100, 1e9},
     {"character_coverage", OptType::Float, 0.9995, "SentencePiece character coverage", 0.5, 1.0},
     {"seed", OptType::Int, 1, "seed of the sample and of SentencePiece's own randomness", 0, 4294967295.0},
+  };
+  // clang-format on
+  return table;
+}
+
+const OptionTable& continual_options() {
+  // clang-format off
+  static const OptionTable table = {
+    {"base_fraction", OptType::Float, 0.5, "share of every language's training pairs that stage 0 trains on; the rest is held back for the update stages", 0.0, 1.0, true},
+    {"base_method", OptType::Json, json::object{{"name", "proportional"}}, "the balancing method of stage 0: {\"name\", \"params\", \"label\"}"},
+    {"update_train", OptType::Json, json::object{}, "train options of the update stages, over the suite's train (e.g. a fine-tuning lr and warmup)"},
+    {"stages", OptType::Json, nullptr, "update stages, in order: {\"languages\": [...], \"steps\": N, \"fraction\": share of their held-back pairs}"},
+  };
+  // clang-format on
+  return table;
+}
+
+const OptionTable& stage_options() {
+  // clang-format off
+  static const OptionTable table = {
+    {"languages", OptType::StringList, nullptr, "the languages whose new pairs this stage trains on"},
+    {"steps", OptType::Int, nullptr, "training steps of the stage", 1, 1e12},
+    {"fraction", OptType::Float, 1.0, "share of each of its languages' held-back pairs used (disjoint from the other stages')", 0.0, 1.0, true},
   };
   // clang-format on
   return table;
@@ -128,6 +153,57 @@ std::string expand_vars(const std::string& s) {
     }
   }
   return out;
+}
+
+template <class MethodAt>
+ContinualSpec load_continual(const json::value& v, const Suite& s, const std::string& file, MethodAt&& method_at) {
+  ContinualSpec c;
+  c.enabled = true;
+  const json::object r = in_file(file, [&] { return resolve_options(continual_options(), as_object(v, file, "$.continual"), "$.continual"); });
+  c.base_fraction = r.at("base_fraction").to_number<double>();
+  c.base_method = method_at(r.at("base_method"), "$.continual.base_method");
+  if (methods::find_method(c.base_method.name)->update_method)
+    throw ConfigError(file, fmt::format("$.continual.base_method.name: \"{}\" is an update method; the base stage trains from scratch "
+                                        "with a balancing method (e.g. proportional)", c.base_method.name));
+  for (const auto& m : s.methods)
+    if (m.label == c.base_method.label)
+      throw ConfigError(file, fmt::format("{}.label: \"{}\" is also the label of continual.base_method; give one a \"label\"", m.json_path,
+                                          m.label));
+  json::object train = s.train;
+  for (const auto& kv : as_object(r.at("update_train"), file, "$.continual.update_train")) train[kv.key()] = kv.value();
+  c.update_train = in_file(file, [&] { return resolve_options(train::train_options(), train, "$.continual.update_train"); });
+
+  if (!r.at("stages").is_array() || r.at("stages").as_array().empty())
+    throw ConfigError(file, "$.continual.stages: expected a non-empty list of update stages");
+  std::map<std::string, double> used;  // per language: the share of its held-back pairs the stages take
+  const auto& stages = r.at("stages").as_array();
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const std::string path = fmt::format("$.continual.stages[{}]", k);
+    const json::object o = in_file(file, [&] { return resolve_options(stage_options(), as_object(stages[k], file, path), path); });
+    StageSpec st;
+    st.json_path = path;
+    st.languages = json::value_to<std::vector<std::string>>(o.at("languages"));
+    st.steps = o.at("steps").to_number<int64_t>();
+    st.fraction = o.at("fraction").to_number<double>();
+    if (st.languages.empty()) throw ConfigError(file, path + ".languages: expected at least one language");
+    for (size_t i = 0; i < st.languages.size(); ++i) {
+      const std::string& l = st.languages[i];
+      if (std::find(st.languages.begin(), st.languages.begin() + static_cast<std::ptrdiff_t>(i), l) != st.languages.begin() + static_cast<std::ptrdiff_t>(i))
+        throw ConfigError(file, fmt::format("{}.languages[{}]: \"{}\" appears twice", path, i, l));
+      for (const auto& d : s.datasets)  // a dataset without a list: checked when its corpus is prepared
+        if (!d.languages.empty() && std::find(d.languages.begin(), d.languages.end(), l) == d.languages.end())
+          throw ConfigError(file, fmt::format("{}.languages[{}]: \"{}\" is not a language of {} ({})", path, i, l, d.json_path,
+                                              fmt::join(d.languages, ", ")));
+      used[l] += st.fraction;
+      if (used[l] > 1.0 + 1e-9)
+        throw ConfigError(file, fmt::format("{}.fraction: the stages up to this one take {:.4g} of {}'s held-back pairs; the "
+                                            "fractions of a language's stages must sum to at most 1", path, used[l], l));
+    }
+    c.stages.push_back(std::move(st));
+  }
+  if (c.base_fraction >= 1.0)
+    throw ConfigError(file, "$.continual.base_fraction: 1 holds nothing back for the update stages; expected a fraction below 1");
+  return c;
 }
 
 }  // namespace
@@ -205,10 +281,8 @@ Suite load_suite(const std::string& file) {
       {"params", OptType::Json, json::object{}, "the method's hyper-parameters"},
       {"label", OptType::String, "", "name in the run tree and reports (default: the method name)"},
   };
-  const auto& methods = as_list(r, "methods", file, true);
-  for (size_t i = 0; i < methods.size(); ++i) {
-    std::string path = fmt::format("$.methods[{}]", i);
-    json::object m = in_file(file, [&] { return resolve_options(method_entry, as_object(methods[i], file, path), path); });
+  auto method_entry_at = [&](const json::value& v, const std::string& path) {
+    json::object m = in_file(file, [&] { return resolve_options(method_entry, as_object(v, file, path), path); });
     MethodEntry me;
     me.name = json::value_to<std::string>(m.at("name"));
     me.json_path = path;
@@ -222,6 +296,21 @@ Suite load_suite(const std::string& file) {
     me.label = json::value_to<std::string>(m.at("label"));
     if (me.label.empty()) me.label = me.name;
     check_label(me.label, file, path + ".label");
+    return me;
+  };
+  const bool continual = top.contains("continual");
+  const auto& methods = as_list(r, "methods", file, true);
+  for (size_t i = 0; i < methods.size(); ++i) {
+    MethodEntry me = method_entry_at(methods[i], fmt::format("$.methods[{}]", i));
+    // Update methods fine-tune a trained model on new data: only the stages of a continual suite have one.
+    const bool update = methods::find_method(me.name)->update_method;
+    if (update && !continual)
+      throw ConfigError(file, fmt::format("{}.name: \"{}\" is an update method, usable only in a continual suite (a top-level "
+                                          "\"continual\" object; docs/continual.md)", me.json_path, me.name));
+    if (!update && continual)
+      throw ConfigError(file, fmt::format("{}.name: \"{}\" is not an update method; a continual suite's methods update its base "
+                                          "model ({}); its base stage's method is continual.base_method", me.json_path, me.name,
+                                          fmt::join(methods::update_method_names(), ", ")));
     s.methods.push_back(std::move(me));
   }
   check_unique(s.methods, "method", file);
@@ -255,6 +344,7 @@ Suite load_suite(const std::string& file) {
     check_unique(s.models, "model", file);
   }
   s.train = in_file(file, [&] { return resolve_options(train::train_options(), as_object(r.at("train"), file, "$.train"), "$.train"); });
+  if (continual) s.continual = load_continual(r.at("continual"), s, file, method_entry_at);
   s.eval = in_file(file, [&] { return resolve_options(train::eval_options(), as_object(r.at("eval"), file, "$.eval"), "$.eval"); });
   s.vocab = in_file(file, [&] { return resolve_options(vocab_options(), as_object(r.at("vocab"), file, "$.vocab"), "$.vocab"); });
   s.groups = in_file(file, [&] { return resolve_options(data::group_options(), as_object(r.at("groups"), file, "$.groups"), "$.groups"); });
@@ -270,6 +360,13 @@ Suite load_suite(const std::string& file) {
   }
   if (!all_listed) facts.languages.clear();
   check_groups(data::group_spec_from_json(s.groups), facts.languages, file);
+  if (s.continual.enabled) {
+    // The base method trains the suite's steps; the update methods each stage's (the shortest).
+    in_file(file, [&] { return methods::validate_method(s.continual.base_method.name, s.continual.base_method.params, facts,
+                                                        s.continual.base_method.json_path); });
+    facts.total_steps = s.continual.stages.front().steps;
+    for (const auto& st : s.continual.stages) facts.total_steps = std::min(facts.total_steps, st.steps);
+  }
   for (const auto& me : s.methods)
     in_file(file, [&] { return methods::validate_method(me.name, me.params, facts, me.json_path); });
   if (const std::string e = methods::parameter_scope_error(std::string(s.train.at("grad_cosine_params").as_string())); !e.empty())
@@ -302,6 +399,8 @@ std::string suite_reference() {
   section("eval", train::eval_options());
   section("vocab", vocab_options());
   section("groups", data::group_options());
+  section("continual", continual_options());
+  section("continual.stages[]", stage_options());
   return out;
 }
 

@@ -46,6 +46,24 @@ struct ModelEntry {
   std::string json_path;
 };
 
+// Continual learning (docs/continual.md): stage 0 trains a base model on `base_fraction` of every
+// language's training pairs with `base_method`; each later stage fine-tunes the previous stage's
+// model on new pairs of its languages only, held back from stage 0, with one of the suite's update
+// methods. Stage 0 is trained once per dataset × imbalance × model × seed and shared by them all.
+struct StageSpec {
+  std::vector<std::string> languages;
+  int64_t steps = 0;
+  double fraction = 1.0;  // share of each of its languages' held-back pairs
+  std::string json_path;
+};
+struct ContinualSpec {
+  bool enabled = false;
+  double base_fraction = 0.5;
+  MethodEntry base_method;         // label: the directory of the stage-0 cells
+  boost::json::object update_train;  // train options of the update stages (the suite's, overridden), resolved
+  std::vector<StageSpec> stages;   // stages 1..U
+};
+
 struct Suite {
   std::string file;
   std::string name;
@@ -56,6 +74,7 @@ struct Suite {
   std::vector<int64_t> seeds;
   std::vector<ModelEntry> models;  // one entry (label "") for `model`; the `models` list otherwise
   boost::json::object train, eval, vocab, groups;
+  ContinualSpec continual;  // enabled: a continual suite (its methods are update methods)
 };
 
 // The option tables of the suite file (top level, dataset entries, vocabulary; the groups table is
@@ -63,6 +82,8 @@ struct Suite {
 const OptionTable& suite_options();
 const OptionTable& dataset_options();
 const OptionTable& vocab_options();
+const OptionTable& continual_options();
+const OptionTable& stage_options();
 
 
 // Parses and validates a suite file. Throws ConfigError("<file>: $.path: what was expected").

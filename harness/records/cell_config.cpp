@@ -22,7 +22,46 @@ std::vector<bool> CellConfig::high_resource_flags() const {
   return flags;
 }
 
+std::vector<std::string> CellConfig::trained_languages() const {
+  if (!stage.enabled) return data.languages;
+  std::vector<std::string> out;
+  for (const auto& l : data.languages)
+    if (stage.train.count(l)) out.push_back(l);
+  return out;
+}
+
 namespace {
+
+json::object ranges_json(const std::vector<std::string>& order, const CellConfig::Ranges& r) {
+  json::object o;
+  for (const auto& l : order)
+    if (auto it = r.find(l); it != r.end()) {
+      json::array a;
+      for (const auto& [b, e] : it->second) a.push_back(json::array{b, e});
+      o[l] = std::move(a);
+    }
+  return o;
+}
+
+CellConfig::Ranges ranges_from_json(const json::object& parent, const char* key, const std::string& where,
+                                    const std::vector<std::string>& languages) {
+  CellConfig::Ranges out;
+  const std::string w = where + "." + key;
+  for (const auto& kv : need_object(parent, key, where)) {
+    const std::string lang(kv.key());
+    if (std::find(languages.begin(), languages.end(), lang) == languages.end())
+      throw ConfigError(w + "." + lang, "not a language of data.languages");
+    if (!kv.value().is_array()) throw ConfigError(w + "." + lang, "expected a list of [begin, end] pairs");
+    for (const auto& r : kv.value().get_array()) {
+      const auto* a = r.if_array();
+      if (!a || a->size() != 2 || !(*a)[0].is_int64() || !(*a)[1].is_int64() || (*a)[0].get_int64() < 0 ||
+          (*a)[1].get_int64() < (*a)[0].get_int64())
+        throw ConfigError(w + "." + lang, "expected a list of [begin, end] pairs with 0 <= begin <= end");
+      out[lang].emplace_back((*a)[0].get_int64(), (*a)[1].get_int64());
+    }
+  }
+  return out;
+}
 
 json::object int_map(const std::vector<std::string>& order, const std::map<std::string, int64_t>& m) {
   json::object o;
@@ -40,7 +79,8 @@ json::object to_json(const CellConfig& c) {
   cell["seed"] = c.cell.seed;
   cell["id"] = c.cell.id;
   cell["grid_index"] = c.cell.grid_index;
-  return json::object{
+  if (c.stage.enabled) cell["stage"] = c.cell.stage;
+  json::object o{
       {"schema", kCellConfigSchema},
       {"cell", cell},
       {"method", {{"name", c.method}, {"params", c.method_params}}},
@@ -56,6 +96,15 @@ json::object to_json(const CellConfig& c) {
         {"corpus", c.data.corpus}, {"shards", c.data.shards}, {"vocab", c.data.vocab},
         {"corpus_fingerprint", c.data.corpus_fingerprint}}},
   };
+  if (c.stage.enabled)
+    o["stage"] = json::object{{"partition_seed", c.stage.partition_seed},
+                              {"train", ranges_json(c.data.languages, c.stage.train)},
+                              {"previous", ranges_json(c.data.languages, c.stage.previous)},
+                              {"earlier", ranges_json(c.data.languages, c.stage.earlier)},
+                              {"init_from", c.stage.init_from},
+                              {"init_sha256", c.stage.init_sha256},
+                              {"update_methods", json::value_from(c.stage.update_methods)}};
+  return o;
 }
 
 CellConfig cell_config_from_json(const json::value& v, const std::string& where) {
@@ -105,6 +154,28 @@ CellConfig cell_config_from_json(const json::value& v, const std::string& where)
   c.data.shards = need_string(data, "shards", dw);
   c.data.vocab = need_string(data, "vocab", dw);
   c.data.corpus_fingerprint = get_string(data, "corpus_fingerprint", dw);
+
+  if (const auto* st = root.if_contains("stage")) {
+    const std::string sw = where + ".stage";
+    if (!st->is_object()) throw ConfigError(sw, "expected an object");
+    const auto& so = st->get_object();
+    c.stage.enabled = true;
+    c.cell.stage = need_int(cell, "stage", cw);
+    if (c.cell.stage < 0) throw ConfigError(cw + ".stage", "expected an integer >= 0");
+    c.stage.partition_seed = static_cast<uint64_t>(need_int(so, "partition_seed", sw));
+    c.stage.train = ranges_from_json(so, "train", sw, c.data.languages);
+    c.stage.previous = ranges_from_json(so, "previous", sw, c.data.languages);
+    c.stage.earlier = ranges_from_json(so, "earlier", sw, c.data.languages);
+    c.stage.init_from = need_string(so, "init_from", sw);
+    c.stage.init_sha256 = get_string(so, "init_sha256", sw);
+    if ((c.cell.stage == 0) != c.stage.init_from.empty())
+      throw ConfigError(sw + ".init_from", "expected the previous stage's cell directory in an update stage, and \"\" in stage 0");
+    if (c.stage.train.empty()) throw ConfigError(sw + ".train", "expected the pairs of at least one language");
+    for (const auto& m : need(so, "update_methods", sw).is_array() ? need(so, "update_methods", sw).get_array() : json::array{}) {
+      if (!m.is_string()) throw ConfigError(sw + ".update_methods", "expected a list of labels");
+      c.stage.update_methods.emplace_back(m.get_string());
+    }
+  }
 
   // Groups as the report computes them; without "groups": the larger half.
   if (root.contains("groups"))

@@ -31,6 +31,7 @@ struct CellConfig {
     int64_t seed = 0;
     std::string id;          // "<dataset>/<imbalance>/[<model>/]<method>/seed<k>": the cell's path in the run directory
     int64_t grid_index = 0;  // position in the full grid (suite order)
+    int64_t stage = 0;       // continual suites: 0 = the base model, 1.. = update stages
     // What reports compare: the method, or "<model>/<method>" when the grid has several models.
     std::string system() const { return model.empty() ? method : model + "/" + method; }
   } cell;
@@ -52,7 +53,25 @@ struct CellConfig {
     std::string corpus_fingerprint;
   } data;
 
+  // A stage of continual learning (docs/continual.md), present in continual suites only. Every
+  // language of data.languages is evaluated; only those with `train` ranges are trained on. The
+  // ranges index each language's partition order: a permutation (data::partition_order, seeded by
+  // partition_seed) of its training subset (data.train_pairs of data.subsample_seed's permutation).
+  using Ranges = std::map<std::string, std::vector<std::pair<int64_t, int64_t>>>;  // lang → [begin, end) list
+  struct Stage {
+    bool enabled = false;
+    uint64_t partition_seed = 0;
+    Ranges train;     // this stage's pairs
+    Ranges previous;  // the previous stage's pairs (EWC's Fisher)
+    Ranges earlier;   // every earlier stage's pairs (replay)
+    std::string init_from;  // the previous stage's cell id (its directory below the run's), whose model.bin this stage starts from ("" at stage 0)
+    std::string init_sha256;  // SHA-256 of that model.bin when the stage was launched (the driver's; "" at stage 0)
+    std::vector<std::string> update_methods;  // stage 0: the labels of the update methods that start from it
+  } stage;
+
   bool en_to_x() const { return data.direction == "en-x"; }
+  // Languages trained in this cell: all of data.languages, or those with stage.train ranges.
+  std::vector<std::string> trained_languages() const;
   // One flag per language (data.languages order): high-resource under `groups`.
   std::vector<bool> high_resource_flags() const;
   std::vector<std::string> high_resource_languages() const;

@@ -146,7 +146,8 @@ CheckpointHeader read_checkpoint_header(const std::string& path) {
   return read_header(r);
 }
 
-CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& into) {
+CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& into,
+                                 const std::function<bool(const std::string&)>& may_be_absent) {
   FileReader r(path);
   CheckpointHeader h = read_header(r);
   std::map<std::string, torch::Tensor> live;
@@ -181,7 +182,8 @@ CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& in
     seen[name] = true;
   }
   for (const auto& [name, t] : into)
-    if (!seen.count(name)) throw CheckpointError(path + ": tensor \"" + name + "\" is missing from the checkpoint");
+    if (!seen.count(name) && !(may_be_absent && may_be_absent(name)))
+      throw CheckpointError(path + ": tensor \"" + name + "\" is missing from the checkpoint");
   char end[8];
   r.read(end, sizeof end);
   if (std::memcmp(end, kEnd, sizeof end) != 0) throw CheckpointError(path + ": corrupt checkpoint (no end marker)");

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -52,7 +53,10 @@ void save_checkpoint(const std::string& path, const CheckpointHeader& header, co
 // Restores every tensor of `into` and returns the header. Throws CheckpointError naming the file
 // and the problem: bad magic, unsupported version, truncation, a missing/unexpected tensor, or a
 // dtype/shape that differs from the live one.
-CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& into);
+// `may_be_absent`, when given, names tensors of `into` that the file need not hold (they keep
+// their values): the modules an update stage adds to the previous stage's model.
+CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& into,
+                                 const std::function<bool(const std::string&)>& may_be_absent = nullptr);
 
 // Header only (no tensors read).
 CheckpointHeader read_checkpoint_header(const std::string& path);

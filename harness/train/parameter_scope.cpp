@@ -11,14 +11,18 @@ ParameterScope parse_parameter_scope(const std::string& spec) {
     s.stack = spec;
     return s;
   }
-  if (spec.rfind("last:", 0) == 0) {
-    const std::string k = spec.substr(5);
+  for (const char* prefix : {"last:", "top:"}) {
+    const std::string p = prefix;
+    if (spec.rfind(p, 0) != 0) continue;
+    const std::string k = spec.substr(p.size());
     const bool digits = !k.empty() && k.size() <= 6 && std::all_of(k.begin(), k.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (digits && std::stoi(k) >= 1) {
+    if (!digits || std::stoi(k) < 1) {
+      s.error = ParameterScope::Error::BadLast;
+    } else if (p == "last:") {
       s.stack = "decoder";
       s.last = std::stoi(k);
     } else {
-      s.error = ParameterScope::Error::BadLast;
+      s.top = std::stoi(k);
     }
     return s;
   }
@@ -29,10 +33,11 @@ ParameterScope parse_parameter_scope(const std::string& spec) {
 std::string parameter_scope_error(const std::string& spec) {
   switch (parse_parameter_scope(spec).error) {
     case ParameterScope::Error::None: return {};
-    case ParameterScope::Error::BadLast: return "expected last:K with an integer K >= 1, got \"" + spec + "\"";
+    case ParameterScope::Error::BadLast: return "expected last:K or top:K with an integer K >= 1, got \"" + spec + "\"";
     case ParameterScope::Error::Unknown: break;
   }
-  return "expected all, encoder, decoder or last:K (the last K decoder layers), got \"" + spec + "\"";
+  return "expected all, encoder, decoder, last:K (the last K decoder layers) or top:K (the K layers nearest the output), got \"" +
+         spec + "\"";
 }
 
 }  // namespace longtail::train

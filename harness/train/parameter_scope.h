@@ -5,7 +5,12 @@
 //   "encoder"  encoder layers + the encoder's final layer norm,
 //   "decoder"  decoder layers + the decoder's final layer norm,
 //   "last:K"   the last K decoder layers + the decoder's final layer norm (K an integer ≥ 1 of at
-//              most 6 digits).
+//              most 6 digits),
+//   "top:K"    the K layers nearest the output, counted through the whole model: the decoder's
+//              from its last down, then the encoder's from its last down, with the final layer
+//              norm of each stack that has one of them (the restricted updates of continual
+//              learning; K as for last:K).
+// Embeddings (shared with the output projection) and BASE layers are in "all" only.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +19,11 @@
 namespace longtail::train {
 
 struct ParameterScope {
-  enum class Error { None, BadLast, Unknown };  // BadLast: "last:" without a valid K
+  enum class Error { None, BadLast, Unknown };  // BadLast: "last:"/"top:" without a valid K
   Error error = Error::None;
-  std::string stack;  // "" (all), "encoder" or "decoder"
+  std::string stack;  // "" (all, or top:K), "encoder" or "decoder"
   int64_t last = 0;   // last:K: K (stack "decoder"); 0 = the whole stack
+  int64_t top = 0;    // top:K: K (stack ""); 0 = not top:K
   bool ok() const { return error == Error::None; }
 };
 

@@ -48,11 +48,32 @@ std::pair<std::string, int64_t> layer_of(const std::string& name) {
 
 }  // namespace
 
+// top:K: the decoder's last min(K, L_dec) layers, then the encoder's last K − L_dec.
+static NamedTensors top_layers(const NamedTensors& params, int64_t k, const std::string& scope) {
+  int64_t n_dec = 0, n_enc = 0;
+  for (const auto& [name, p] : params) {
+    const auto [top, layer] = layer_of(name);
+    if (top == "decoder_layers") n_dec = std::max(n_dec, layer + 1);
+    if (top == "encoder_layers") n_enc = std::max(n_enc, layer + 1);
+  }
+  const int64_t dec = std::min(k, n_dec), enc = std::min(std::max<int64_t>(k - n_dec, 0), n_enc);
+  NamedTensors out;
+  for (const auto& [name, p] : params) {
+    const auto [top, layer] = layer_of(name);
+    if ((top == "decoder_layers" && layer >= n_dec - dec) || (top == "encoder_layers" && layer >= n_enc - enc) ||
+        (top == "decoder_ln" && dec > 0) || (top == "encoder_ln" && enc > 0))
+      out.emplace_back(name, p);
+  }
+  if (out.empty()) throw std::invalid_argument("parameter set \"" + scope + "\" selects no parameter");
+  return out;
+}
+
 NamedTensors select_parameters(const NamedTensors& params, const std::string& scope) {
   const ParameterScope s = parse_parameter_scope(scope);
   if (s.error == ParameterScope::Error::BadLast)
     throw std::invalid_argument("parameter set \"" + scope + "\": expected last:K with an integer K >= 1");
-  if (!s.ok()) throw std::invalid_argument("unknown parameter set \"" + scope + "\" (all, encoder, decoder, last:K)");
+  if (!s.ok()) throw std::invalid_argument("unknown parameter set \"" + scope + "\" (all, encoder, decoder, last:K, top:K)");
+  if (s.top > 0) return top_layers(params, s.top, scope);
   if (s.stack.empty()) return params;
   const int64_t last = s.last;
   const std::string& stack = s.stack;
