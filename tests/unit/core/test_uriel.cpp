@@ -6,7 +6,10 @@
 
 #include <boost/json.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "harness/common/options.h"
@@ -197,4 +200,19 @@ TEST_CASE("uriel: a malformed file names the file and the JSON path", "[uriel]")
              Catch::Contains(path + ": $") && Catch::Contains("codes"));
   CHECK_THAT(load_error("{\"codes\": [\n"), Catch::Contains(path));
   CHECK_THAT(error_of([&] { UrielTable::load(dir / "absent.json"); }), Catch::Contains(dir / "absent.json"));
+}
+
+TEST_CASE("uriel: the default file is the source tree's, unless $LONGTAIL_URIEL names another", "[uriel]") {
+  const char* before = std::getenv("LONGTAIL_URIEL");
+  const std::string saved = before ? before : "";
+  ::unsetenv("LONGTAIL_URIEL");
+  CHECK(std::filesystem::equivalent(default_uriel_path(), kShipped));
+  CHECK(load_uriel().languages() == load_uriel(kShipped).languages());
+
+  test::TempDir dir;
+  test::write_bytes(dir / "other.json", small_table());
+  ::setenv("LONGTAIL_URIEL", (dir / "other.json").c_str(), 1);
+  CHECK(default_uriel_path() == dir / "other.json");
+  CHECK(load_uriel().languages() == std::vector<std::string>{"a", "a_X", "b", "c"});
+  if (before) ::setenv("LONGTAIL_URIEL", saved.c_str(), 1); else ::unsetenv("LONGTAIL_URIEL");
 }
