@@ -20,7 +20,7 @@ namespace {
 // The per-cell entry of report.json (schema in docs/report-schema.md).
 json::object cell_entry(const CellData& c) {
   const auto& r = c.result;
-  json::object cell{{"dataset", r.dataset}, {"imbalance", r.imbalance}, {"method", r.method},
+  json::object cell{{"dataset", r.dataset}, {"imbalance", r.imbalance}, {"method", c.method},
                     {"seed", r.seed},       {"stage", c.stage},         {"status", r.ok ? "ok" : "failed"}};
   if (!r.ok) cell["reason"] = r.reason;
   if (!r.stale.empty()) cell["stale"] = json::value_from(r.stale);

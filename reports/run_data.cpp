@@ -369,6 +369,7 @@ void read_cell(const std::string& f, const LoadOptions& options, CellData& c, st
   c.result = records::read_cell_result(f);
   const auto& r = c.result;
   c.dataset = r.dataset, c.imbalance = r.imbalance, c.method = r.method, c.seed = r.seed;
+  c.stage = r.config ? r.config->cell.stage : 0;
   c.ok = r.ok;
   const std::string dir = fs::path(f).parent_path().string();
   if (r.config) c.config_sha256 = sha256_hex(json::serialize(records::to_json(*r.config)));
@@ -458,7 +459,27 @@ std::vector<CellData> load_run(const std::string& run_dir, const LoadOptions& op
     return a.result.grid_index().value_or(std::numeric_limits<int64_t>::max()) <
            b.result.grid_index().value_or(std::numeric_limits<int64_t>::max());
   });
-  return cells;
+  return share_base_stages(std::move(cells));
+}
+
+// A continual run trains stage 0 once and every update method starts from it: the stage-0 cell
+// stands for stage 0 of each of them (config.stage.update_methods), so each method's stages
+// compare with the same base (forgetting.across_stages, from_stage 0).
+std::vector<CellData> share_base_stages(std::vector<CellData> cells) {
+  std::vector<CellData> out;
+  for (auto& c : cells) {
+    const auto& cfg = c.result.config;
+    if (!cfg || !cfg->stage.enabled || c.stage != 0 || cfg->stage.update_methods.empty()) {
+      out.push_back(std::move(c));
+      continue;
+    }
+    for (const auto& label : cfg->stage.update_methods) {
+      CellData copy = c;
+      copy.method = cfg->cell.model.empty() ? label : cfg->cell.model + "/" + label;
+      out.push_back(std::move(copy));
+    }
+  }
+  return out;
 }
 
 }  // namespace longtail::reports

@@ -54,6 +54,10 @@ struct LoadOptions {
 // hyps/refs file.
 std::vector<CellData> load_run(const std::string& run_dir, const LoadOptions& options = {});
 
+// Continual runs: each stage-0 cell once per update method that starts from it (labelled as that
+// method), so every method's stages line up with the same base. Other cells pass through.
+std::vector<CellData> share_base_stages(std::vector<CellData> cells);
+
 // The dev curve of metrics.jsonl: its "dev" records, with tokens and seconds of the train records.
 // Errors name the file and line.
 std::vector<DevPoint> read_dev_curve(const std::string& metrics_file);

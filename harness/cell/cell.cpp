@@ -10,6 +10,7 @@
 #include "harness/common/json_util.h"
 #include "harness/common/progress.h"
 #include "harness/common/strcat.h"
+#include "harness/common/utf8.h"
 #include "harness/common/version.h"
 
 namespace longtail::cell {
@@ -183,6 +184,8 @@ int run_cell(const CellOptions& opts) {
   } catch (const std::exception& e) {
     reason = e.what();
   }
+  // A reason may quote damaged bytes (a corrupt checkpoint's tensor name): cell.json stays valid JSON.
+  reason = replace_invalid_utf8(reason);
   log_line("error", str::cat("cell failed: ", reason));
   try {
     finish_report("failed");

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Continual learning end to end (docs/continual.md): a base stage on half of every language's
+# pairs, then two update stages on one language each, with the full update and the top-1-layer
+# update, through the real driver and cells. We check what the stages promise:
+#   - one shared stage-0 cell, stages 1..2 per update method, every language scored after each;
+#   - a frozen parameter is bitwise the previous stage's, a trained one moved;
+#   - each stage trains on its own languages' new pairs only (train_examples);
+#   - a re-run whose stage 0 retrains to the same model keeps the later stages; a changed stage-0
+#     model makes them stale, and they are run again from it.
+# Usage: run_continual.sh BUILD_DIR SOURCE_TESTS_DIR
+set -euo pipefail
+build=$(cd "$1" && pwd)
+tests=$(cd "$2" && pwd)
+work=$(mktemp -d /tmp/longtail-continual.XXXXXX)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+export LONGTAIL_CACHE=$work/cache
+lt=$build/longtail
+fail() { echo "CONTINUAL FAILED: $*" >&2; exit 1; }
+
+python3 "$tests/e2e/make_corpus.py" "$work/corpus"
+cat > "$work/continual.json" <<JSON
+{"name": "continual-e2e",
+ "datasets": [{"source": "plain", "path": "$work/corpus", "label": "synthetic", "corpus": {"min_pairs": 10}}],
+ "continual": {"base_fraction": 0.5,
+               "update_train": {"lr": 1e-3, "warmup": 0},
+               "stages": [{"languages": ["gl"], "steps": 20, "fraction": 0.5},
+                          {"languages": ["de", "gl"], "steps": 20, "fraction": 0.5}]},
+ "methods": [{"name": "full"}, {"name": "freeze", "params": {"trainable": "top:1"}}],
+ "seeds": [1], "model": {"config": "tiny"},
+ "train": {"steps": 40, "batch_tokens": 400, "lr": 5e-3, "warmup": 10, "log_every": 10, "dev_every": 10, "checkpoint_every": 10, "threads": 1},
+ "eval": {"splits": ["test"], "beam": 1, "max_pairs": 5}, "vocab": {"size": 120, "sample_sentences": 2000}}
+JSON
+
+"$lt" run "$work/continual.json" --out "$work/run" --quiet > "$work/run1.txt" 2>&1 || fail "run: $(tail -30 "$work/run1.txt")"
+base=$work/run/synthetic/natural/proportional/seed1/stage0
+python3 - "$work/run" "$base" <<'PY' || fail "the stages"
+import json, os, struct, sys
+run, base = sys.argv[1], sys.argv[2]
+
+def model(path):  # harness/train/checkpoint.h: the tensors of a model.bin, by name → bytes
+    b = open(path, "rb").read()
+    assert b[:8] == b"LTCKPT\0\0", path
+    pos = 8 + 4 + 4 + 8 + 8
+    def blob():
+        nonlocal pos
+        n, = struct.unpack_from("<Q", b, pos); pos += 8
+        s = b[pos:pos + n]; pos += n
+        return s
+    for _ in range(6): blob()
+    n, = struct.unpack_from("<Q", b, pos); pos += 8
+    out = {}
+    for _ in range(n):
+        name = blob().decode(); blob()
+        nd, = struct.unpack_from("<I", b, pos); pos += 4 + 8 * nd
+        nb, = struct.unpack_from("<Q", b, pos); pos += 8
+        out[name] = b[pos:pos + nb]; pos += nb
+    return out
+
+cells = {}
+for m in ("full", "freeze"):
+    for u in (1, 2):
+        d = f"{run}/synthetic/natural/{m}/seed1/stage{u}"
+        r = json.load(open(d + "/result.json"))
+        assert r["status"] == "ok", (d, r.get("reason"))
+        cells[m, u] = (d, r)
+r0 = json.load(open(base + "/result.json"))
+langs = ["fr", "de", "gl"]
+for (m, u), (d, r) in cells.items():
+    assert [l for l in r["languages"]] == langs or sorted(r["languages"]) == sorted(langs), r["languages"]
+    cfg = json.load(open(d + "/config.json"))
+    assert cfg["cell"]["stage"] == u
+    trained = {"1": ["gl"], "2": ["de", "gl"]}[str(u)]
+    cell = json.load(open(d + "/cell.json"))
+    for l in langs:
+        assert (cell["train_examples"][l] > 0) == (l in trained), (d, cell["train_examples"])
+    # Stage ranges of a language never overlap (stage 0 takes [0, b), the stages the next slices).
+    seen = {}
+    for v in range(0, u + 1):
+        c = json.load(open((base if v == 0 else f"{run}/synthetic/natural/{m}/seed1/stage{v}") + "/config.json"))
+        for l, ranges in c["stage"]["train"].items():
+            for b, e in ranges:
+                for (b2, e2) in seen.get(l, []):
+                    assert e <= b2 or e2 <= b, (l, (b, e), (b2, e2))
+                seen.setdefault(l, []).append((b, e))
+m0 = model(base + "/model.bin")
+m1 = model(cells["freeze", 1][0] + "/model.bin")
+moved = {n for n in m0 if m0[n] != m1[n]}
+assert moved, "the freeze update changed nothing"
+assert all(n.startswith("model.decoder_layers.0.") or n.startswith("model.decoder_ln") for n in moved), sorted(moved)
+f1 = model(cells["full", 1][0] + "/model.bin")
+assert f1["model.embedding.weight"] != m0["model.embedding.weight"], "the full update left the embedding"
+PY
+
+# A stage-0 retrained to the same model leaves the later stages complete.
+rm "$base/result.json"
+"$lt" run "$work/continual.json" --out "$work/run" --quiet > "$work/run2.txt" 2>&1 || fail "re-run: $(tail -30 "$work/run2.txt")"
+grep -q "4 already complete" "$work/run2.txt" || fail "the stages of an unchanged base should be kept: $(tail -5 "$work/run2.txt")"
+
+# A changed stage-0 model makes them stale: they run again from it.
+printf 'x' >> "$base/model.bin"
+"$lt" run "$work/continual.json" --out "$work/run" --quiet > "$work/run3.txt" 2>&1 || fail "re-run after the change: $(tail -30 "$work/run3.txt")"
+grep -q "2 run, 3 already complete" "$work/run3.txt" || fail "the two stage-1 cells should run again (stage 2 starts from an identical model then): $(grep already "$work/run3.txt")"
+grep -q "full/seed1/stage1: its result no longer answers the suite" "$work/run3.txt" || fail "stage 1 should be stale: $(grep -i stale "$work/run3.txt")"
+
+# A damaged stage-0 model fails stage 1, naming the file, and stage 2 without a launch.
+python3 - "$base/model.bin" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read()); b[len(b) // 2] ^= 0xff; open(sys.argv[1], "wb").write(bytes(b))
+PY
+set +e
+"$lt" run "$work/continual.json" --out "$work/run" --quiet > "$work/run4.txt" 2>&1
+code=$?
+set -e
+[ $code -ne 0 ] || fail "stages started from a damaged model should fail"
+python3 - "$work/run" <<'PY' || fail "after the damage: $(tail -10 "$work/run4.txt")"
+import json, sys
+r = json.load(open(f"{sys.argv[1]}/synthetic/natural/full/seed1/stage1/result.json"))
+assert r["status"] == "failed" and "model.bin" in r["reason"], r.get("reason")
+r = json.load(open(f"{sys.argv[1]}/synthetic/natural/full/seed1/stage2/result.json"))
+assert r["status"] == "failed" and "previous stage" in r["reason"], r.get("reason")
+PY
+echo "continual: ok"
