@@ -66,6 +66,8 @@ struct TrainingContext {
   // from p, measured on the cell's batcher settings (train::mean_batch_tokens); empty where unknown.
   // Valid only while the method is being built.
   std::function<double(const std::vector<double>& p)> step_tokens;
+  // Encoder + decoder layers of the model (the restricted updates size their budget by it); 0 where unknown.
+  int64_t model_layers = 0;
 };
 
 // What the trainer tells a method after the update of step `step`.

@@ -74,6 +74,7 @@ void CellRun::build() {
   };
   ctx.high_resource = cfg_.high_resource_flags();
   ctx.seed = static_cast<uint64_t>(cfg_.cell.seed);
+  ctx.model_layers = cfg_.model.encoder_layers + cfg_.model.decoder_layers;
   method_ = methods::make_method(cfg_.method, cfg_.method_params, ctx, dir_ + "/config.json: $.method");
   hook_ = methods::make_step_hook(*method_);  // null unless the method takes over the step
   json::array high, low;
