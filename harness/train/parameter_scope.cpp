@@ -11,6 +11,10 @@ ParameterScope parse_parameter_scope(const std::string& spec) {
     s.stack = spec;
     return s;
   }
+  if (spec == "lora" || spec == "adapter") {
+    s.group = spec;
+    return s;
+  }
   if (spec.rfind("last:", 0) == 0) {
     const std::string k = spec.substr(5);
     const bool digits = !k.empty() && k.size() <= 6 && std::all_of(k.begin(), k.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -32,7 +36,7 @@ std::string parameter_scope_error(const std::string& spec) {
     case ParameterScope::Error::BadLast: return "expected last:K with an integer K >= 1, got \"" + spec + "\"";
     case ParameterScope::Error::Unknown: break;
   }
-  return "expected all, encoder, decoder or last:K (the last K decoder layers), got \"" + spec + "\"";
+  return "expected all, encoder, decoder, last:K (the last K decoder layers), lora or adapter, got \"" + spec + "\"";
 }
 
 }  // namespace longtail::train

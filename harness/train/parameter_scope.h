@@ -5,7 +5,9 @@
 //   "encoder"  encoder layers + the encoder's final layer norm,
 //   "decoder"  decoder layers + the decoder's final layer norm,
 //   "last:K"   the last K decoder layers + the decoder's final layer norm (K an integer ≥ 1 of at
-//              most 6 digits).
+//              most 6 digits),
+//   "lora"     the LoRA matrices (the model's "lora" module: model.lora_rank > 0),
+//   "adapter"  the bottleneck adapters (the model's "adapter" module: model.adapter_dim > 0).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@ struct ParameterScope {
   enum class Error { None, BadLast, Unknown };  // BadLast: "last:" without a valid K
   Error error = Error::None;
   std::string stack;  // "" (all), "encoder" or "decoder"
+  std::string group;  // "lora" or "adapter": the parameters under that top-level module (stack "")
   int64_t last = 0;   // last:K: K (stack "decoder"); 0 = the whole stack
   bool ok() const { return error == Error::None; }
 };
