@@ -196,7 +196,8 @@ class TransformerImpl : public torch::nn::Module {
   torch::nn::ModuleList encoder_base_{nullptr}, decoder_base_{nullptr};
   std::vector<int64_t> encoder_plan_, decoder_plan_;
   // "lora" and "adapter" (each with "encoder" and "decoder" module lists, one entry per layer);
-  // null without them.
+  // null without them. The layers hold handles to these modules, so a deep copy of the model
+  // (Module::clone) would not do: the copy's layers would use the original's LoRA and adapters.
   std::shared_ptr<torch::nn::Module> lora_, adapter_;
 };
 TORCH_MODULE(Transformer);
