@@ -36,6 +36,11 @@ const OptionTable& model_options() {
     {"base_sublayers", OptType::Int, 1, "residual FFN sublayers per expert", 1, 16},
     {"base_shuffle", OptType::Bool, true, "shuffle the tokens before the balanced assignment"},
     {"dense_pretrain", OptType::Float, 0.0, "fraction of train.steps trained dense before the experts are upcycled from the dense FFN; 0 = sparse from the start; < 1", 0.0, 1.0},
+    {"lora_rank", OptType::Int, 0, "LoRA rank r (Hu et al. 2021): W x + (alpha/r) B A x on lora_targets, B zero-initialised; 0 = no LoRA; at most d_model", 0, 4096},
+    {"lora_alpha", OptType::Float, 16.0, "LoRA alpha: the update is scaled by alpha/r (alpha constant in r, as in the paper)", 0.0, 1e6, true},
+    {"lora_targets", OptType::StringList, json::array{"attn_q", "attn_v"}, "projections LoRA adapts: attn_q, attn_k, attn_v, attn_out (every attention: encoder and decoder self-attention, cross-attention), ffn_in, ffn_out, or the groups attention, ffn", {}, {}, false,
+     {"attn_q", "attn_k", "attn_v", "attn_out", "ffn_in", "ffn_out", "attention", "ffn"}},
+    {"adapter_dim", OptType::Int, 0, "bottleneck adapter width (Bapna & Firat 2019) after every dense FFN sublayer, up-projection zero-initialised; 0 = no adapters", 0, 65536},
   };
   // clang-format on
   return table;
@@ -80,7 +85,41 @@ void resolve_sparse(const json::object& given, const json::object& r, const std:
                       fmt::format("expected a fraction in [0, 1) of train.steps, got {}", c.dense_pretrain));
 }
 
+// The parameter-efficient keys: LoRA's alpha and targets only with a rank; targets expanded to the
+// canonical list (groups resolved, duplicates dropped, canonical order).
+void resolve_peft(const json::object& given, const json::object& r, const std::string& json_path, ModelConfig& c) {
+  c.lora_rank = r.at("lora_rank").to_number<int64_t>();
+  c.adapter_dim = r.at("adapter_dim").to_number<int64_t>();
+  if (c.lora_rank == 0) {
+    for (const char* key : {"lora_alpha", "lora_targets"})
+      if (given.contains(key)) throw ConfigError(json_path + "." + key, "only meaningful with LoRA: set lora_rank > 0");
+    return;
+  }
+  if (c.lora_rank > c.d_model)
+    throw ConfigError(json_path + ".lora_rank", fmt::format("rank {} exceeds d_model {}: a LoRA update of full rank or more", c.lora_rank, c.d_model));
+  c.lora_alpha = r.at("lora_alpha").to_number<double>();
+  std::vector<bool> on(lora_target_names().size(), false);
+  const auto& targets = r.at("lora_targets").as_array();
+  if (targets.empty()) throw ConfigError(json_path + ".lora_targets", "expected at least one projection for LoRA");
+  for (const auto& t : targets) {
+    const std::string name(t.as_string());
+    for (size_t i = 0; i < on.size(); ++i) {
+      const std::string& target = lora_target_names()[i];
+      if (name == target || (name == "attention" && target.rfind("attn_", 0) == 0) || (name == "ffn" && target.rfind("ffn_", 0) == 0))
+        on[i] = true;
+    }
+  }
+  c.lora_targets.clear();
+  for (size_t i = 0; i < on.size(); ++i)
+    if (on[i]) c.lora_targets.push_back(lora_target_names()[i]);
+}
+
 }  // namespace
+
+const std::vector<std::string>& lora_target_names() {
+  static const std::vector<std::string> names = {"attn_q", "attn_k", "attn_v", "attn_out", "ffn_in", "ffn_out"};
+  return names;
+}
 
 ModelConfig resolve_model(const json::object& given, const std::string& json_path) {
   static const OptionTable table = overrides_only();
@@ -108,6 +147,7 @@ ModelConfig resolve_model(const json::object& given, const std::string& json_pat
   if (c.d_model % c.heads != 0)
     throw ConfigError(json_path, fmt::format("heads ({}) must divide d_model ({})", c.heads, c.d_model));
   resolve_sparse(given, r, json_path, c);
+  resolve_peft(given, r, json_path, c);
   bool overridden = false;
   for (const auto& kv : given)
     if (kv.key() != "config") overridden = true;
@@ -133,6 +173,14 @@ json::object to_json(const ModelConfig& c) {
     o["base_shuffle"] = c.base_shuffle;
     o["dense_pretrain"] = c.dense_pretrain;
   }
+  if (c.lora_rank > 0) {
+    o["lora_rank"] = c.lora_rank;
+    o["lora_alpha"] = c.lora_alpha;
+    json::array targets;
+    for (const auto& t : c.lora_targets) targets.emplace_back(t);
+    o["lora_targets"] = std::move(targets);
+  }
+  if (c.adapter_dim > 0) o["adapter_dim"] = c.adapter_dim;
   return o;
 }
 
@@ -156,6 +204,13 @@ ModelConfig model_from_json(const json::object& o) {
     c.base_shuffle = o.at("base_shuffle").as_bool();
     c.dense_pretrain = o.at("dense_pretrain").to_number<double>();
   }
+  // Likewise the parameter-efficient keys (absent at their defaults).
+  if (const auto* v = o.if_contains("lora_rank")) {
+    c.lora_rank = v->to_number<int64_t>();
+    c.lora_alpha = o.at("lora_alpha").to_number<double>();
+    c.lora_targets = json::value_to<std::vector<std::string>>(o.at("lora_targets"));
+  }
+  if (const auto* v = o.if_contains("adapter_dim")) c.adapter_dim = v->to_number<int64_t>();
   return c;
 }
 

@@ -28,7 +28,20 @@ struct ModelConfig {
   int64_t base_sublayers = 1;       // residual FFN sublayers per expert
   bool base_shuffle = true;         // shuffle the tokens before the balanced assignment
   double dense_pretrain = 0.0;      // fraction of train.steps trained dense before upcycling, in [0, 1)
+  // Parameter-efficient updates (docs/continual.md); at their defaults the resolved JSON carries
+  // none of these keys. LoRA (Hu et al. 2021): W x + (α/r)·B(A x) on the projections named in
+  // lora_targets (canonical names, lora_target_names()); 0 = none.
+  int64_t lora_rank = 0;
+  double lora_alpha = 16.0;  // a constant in r, as in the paper: the scale α/r shrinks as r grows
+  std::vector<std::string> lora_targets = {"attn_q", "attn_v"};
+  // Bottleneck adapter (Bapna & Firat 2019) after every dense FFN sublayer: x + W_up relu(W_down LN(x)).
+  int64_t adapter_dim = 0;
 };
+
+// The projections LoRA can adapt, in canonical order: attn_q/k/v/out are the query, key, value
+// and output projections of every attention (encoder and decoder self-attention, cross-attention),
+// ffn_in/ffn_out the FFN's two layers. Groups in a suite: "attention" (the four attn_*), "ffn".
+const std::vector<std::string>& lora_target_names();
 
 // Option table of the suite's "model" object: {"config": "tiny", <any field below to override>}.
 const OptionTable& model_options();

@@ -1,5 +1,6 @@
 #include "harness/model/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -32,6 +33,27 @@ torch::Tensor merge_heads(const torch::Tensor& x) {
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
 }
 
+bool has_target(const ModelConfig& c, const char* target) {
+  return std::find(c.lora_targets.begin(), c.lora_targets.end(), target) != c.lora_targets.end();
+}
+
+// A LoRA on an in → out projection when `target` is one of config.lora_targets, registered in
+// `owner` as `name`; an empty handle otherwise.
+Lora maybe_lora(const ModelConfig& c, const char* target, torch::nn::Module& owner, const std::string& name, int64_t in,
+                int64_t out) {
+  if (!has_target(c, target)) return Lora(nullptr);
+  return Lora(owner.register_module(name, Lora(in, out, c.lora_rank, c.lora_alpha)));
+}
+
+// weight.narrow(0, first, rows) += lora's update; the handle is dropped.
+void fold(Lora& lora, const torch::Tensor& weight, int64_t first) {
+  if (!lora) return;
+  torch::NoGradGuard no_grad;
+  auto delta = lora->delta_weight();
+  weight.narrow(0, first, delta.size(0)).add_(delta);
+  lora = Lora(nullptr);
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------------------
@@ -43,21 +65,43 @@ SelfAttentionImpl::SelfAttentionImpl(int64_t d_model, int64_t heads, double atte
   out_proj_ = register_module("out_proj", make_linear(d_model, d_model));
 }
 
-torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, bool causal) {
+std::vector<torch::Tensor> SelfAttentionImpl::project_qkv(const torch::Tensor& x) {
   auto qkv = in_proj_(x).chunk(3, -1);
-  auto q = split_heads(qkv[0], heads_), k = split_heads(qkv[1], heads_), v = split_heads(qkv[2], heads_);
-  auto out = compat::attention(q, k, v, mask, is_training() ? attention_dropout_ : 0.0, causal);
-  return out_proj_(merge_heads(out));
+  return {split_heads(plus_lora(qkv[0], lora_.q, x), heads_), split_heads(plus_lora(qkv[1], lora_.k, x), heads_),
+          split_heads(plus_lora(qkv[2], lora_.v, x), heads_)};
+}
+
+torch::Tensor SelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask, bool causal) {
+  const auto qkv = project_qkv(x);
+  auto out = merge_heads(compat::attention(qkv[0], qkv[1], qkv[2], mask, is_training() ? attention_dropout_ : 0.0, causal));
+  return plus_lora(out_proj_(out), lora_.out, out);
 }
 
 torch::Tensor SelfAttentionImpl::step(const torch::Tensor& x, torch::Tensor& k_cache, torch::Tensor& v_cache) {
-  auto qkv = in_proj_(x).chunk(3, -1);
-  auto q = split_heads(qkv[0], heads_), k = split_heads(qkv[1], heads_), v = split_heads(qkv[2], heads_);
+  const auto qkv = project_qkv(x);
+  const auto &q = qkv[0], &k = qkv[1], &v = qkv[2];
   k_cache = k_cache.defined() ? torch::cat({k_cache, k}, 2) : k;
   v_cache = v_cache.defined() ? torch::cat({v_cache, v}, 2) : v;
   // The single new query may see every cached position: no mask, not causal.
-  auto out = compat::attention(q, k_cache, v_cache, {}, is_training() ? attention_dropout_ : 0.0, false);
-  return out_proj_(merge_heads(out));
+  auto out = merge_heads(compat::attention(q, k_cache, v_cache, {}, is_training() ? attention_dropout_ : 0.0, false));
+  return plus_lora(out_proj_(out), lora_.out, out);
+}
+
+void SelfAttentionImpl::attach_lora(const ModelConfig& c, torch::nn::Module& owner, const std::string& prefix) {
+  const int64_t d = out_proj_->weight.size(0);
+  lora_.q = maybe_lora(c, "attn_q", owner, prefix + "_q", d, d);
+  lora_.k = maybe_lora(c, "attn_k", owner, prefix + "_k", d, d);
+  lora_.v = maybe_lora(c, "attn_v", owner, prefix + "_v", d, d);
+  lora_.out = maybe_lora(c, "attn_out", owner, prefix + "_out", d, d);
+}
+
+void SelfAttentionImpl::merge_lora() {
+  const int64_t d = out_proj_->weight.size(0);
+  // in_proj's rows: q, then k, then v.
+  fold(lora_.q, in_proj_->weight, 0);
+  fold(lora_.k, in_proj_->weight, d);
+  fold(lora_.v, in_proj_->weight, 2 * d);
+  fold(lora_.out, out_proj_->weight, 0);
 }
 
 CrossAttentionImpl::CrossAttentionImpl(int64_t d_model, int64_t heads, double attention_dropout)
@@ -69,14 +113,30 @@ CrossAttentionImpl::CrossAttentionImpl(int64_t d_model, int64_t heads, double at
 
 std::pair<torch::Tensor, torch::Tensor> CrossAttentionImpl::memory_kv(const torch::Tensor& memory) {
   auto kv = kv_proj_(memory).chunk(2, -1);
-  return {split_heads(kv[0], heads_), split_heads(kv[1], heads_)};
+  return {split_heads(plus_lora(kv[0], lora_.k, memory), heads_), split_heads(plus_lora(kv[1], lora_.v, memory), heads_)};
 }
 
 torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& k, const torch::Tensor& v,
                                           const torch::Tensor& src_mask) {
-  auto q = split_heads(q_proj_(x), heads_);
-  auto out = compat::attention(q, k, v, src_mask, is_training() ? attention_dropout_ : 0.0, false);
-  return out_proj_(merge_heads(out));
+  auto q = split_heads(plus_lora(q_proj_(x), lora_.q, x), heads_);
+  auto out = merge_heads(compat::attention(q, k, v, src_mask, is_training() ? attention_dropout_ : 0.0, false));
+  return plus_lora(out_proj_(out), lora_.out, out);
+}
+
+void CrossAttentionImpl::attach_lora(const ModelConfig& c, torch::nn::Module& owner, const std::string& prefix) {
+  const int64_t d = out_proj_->weight.size(0);
+  lora_.q = maybe_lora(c, "attn_q", owner, prefix + "_q", d, d);
+  lora_.k = maybe_lora(c, "attn_k", owner, prefix + "_k", d, d);
+  lora_.v = maybe_lora(c, "attn_v", owner, prefix + "_v", d, d);
+  lora_.out = maybe_lora(c, "attn_out", owner, prefix + "_out", d, d);
+}
+
+void CrossAttentionImpl::merge_lora() {
+  const int64_t d = out_proj_->weight.size(0);
+  fold(lora_.q, q_proj_->weight, 0);
+  fold(lora_.k, kv_proj_->weight, 0);  // kv_proj's rows: k, then v
+  fold(lora_.v, kv_proj_->weight, d);
+  fold(lora_.out, out_proj_->weight, 0);
 }
 
 FeedForwardImpl::FeedForwardImpl(int64_t d_model, int64_t ffn_dim) {
@@ -84,7 +144,21 @@ FeedForwardImpl::FeedForwardImpl(int64_t d_model, int64_t ffn_dim) {
   fc2_ = register_module("fc2", make_linear(ffn_dim, d_model));
 }
 
-torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) { return fc2_(torch::relu(fc1_(x))); }
+torch::Tensor FeedForwardImpl::forward(const torch::Tensor& x) {
+  auto h = torch::relu(plus_lora(fc1_(x), lora_in_, x));
+  return plus_lora(fc2_(h), lora_out_, h);
+}
+
+void FeedForwardImpl::attach_lora(const ModelConfig& c, torch::nn::Module& owner) {
+  const int64_t d = fc1_->weight.size(1), f = fc1_->weight.size(0);
+  lora_in_ = maybe_lora(c, "ffn_in", owner, "ffn_in", d, f);
+  lora_out_ = maybe_lora(c, "ffn_out", owner, "ffn_out", f, d);
+}
+
+void FeedForwardImpl::merge_lora() {
+  fold(lora_in_, fc1_->weight, 0);
+  fold(lora_out_, fc2_->weight, 0);
+}
 
 // ------------------------------------------------------------------------------------------------
 // Layers (pre-LN: x + dropout(sublayer(LN(x))))
@@ -99,7 +173,18 @@ EncoderLayerImpl::EncoderLayerImpl(const ModelConfig& c) : dropout_(c.dropout) {
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x_in, const torch::Tensor& src_mask) {
   const bool train = is_training();
   auto x = x_in + torch::dropout(attn_(ln_attn_(x_in), src_mask, false), dropout_, train);
-  return x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+  x = x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+  return adapter_ ? adapter_(x) : x;
+}
+
+void EncoderLayerImpl::attach_lora(const ModelConfig& c, torch::nn::Module& owner) {
+  attn_->attach_lora(c, owner, "self");
+  ffn_->attach_lora(c, owner);
+}
+
+void EncoderLayerImpl::merge_lora() {
+  attn_->merge_lora();
+  ffn_->merge_lora();
 }
 
 DecoderLayerImpl::DecoderLayerImpl(const ModelConfig& c) : dropout_(c.dropout) {
@@ -117,14 +202,28 @@ torch::Tensor DecoderLayerImpl::forward(const torch::Tensor& x_in, const torch::
   // Target padding sits at the end, so the causal mask alone keeps real positions off the pads.
   auto x = x_in + torch::dropout(self_attn_(ln_self_(x_in), torch::Tensor(), true), dropout_, train);
   x = x + torch::dropout(cross_attn_(ln_cross_(x), mem_k, mem_v, src_mask), dropout_, train);
-  return x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+  x = x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+  return adapter_ ? adapter_(x) : x;
 }
 
 torch::Tensor DecoderLayerImpl::step(const torch::Tensor& x_in, DecoderState& st, size_t layer) {
   const bool train = is_training();
   auto x = x_in + torch::dropout(self_attn_->step(ln_self_(x_in), st.self_k[layer], st.self_v[layer]), dropout_, train);
   x = x + torch::dropout(cross_attn_(ln_cross_(x), st.cross_k[layer], st.cross_v[layer], st.src_mask), dropout_, train);
-  return x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+  x = x + torch::dropout(ffn_(ln_ffn_(x)), dropout_, train);
+  return adapter_ ? adapter_(x) : x;
+}
+
+void DecoderLayerImpl::attach_lora(const ModelConfig& c, torch::nn::Module& owner) {
+  self_attn_->attach_lora(c, owner, "self");
+  cross_attn_->attach_lora(c, owner, "cross");
+  ffn_->attach_lora(c, owner);
+}
+
+void DecoderLayerImpl::merge_lora() {
+  self_attn_->merge_lora();
+  cross_attn_->merge_lora();
+  ffn_->merge_lora();
 }
 
 void DecoderState::select(const torch::Tensor& index) {
@@ -188,6 +287,51 @@ TransformerImpl::TransformerImpl(const ModelConfig& config, int64_t vocab_size, 
     decoder_base_ = register_module("decoder_base", torch::nn::ModuleList());
     for (int64_t i = 0; i < dec_base; ++i) decoder_base_->push_back(make_base());
   }
+  // Parameter-efficient modules last: registered after, and drawn after, every base parameter.
+  if (config.lora_rank > 0) {
+    if (config.lora_rank > config.d_model)
+      throw std::invalid_argument("model: lora_rank " + std::to_string(config.lora_rank) + " exceeds d_model");
+    lora_ = register_module("lora", std::make_shared<torch::nn::Module>());
+    auto enc = lora_->register_module("encoder", torch::nn::ModuleList());
+    for (const auto& layer : *encoder_layers_) {
+      auto owner = std::make_shared<torch::nn::Module>();
+      layer->as<EncoderLayer>()->attach_lora(config, *owner);
+      enc->push_back(owner);
+    }
+    auto dec = lora_->register_module("decoder", torch::nn::ModuleList());
+    for (const auto& layer : *decoder_layers_) {
+      auto owner = std::make_shared<torch::nn::Module>();
+      layer->as<DecoderLayer>()->attach_lora(config, *owner);
+      dec->push_back(owner);
+    }
+  }
+  if (config.adapter_dim > 0) {
+    adapter_ = register_module("adapter", std::make_shared<torch::nn::Module>());
+    auto enc = adapter_->register_module("encoder", torch::nn::ModuleList());
+    for (const auto& layer : *encoder_layers_) {
+      Adapter a(config.d_model, config.adapter_dim);
+      layer->as<EncoderLayer>()->attach_adapter(a);
+      enc->push_back(a);
+    }
+    auto dec = adapter_->register_module("decoder", torch::nn::ModuleList());
+    for (const auto& layer : *decoder_layers_) {
+      Adapter a(config.d_model, config.adapter_dim);
+      layer->as<DecoderLayer>()->attach_adapter(a);
+      dec->push_back(a);
+    }
+  }
+}
+
+void TransformerImpl::merge_lora() {
+  if (!lora_) return;
+  for (const auto& layer : *encoder_layers_) layer->as<EncoderLayer>()->merge_lora();
+  for (const auto& layer : *decoder_layers_) layer->as<DecoderLayer>()->merge_lora();
+  unregister_module("lora");
+  lora_.reset();
+  const ModelConfig plain{};
+  config_.lora_rank = plain.lora_rank;
+  config_.lora_alpha = plain.lora_alpha;
+  config_.lora_targets = plain.lora_targets;
 }
 
 std::vector<std::pair<std::string, BaseLayer>> TransformerImpl::named_base_layers() const {

@@ -4,7 +4,9 @@
 //
 // Token tensors are int64 [B, T], right-padded with the vocabulary's pad id. The model is pure
 // LibTorch modules, so later variants (BASE layers, adapters) can replace a layer's FFN without
-// touching the trainer or the search.
+// touching the trainer or the search. LoRA and bottleneck adapters (peft.h) hook into the layers
+// through handles set by attach_lora / attach_adapter; the modules themselves belong to the
+// Transformer's top-level "lora" and "adapter" modules.
 #pragma once
 
 #include <torch/torch.h>
@@ -14,8 +16,14 @@
 
 #include "harness/model/base_layer.h"
 #include "harness/model/model_config.h"
+#include "harness/model/peft.h"
 
 namespace longtail::model {
+
+// The LoRA handles of one attention block (empty = no LoRA on that projection).
+struct AttentionLora {
+  Lora q{nullptr}, k{nullptr}, v{nullptr}, out{nullptr};
+};
 
 // Self-attention (fused q/k/v projection). Used by encoder and decoder layers.
 class SelfAttentionImpl : public torch::nn::Module {
@@ -25,11 +33,18 @@ class SelfAttentionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask, bool causal);
   // One decoding step: x [N,1,D]; appends this position's key/value to the caches ([N,H,t,Dh]).
   torch::Tensor step(const torch::Tensor& x, torch::Tensor& k_cache, torch::Tensor& v_cache);
+  // Creates the LoRA modules of config.lora_targets in `owner`, named <prefix>_q, _k, _v, _out.
+  void attach_lora(const ModelConfig& config, torch::nn::Module& owner, const std::string& prefix);
+  // Folds each LoRA's (α/r)·B·A into its projection's weight and drops the handles.
+  void merge_lora();
 
  private:
+  // q, k, v [B,H,T,Dh] of x, each with its LoRA update when it has one.
+  std::vector<torch::Tensor> project_qkv(const torch::Tensor& x);
   int64_t heads_;
   double attention_dropout_;
   torch::nn::Linear in_proj_{nullptr}, out_proj_{nullptr};
+  AttentionLora lora_;
 };
 TORCH_MODULE(SelfAttention);
 
@@ -41,11 +56,14 @@ class CrossAttentionImpl : public torch::nn::Module {
   std::pair<torch::Tensor, torch::Tensor> memory_kv(const torch::Tensor& memory);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& src_mask);
+  void attach_lora(const ModelConfig& config, torch::nn::Module& owner, const std::string& prefix);
+  void merge_lora();
 
  private:
   int64_t heads_;
   double attention_dropout_;
   torch::nn::Linear q_proj_{nullptr}, kv_proj_{nullptr}, out_proj_{nullptr};
+  AttentionLora lora_;
 };
 TORCH_MODULE(CrossAttention);
 
@@ -53,9 +71,13 @@ class FeedForwardImpl : public torch::nn::Module {
  public:
   FeedForwardImpl(int64_t d_model, int64_t ffn_dim);
   torch::Tensor forward(const torch::Tensor& x);
+  // LoRA on fc1 / fc2 (targets ffn_in / ffn_out), named ffn_in / ffn_out in `owner`.
+  void attach_lora(const ModelConfig& config, torch::nn::Module& owner);
+  void merge_lora();
 
  private:
   torch::nn::Linear fc1_{nullptr}, fc2_{nullptr};
+  Lora lora_in_{nullptr}, lora_out_{nullptr};
 };
 TORCH_MODULE(FeedForward);
 
@@ -63,12 +85,18 @@ class EncoderLayerImpl : public torch::nn::Module {
  public:
   explicit EncoderLayerImpl(const ModelConfig& c);
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& src_mask);
+  // LoRA modules "self_*", "ffn_*" in `owner` (the layer's entry of the model's "lora" module).
+  void attach_lora(const ModelConfig& config, torch::nn::Module& owner);
+  void merge_lora();
+  // The adapter applied to the output of the FFN sublayer.
+  void attach_adapter(Adapter adapter) { adapter_ = std::move(adapter); }
 
  private:
   double dropout_;
   torch::nn::LayerNorm ln_attn_{nullptr}, ln_ffn_{nullptr};
   SelfAttention attn_{nullptr};
   FeedForward ffn_{nullptr};
+  Adapter adapter_{nullptr};
 };
 TORCH_MODULE(EncoderLayer);
 
@@ -90,6 +118,10 @@ class DecoderLayerImpl : public torch::nn::Module {
                         const torch::Tensor& src_mask);
   torch::Tensor step(const torch::Tensor& x, DecoderState& st, size_t layer);
   CrossAttention& cross_attention() { return cross_attn_; }
+  // LoRA modules "self_*", "cross_*", "ffn_*" in `owner`.
+  void attach_lora(const ModelConfig& config, torch::nn::Module& owner);
+  void merge_lora();
+  void attach_adapter(Adapter adapter) { adapter_ = std::move(adapter); }
 
  private:
   double dropout_;
@@ -97,6 +129,7 @@ class DecoderLayerImpl : public torch::nn::Module {
   SelfAttention self_attn_{nullptr};
   CrossAttention cross_attn_{nullptr};
   FeedForward ffn_{nullptr};
+  Adapter adapter_{nullptr};
 };
 TORCH_MODULE(DecoderLayer);
 
@@ -133,6 +166,20 @@ class TransformerImpl : public torch::nn::Module {
   bool dense_phase() const;
   int64_t pad_id() const { return pad_id_; }
 
+  // Parameter-efficient updates (peft.h). With config.lora_rank > 0 the model has the parameters
+  // "lora.{encoder,decoder}.<layer>.<site>.lora_{a,b}" (site: self_q, ..., cross_out, ffn_in,
+  // ffn_out); with config.adapter_dim > 0 "adapter.{encoder,decoder}.<layer>.{ln,down,up}.*". Both
+  // are registered after every other parameter and drawn after them, so the base parameters are
+  // the same as the plain model's under the same seed; fresh, both leave the output unchanged.
+  bool has_lora() const { return static_cast<bool>(lora_); }
+  bool has_adapters() const { return static_cast<bool>(adapter_); }
+  // Folds every LoRA's (α/r)·B·A into its weight and removes the "lora" module: afterwards the
+  // model has exactly the parameters of the model without LoRA, computes the same function (up to
+  // fp32 rounding), and config() says lora_rank 0, so to_json(config()) and the named parameters
+  // describe a plain (or adapter) model that loads without LoRA. The parameter set changes: the
+  // caller rebuilds its optimiser's view. No-op without LoRA.
+  void merge_lora();
+
  private:
   torch::Tensor embed(const torch::Tensor& tokens, int64_t first_position);
   torch::Tensor decoder_hidden(const torch::Tensor& tgt_in, const EncoderOut& enc);
@@ -148,6 +195,10 @@ class TransformerImpl : public torch::nn::Module {
   // has exactly the modules it always had. The plans give the stack order (base_layer_plan).
   torch::nn::ModuleList encoder_base_{nullptr}, decoder_base_{nullptr};
   std::vector<int64_t> encoder_plan_, decoder_plan_;
+  // "lora" and "adapter" (each with "encoder" and "decoder" module lists, one entry per layer);
+  // null without them. The layers hold handles to these modules, so a deep copy of the model
+  // (Module::clone) would not do: the copy's layers would use the original's LoRA and adapters.
+  std::shared_ptr<torch::nn::Module> lora_, adapter_;
 };
 TORCH_MODULE(Transformer);
 

@@ -11,6 +11,10 @@ ParameterScope parse_parameter_scope(const std::string& spec) {
     s.stack = spec;
     return s;
   }
+  if (spec == "lora" || spec == "adapter") {
+    s.group = spec;
+    return s;
+  }
   for (const char* prefix : {"last:", "top:"}) {
     const std::string p = prefix;
     if (spec.rfind(p, 0) != 0) continue;
@@ -36,8 +40,8 @@ std::string parameter_scope_error(const std::string& spec) {
     case ParameterScope::Error::BadLast: return "expected last:K or top:K with an integer K >= 1, got \"" + spec + "\"";
     case ParameterScope::Error::Unknown: break;
   }
-  return "expected all, encoder, decoder, last:K (the last K decoder layers) or top:K (the K layers nearest the output), got \"" +
-         spec + "\"";
+  return "expected all, encoder, decoder, last:K (the last K decoder layers), top:K (the K layers nearest the output), lora or "
+         "adapter, got \"" + spec + "\"";
 }
 
 }  // namespace longtail::train

@@ -10,6 +10,8 @@
 //              from its last down, then the encoder's from its last down, with the final layer
 //              norm of each stack that has one of them (the restricted updates of continual
 //              learning; K as for last:K).
+//   "lora"     the LoRA matrices (the model's "lora" module: model.lora_rank > 0),
+//   "adapter"  the bottleneck adapters (the model's "adapter" module: model.adapter_dim > 0).
 // Embeddings (shared with the output projection) and BASE layers are in "all" only.
 #pragma once
 
@@ -21,7 +23,8 @@ namespace longtail::train {
 struct ParameterScope {
   enum class Error { None, BadLast, Unknown };  // BadLast: "last:"/"top:" without a valid K
   Error error = Error::None;
-  std::string stack;  // "" (all, or top:K), "encoder" or "decoder"
+  std::string stack;  // "" (all, top:K, lora, adapter), "encoder" or "decoder"
+  std::string group;  // "lora" or "adapter": the parameters under that top-level module (stack "")
   int64_t last = 0;   // last:K: K (stack "decoder"); 0 = the whole stack
   int64_t top = 0;    // top:K: K (stack ""); 0 = not top:K
   bool ok() const { return error == Error::None; }

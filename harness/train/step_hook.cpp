@@ -72,7 +72,16 @@ NamedTensors select_parameters(const NamedTensors& params, const std::string& sc
   const ParameterScope s = parse_parameter_scope(scope);
   if (s.error == ParameterScope::Error::BadLast)
     throw std::invalid_argument("parameter set \"" + scope + "\": expected last:K with an integer K >= 1");
-  if (!s.ok()) throw std::invalid_argument("unknown parameter set \"" + scope + "\" (all, encoder, decoder, last:K, top:K)");
+  if (!s.ok()) throw std::invalid_argument("unknown parameter set \"" + scope + "\" (all, encoder, decoder, last:K, top:K, lora, adapter)");
+  if (!s.group.empty()) {
+    NamedTensors out;
+    for (const auto& [name, p] : params)
+      if (name.rfind(s.group + ".", 0) == 0) out.emplace_back(name, p);
+    if (out.empty())
+      throw std::invalid_argument("parameter set \"" + scope + "\" selects no parameter: the model has no " +
+                                  (s.group == "lora" ? "LoRA (model.lora_rank 0)" : "adapters (model.adapter_dim 0)"));
+    return out;
+  }
   if (s.top > 0) return top_layers(params, s.top, scope);
   if (s.stack.empty()) return params;
   const int64_t last = s.last;

@@ -154,7 +154,8 @@ void set_gradients(const NamedTensors& params, const torch::Tensor& flat);
 //   "decoder" decoder layers + the decoder's final layer norm (the tied embedding belongs to both
 //             stacks and the output projection, so to neither here),
 //   "last:K"  the last K decoder layers + the decoder's final layer norm (K ≥ 1; more than there
-//             are = all decoder layers).
+//             are = all decoder layers),
+//   "lora"    the LoRA matrices ("lora.*"), "adapter" the bottleneck adapters ("adapter.*").
 // The grammar is parsed by parse_parameter_scope (harness/train/parameter_scope.h, LibTorch-free,
 // also used by the suite checks). Throws std::invalid_argument for a bad spec or one that selects
 // nothing.

@@ -53,8 +53,8 @@ TEST_CASE("gradient family: registered with paper, defaults and a step hook flag
 }
 
 TEST_CASE("parameter sets are checked without LibTorch", "[methods][gradient]") {
-  for (const char* ok : {"all", "encoder", "decoder", "last:1", "last:12"}) CHECK(parameter_scope_error(ok).empty());
-  for (const char* bad : {"", "middle", "last:", "last:0", "last:-1", "last:x", "last:1.5", "Decoder"}) {
+  for (const char* ok : {"all", "encoder", "decoder", "last:1", "last:12", "lora", "adapter"}) CHECK(parameter_scope_error(ok).empty());
+  for (const char* bad : {"", "middle", "last:", "last:0", "last:-1", "last:x", "last:1.5", "Decoder", "LoRA", "adapters"}) {
     INFO(bad);
     CHECK(!parameter_scope_error(bad).empty());
   }

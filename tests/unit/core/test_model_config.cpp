@@ -89,3 +89,53 @@ TEST_CASE("model config: bad sparse keys name their JSON path", "[model_config]"
   CHECK_THAT(model_error({{"config", "small"}, {"experts", 0}, {"dense_pretrain", 0.5}}),
              Catch::Contains("$.model.dense_pretrain"));
 }
+
+TEST_CASE("model config: LoRA and adapter keys are absent at their defaults and round-trip", "[model_config][peft]") {
+  const auto plain = model::resolve_model(json::object{{"config", "small"}, {"lora_rank", 0}, {"adapter_dim", 0}}, "$.model");
+  CHECK(plain.lora_rank == 0);
+  CHECK(plain.adapter_dim == 0);
+  for (const char* key : {"lora_rank", "lora_alpha", "lora_targets", "adapter_dim"}) CHECK_FALSE(model::to_json(plain).contains(key));
+
+  const auto c = model::resolve_model(json::object{{"config", "small"}, {"lora_rank", 8}}, "$.model");
+  CHECK(c.lora_rank == 8);
+  CHECK(c.lora_alpha == 16.0);
+  CHECK(c.lora_targets == std::vector<std::string>{"attn_q", "attn_v"});  // the paper's W_q, W_v
+  CHECK(c.adapter_dim == 0);
+  CHECK(c.name == "small+custom");
+
+  // Groups expand, duplicates go, the order is canonical.
+  const auto d = model::resolve_model(
+      json::object{{"config", "base"}, {"lora_rank", 4}, {"lora_alpha", 4.0}, {"lora_targets", json::array{"ffn", "attn_q", "ffn_in"}}, {"adapter_dim", 64}},
+      "$.model");
+  CHECK(d.lora_targets == std::vector<std::string>{"attn_q", "ffn_in", "ffn_out"});
+  const auto all = model::resolve_model(json::object{{"config", "tiny"}, {"lora_rank", 2}, {"lora_targets", json::array{"attention", "ffn"}}}, "$.model");
+  CHECK(all.lora_targets == model::lora_target_names());
+  const auto o = model::to_json(d);
+  CHECK(o.at("lora_rank").to_number<int64_t>() == 4);
+  CHECK(o.at("lora_alpha").to_number<double>() == 4.0);
+  CHECK(o.at("lora_targets") == (json::array{"attn_q", "ffn_in", "ffn_out"}));
+  CHECK(o.at("adapter_dim").to_number<int64_t>() == 64);
+  const auto back = model::model_from_json(o);
+  CHECK(back.lora_rank == 4);
+  CHECK(back.lora_alpha == 4.0);
+  CHECK(back.lora_targets == d.lora_targets);
+  CHECK(back.adapter_dim == 64);
+  CHECK(model::to_json(back) == o);
+}
+
+TEST_CASE("model config: bad LoRA and adapter keys name their JSON path", "[model_config][peft]") {
+  CHECK_THAT(model_error({{"config", "small"}, {"lora_rank", -1}}), Catch::Contains("$.model.lora_rank"));
+  // small has d_model 64.
+  CHECK_THAT(model_error({{"config", "small"}, {"lora_rank", 65}}), Catch::Contains("$.model.lora_rank"));
+  CHECK(model_error({{"config", "small"}, {"lora_rank", 64}}).empty());
+  CHECK_THAT(model_error({{"config", "small"}, {"lora_rank", 4}, {"lora_alpha", 0.0}}), Catch::Contains("$.model.lora_alpha"));
+  CHECK_THAT(model_error({{"config", "small"}, {"lora_rank", 4}, {"lora_targets", json::array{"attn_q", "wq"}}}),
+             Catch::Contains("$.model.lora_targets[1]"));
+  CHECK_THAT(model_error({{"config", "small"}, {"lora_rank", 4}, {"lora_targets", "attn_q"}}), Catch::Contains("$.model.lora_targets"));
+  CHECK_THAT(model_error({{"config", "small"}, {"lora_rank", 4}, {"lora_targets", json::array{}}}), Catch::Contains("$.model.lora_targets"));
+  // LoRA keys without a rank.
+  CHECK_THAT(model_error({{"config", "small"}, {"lora_alpha", 8.0}}), Catch::Contains("$.model.lora_alpha"));
+  CHECK_THAT(model_error({{"config", "small"}, {"lora_rank", 0}, {"lora_targets", json::array{"ffn"}}}),
+             Catch::Contains("$.model.lora_targets"));
+  CHECK_THAT(model_error({{"config", "small"}, {"adapter_dim", -4}}), Catch::Contains("$.model.adapter_dim"));
+}

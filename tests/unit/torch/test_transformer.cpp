@@ -78,20 +78,32 @@ TEST_CASE("transformer: padding does not change the output of real positions", "
   CHECK(max_diff(a, b) < 1e-5);
 }
 
-TEST_CASE("transformer: incremental decoding equals the full forward pass", "[transformer]") {
-  torch::manual_seed(3);
-  Transformer m(small_config(), kVocab, kPad);
-  m->eval();
-  torch::NoGradGuard no_grad;
-  auto src = random_tokens({6, 2, 5});
-  auto tgt = torch::randint(4, kVocab, {3, 7}, torch::kLong);  // decoder inputs, no padding
-  auto full = m->forward(src, tgt);
-  auto st = m->start_decoding(m->encode(src));
-  for (int64_t t = 0; t < tgt.size(1); ++t) {
-    auto step_logits = m->decode_step(tgt.select(1, t), st);
-    CHECK(max_diff(step_logits, full.select(1, t)) < 1e-4);
+TEST_CASE("transformer: incremental decoding equals the full forward pass", "[transformer][peft]") {
+  // The plain model, and with LoRA on every projection and adapters, their zero-initialised halves
+  // made non-zero as after training.
+  ModelConfig peft = small_config();
+  peft.lora_rank = 3;
+  peft.lora_targets = lora_target_names();
+  peft.adapter_dim = 5;
+  for (const ModelConfig& cfg : {small_config(), peft}) {
+    INFO("lora_rank " << cfg.lora_rank << ", adapter_dim " << cfg.adapter_dim);
+    torch::manual_seed(3);
+    Transformer m(cfg, kVocab, kPad);
+    m->eval();
+    torch::NoGradGuard no_grad;
+    for (const auto& p : m->named_parameters())
+      if (p.key().find(".lora_b") != std::string::npos || p.key().find(".up.") != std::string::npos)
+        p.value().normal_(0.0, 0.2);
+    auto src = random_tokens({6, 2, 5});
+    auto tgt = torch::randint(4, kVocab, {3, 7}, torch::kLong);  // decoder inputs, no padding
+    auto full = m->forward(src, tgt);
+    auto st = m->start_decoding(m->encode(src));
+    for (int64_t t = 0; t < tgt.size(1); ++t) {
+      auto step_logits = m->decode_step(tgt.select(1, t), st);
+      CHECK(max_diff(step_logits, full.select(1, t)) < 1e-4);
+    }
+    CHECK(st.length == 7);
   }
-  CHECK(st.length == 7);
 }
 
 TEST_CASE("transformer: DecoderState::select reorders rows", "[transformer]") {
