@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "harness/common/options.h"
+#include "harness/model/model_config.h"
 #include "harness/train/parameter_scope.h"
 #include "harness/train/task_scale.h"
 
@@ -150,10 +151,17 @@ struct MethodSpec {
   // An update method of continual learning (docs/continual.md): it fine-tunes the previous stage's
   // model, in the update stages of a continual suite only.
   bool update_method = false;
+  // What the method adds to the model of its cells (an update stage's LoRA or adapters), from its
+  // resolved params; none for most methods.
+  std::function<void(const Options& params, model::ModelConfig& model)> adapt_model{};
 
   // `spec.with(LONGTAIL_STEP_HOOK(M, H))`: the spec with its step hook, in the registration.
   MethodSpec with(StepHookSlot slot) && {
     hook = slot;
+    return std::move(*this);
+  }
+  MethodSpec adapting(std::function<void(const Options&, model::ModelConfig&)> f) && {
+    adapt_model = std::move(f);
     return std::move(*this);
   }
   MethodSpec updating() && {

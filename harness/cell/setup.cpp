@@ -176,8 +176,10 @@ void CellRun::init_from_previous_stage() {
   log_line("info", str::cat("stage ", cfg_.cell.stage, ": starting from ", path));
 }
 
-// The model a stage ends with, for the next stage: model tensors only, in the checkpoint format.
+// The model a stage ends with, for the next stage: model tensors only, in the checkpoint format,
+// with LoRA merged into the weights it adapts (the next stage starts from a plain model).
 void CellRun::save_stage_model() {
+  if (cfg_.model.lora_rank > 0) model_->merge_lora();
   train::CheckpointHeader h;
   h.step = step_;
   h.model_signature = json::serialize(json::object{{"model", model::to_json(cfg_.model)}, {"vocab_size", vocab_.size}});

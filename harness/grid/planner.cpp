@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "harness/common/options.h"
+#include "methods/method.h"
 
 namespace longtail::grid {
 
@@ -143,6 +144,8 @@ void stage_config(const Suite& suite, const PlannedCell& c, records::CellConfig&
     json::object train = spec.update_train;
     train["steps"] = s.steps;
     cfg.train = Options(std::move(train), "$.train");
+    if (const auto* spec = methods::find_method(c.method->name); spec && spec->adapt_model)
+      spec->adapt_model(Options(c.method->params, c.method->json_path + ".params"), cfg.model);  // LoRA, adapters
     PlannedCell previous = c;
     previous.stage = c.stage - 1;
     if (previous.stage == 0) previous.method = &spec.base_method;

@@ -25,7 +25,8 @@ cat > "$work/continual.json" <<JSON
                "update_train": {"lr": 1e-3, "warmup": 0},
                "stages": [{"languages": ["gl"], "steps": 20, "fraction": 0.5},
                           {"languages": ["de", "gl"], "steps": 20, "fraction": 0.5}]},
- "methods": [{"name": "full"}, {"name": "freeze", "params": {"trainable": "top:1"}}],
+ "methods": [{"name": "full"}, {"name": "freeze", "params": {"trainable": "top:1"}}, {"name": "lora", "params": {"rank": 2}},
+             {"name": "adapter", "params": {"dim": 8}}, {"name": "laft_uriel"}],
  "seeds": [1], "model": {"config": "tiny"},
  "train": {"steps": 40, "batch_tokens": 400, "lr": 5e-3, "warmup": 10, "log_every": 10, "dev_every": 10, "checkpoint_every": 10, "threads": 1},
  "eval": {"splits": ["test"], "beam": 1, "max_pairs": 5}, "vocab": {"size": 120, "sample_sentences": 2000}}
@@ -57,7 +58,7 @@ def model(path):  # harness/train/checkpoint.h: the tensors of a model.bin, by n
     return out
 
 cells = {}
-for m in ("full", "freeze"):
+for m in ("full", "freeze", "lora", "adapter", "laft_uriel"):
     for u in (1, 2):
         d = f"{run}/synthetic/natural/{m}/seed1/stage{u}"
         r = json.load(open(d + "/result.json"))
@@ -89,17 +90,33 @@ assert moved, "the freeze update changed nothing"
 assert all(n.startswith("model.decoder_layers.0.") or n.startswith("model.decoder_ln") for n in moved), sorted(moved)
 f1 = model(cells["full", 1][0] + "/model.bin")
 assert f1["model.embedding.weight"] != m0["model.embedding.weight"], "the full update left the embedding"
+# LoRA is merged at the end of its stage: the base names only, and only the adapted projections moved.
+l1 = model(cells["lora", 1][0] + "/model.bin")
+assert set(l1) == set(m0), sorted(set(l1) ^ set(m0))
+moved = {n for n in m0 if m0[n] != l1[n]}
+assert moved and all("attn" in n and n.endswith("weight") for n in moved), sorted(moved)
+# Adapters stay in the model (the next stage trains them on); everything else is the base's.
+a1 = model(cells["adapter", 1][0] + "/model.bin")
+assert any(n.startswith("model.adapter.") for n in a1)
+assert all(a1[n] == m0[n] for n in m0), [n for n in m0 if a1[n] != m0[n]]
+a2 = model(cells["adapter", 2][0] + "/model.bin")
+assert any(a2[n] != a1[n] for n in a1 if n.startswith("model.adapter."))
+# LAFT-URIEL logs the budget its URIEL similarity gave, and the layers outside it stay.
+d = json.load(open(cells["laft_uriel", 1][0] + "/cell.json"))["diagnostics"]["method"]
+assert 0 < d["uriel_similarity"] < 1 and 1 <= d["trainable_layers"] <= 2, d
+u1 = model(cells["laft_uriel", 1][0] + "/model.bin")
+assert u1["model.embedding.weight"] == m0["model.embedding.weight"]
 PY
 
 # A stage-0 retrained to the same model leaves the later stages complete.
 rm "$base/result.json"
 "$lt" run "$work/continual.json" --out "$work/run" --quiet > "$work/run2.txt" 2>&1 || fail "re-run: $(tail -30 "$work/run2.txt")"
-grep -q "4 already complete" "$work/run2.txt" || fail "the stages of an unchanged base should be kept: $(tail -5 "$work/run2.txt")"
+grep -q "10 already complete" "$work/run2.txt" || fail "the stages of an unchanged base should be kept: $(tail -5 "$work/run2.txt")"
 
 # A changed stage-0 model makes them stale: they run again from it.
 printf 'x' >> "$base/model.bin"
 "$lt" run "$work/continual.json" --out "$work/run" --quiet > "$work/run3.txt" 2>&1 || fail "re-run after the change: $(tail -30 "$work/run3.txt")"
-grep -q "2 run, 3 already complete" "$work/run3.txt" || fail "the two stage-1 cells should run again (stage 2 starts from an identical model then): $(grep already "$work/run3.txt")"
+grep -q "5 run, 6 already complete" "$work/run3.txt" || fail "the stage-1 cells should run again (stage 2 starts from an identical model then): $(grep already "$work/run3.txt")"
 grep -q "full/seed1/stage1: its result no longer answers the suite" "$work/run3.txt" || fail "stage 1 should be stale: $(grep -i stale "$work/run3.txt")"
 
 # A damaged stage-0 model fails stage 1, naming the file, and stage 2 without a launch.
