@@ -195,4 +195,22 @@ TEST_CASE("config.json has exactly the keys docs/cell-protocol.md shows", "[reco
     INFO(k);
     CHECK(actual.count(k) == 1);
   }
+
+  // The continual block, shown after the main one.
+  const auto s2 = doc.find("```json", end + 3), e2 = doc.find("```", s2 + 7);
+  REQUIRE(s2 != std::string::npos);
+  const std::string stage_block = doc.substr(s2, e2 - s2);
+  std::set<std::string> stage_shown;
+  static const std::regex stage_key("\"([a-z_0-9]+)\"\\s*:");
+  for (std::sregex_iterator it(stage_block.begin(), stage_block.end(), stage_key), e; it != e; ++it) stage_shown.insert((*it)[1]);
+  auto staged = sample_config();
+  staged.stage.enabled = true;
+  staged.stage.train[staged.data.languages[0]] = {{0, 1}};
+  const json::object js = to_json(staged);
+  CHECK(js.at("cell").as_object().contains("stage"));
+  std::set<std::string> stage_actual{"stage"};
+  for (const auto& k : keys_of(js.at("stage").as_object())) stage_actual.insert(k);
+  for (const auto& lang : staged.data.languages) stage_shown.erase(lang);
+  stage_shown.erase("fr"), stage_shown.erase("gl");  // the example's languages
+  CHECK(stage_shown == stage_actual);
 }
