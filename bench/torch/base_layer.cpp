@@ -97,11 +97,7 @@ void BM_Assign(benchmark::State& state, const std::string& device_name, int64_t 
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::AddCustomContext("torch_version", compat::torch_version());
-  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
-  std::vector<std::string> devices{"cpu"};
-  if (torch::cuda::is_available()) devices.push_back("cuda");
+  const std::vector<std::string> devices = bench::start_torch_benchmark(&argc, argv);
   for (const auto& dev : devices) {
     const bool cpu = dev == "cpu";
     // Batches count source + target tokens; the BASE layer routes the target half.

@@ -194,11 +194,7 @@ void BM_Part(benchmark::State& state, const std::string& part, int64_t langs, co
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::AddCustomContext("torch_version", compat::torch_version());
-  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
-  std::vector<std::string> devices{"cpu"};
-  if (torch::cuda::is_available()) devices.push_back("cuda");
+  const std::vector<std::string> devices = bench::start_torch_benchmark(&argc, argv);
   for (const auto& dev : devices)
     for (int64_t langs : {8, 32}) {
       for (const auto& mc : method_cases()) {

@@ -75,11 +75,7 @@ std::vector<int64_t> batches(const std::string& device) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::AddCustomContext("torch_version", compat::torch_version());
-  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
-  std::vector<std::string> devices{"cpu"};
-  if (torch::cuda::is_available()) devices.push_back("cuda");
+  const std::vector<std::string> devices = bench::start_torch_benchmark(&argc, argv);
   const std::vector<std::string> updates{"full", "lora", "adapter"};
   for (const auto& dev : devices)
     for (const int64_t batch : batches(dev))

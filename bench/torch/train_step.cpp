@@ -54,12 +54,8 @@ void BM_TrainStep(benchmark::State& state, const std::string& preset, const std:
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  benchmark::AddCustomContext("torch_version", compat::torch_version());
-  benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
+  const std::vector<std::string> devices = bench::start_torch_benchmark(&argc, argv);
   benchmark::AddCustomContext("attention", compat::attention_impl_name());
-  std::vector<std::string> devices{"cpu"};
-  if (torch::cuda::is_available()) devices.push_back("cuda");
   for (const auto& dev : devices) {
     // On the CPU the base model takes many seconds per step: a smaller batch and two iterations.
     const bool cpu = dev == "cpu";

@@ -45,6 +45,16 @@ Lora maybe_lora(const ModelConfig& c, const char* target, torch::nn::Module& own
   return Lora(owner.register_module(name, Lora(in, out, c.lora_rank, c.lora_alpha)));
 }
 
+// The four projections of an attention (self or cross) that LoRA may adapt, all d × d.
+AttentionLora attention_lora(const ModelConfig& c, torch::nn::Module& owner, const std::string& prefix, int64_t d) {
+  AttentionLora l;
+  l.q = maybe_lora(c, "attn_q", owner, prefix + "_q", d, d);
+  l.k = maybe_lora(c, "attn_k", owner, prefix + "_k", d, d);
+  l.v = maybe_lora(c, "attn_v", owner, prefix + "_v", d, d);
+  l.out = maybe_lora(c, "attn_out", owner, prefix + "_out", d, d);
+  return l;
+}
+
 // weight.narrow(0, first, rows) += lora's update; the handle is dropped.
 void fold(Lora& lora, const torch::Tensor& weight, int64_t first) {
   if (!lora) return;
@@ -88,11 +98,7 @@ torch::Tensor SelfAttentionImpl::step(const torch::Tensor& x, torch::Tensor& k_c
 }
 
 void SelfAttentionImpl::attach_lora(const ModelConfig& c, torch::nn::Module& owner, const std::string& prefix) {
-  const int64_t d = out_proj_->weight.size(0);
-  lora_.q = maybe_lora(c, "attn_q", owner, prefix + "_q", d, d);
-  lora_.k = maybe_lora(c, "attn_k", owner, prefix + "_k", d, d);
-  lora_.v = maybe_lora(c, "attn_v", owner, prefix + "_v", d, d);
-  lora_.out = maybe_lora(c, "attn_out", owner, prefix + "_out", d, d);
+  lora_ = attention_lora(c, owner, prefix, out_proj_->weight.size(0));
 }
 
 void SelfAttentionImpl::merge_lora() {
@@ -124,11 +130,7 @@ torch::Tensor CrossAttentionImpl::forward(const torch::Tensor& x, const torch::T
 }
 
 void CrossAttentionImpl::attach_lora(const ModelConfig& c, torch::nn::Module& owner, const std::string& prefix) {
-  const int64_t d = out_proj_->weight.size(0);
-  lora_.q = maybe_lora(c, "attn_q", owner, prefix + "_q", d, d);
-  lora_.k = maybe_lora(c, "attn_k", owner, prefix + "_k", d, d);
-  lora_.v = maybe_lora(c, "attn_v", owner, prefix + "_v", d, d);
-  lora_.out = maybe_lora(c, "attn_out", owner, prefix + "_out", d, d);
+  lora_ = attention_lora(c, owner, prefix, out_proj_->weight.size(0));
 }
 
 void CrossAttentionImpl::merge_lora() {
