@@ -203,8 +203,8 @@ std::vector<double> temperature_distribution(const std::vector<int64_t>& sizes, 
 
 // ---- helpers shared by the method files ---------------------------------------------------------
 
-// A parameter set for per-language gradients (harness/train/parameter_scope.h): "all", "encoder",
-// "decoder" or "last:K" (K ≥ 1). Returns "" when the spelling is valid, else the problem.
+// A parameter set (harness/train/parameter_scope.h): "all", "encoder", "decoder", "last:K",
+// "top:K" (K ≥ 1), "lora" or "adapter". Returns "" when the spelling is valid, else the problem.
 using train::parameter_scope_error;
 // Throws ConfigError(json_path + "." + key) when o.get_string(key) is not a valid parameter set.
 void check_parameter_scope(const Options& o, const std::string& key, const std::string& json_path);
