@@ -197,7 +197,9 @@ inline LoadedCheckpoint load_cell_checkpoint(const std::string& cell_dir) {
   c.run.reset(c.model, n_langs);
   for (auto& t : c.window.state("window")) c.tensors.push_back(t);
   for (auto& t : c.run.state("run")) c.tensors.push_back(t);
-  c.header = longtail::train::load_checkpoint(path, c.tensors);
+  // A restricted update (a continual stage's LoRA, a frozen set) has Adam state for its trainable
+  // parameters only; the others' stay zero here.
+  c.header = longtail::train::load_checkpoint(path, c.tensors, [](const std::string& name) { return name.rfind("adam.", 0) == 0; });
   return c;
 }
 
