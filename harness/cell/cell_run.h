@@ -44,7 +44,6 @@ class CellRun {
   void switch_to_sparse();
   train::NamedTensors trainable_parameters();
   void init_from_previous_stage();
-  void save_stage_model();
   train::TensorBatch make_batch(const train::Batch& batch) const;
   // cell.cpp
   bool train();
@@ -53,6 +52,7 @@ class CellRun {
   // cell_state.cpp
   bool resume();
   void save_checkpoint_now();
+  void save_stage_model();
   train::NamedTensors checkpointed_tensors();
   // evaluate.cpp
   std::vector<double> dev_losses();

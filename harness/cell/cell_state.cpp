@@ -1,7 +1,7 @@
 // What a cell puts in its checkpoint (harness/train/checkpoint.h holds the file format): model,
 // Adam and step-hook tensors; RNG, batcher, method and hook state; the run statistics; the offset
 // of metrics.jsonl. Restoring all of it makes a resumed CPU run equal the uninterrupted one bit
-// for bit.
+// for bit. Also the model a continual stage hands to the next (model.bin).
 #include <filesystem>
 
 #include "harness/cell/cell_run.h"
@@ -101,6 +101,16 @@ void CellRun::save_checkpoint_now() {
   h.model_signature = model_signature(cfg_.model, vocab_.size, dense_switch_step_);
   make_dirs(dir_ + "/ckpt");
   train::save_checkpoint(dir_ + "/ckpt/checkpoint.bin", h, checkpointed_tensors());
+}
+
+// The model a stage ends with, for the next stage: model tensors only, in the checkpoint format,
+// with LoRA merged into the weights it adapts (the next stage starts from a plain model).
+void CellRun::save_stage_model() {
+  if (cfg_.model.lora_rank > 0) model_->merge_lora();
+  train::CheckpointHeader h;
+  h.step = step_;
+  h.model_signature = model_signature(cfg_.model, vocab_.size, -1);
+  train::save_checkpoint(dir_ + "/model.bin", h, train::model_tensors(model_));
 }
 
 }  // namespace longtail::cell

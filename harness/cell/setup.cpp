@@ -84,8 +84,7 @@ void CellRun::build() {
   // Initialisation draws from the seeded generator; dropout continues the same stream.
   compat::manual_seed(static_cast<uint64_t>(cfg_.cell.seed));
   model_ = model::Transformer(cfg_.model, vocab_.size, vocab_.pad);
-  if (model_->dense_phase())
-    dense_switch_step_ = static_cast<int64_t>(std::floor(cfg_.model.dense_pretrain * static_cast<double>(cfg_.train.get_int("steps"))));
+  dense_switch_step_ = model::dense_switch_step(cfg_.model, cfg_.train.get_int("steps"));
   model_->to(device_);
   model_->train();
   if (!cfg_.stage.init_from.empty()) init_from_previous_stage();
@@ -174,16 +173,6 @@ void CellRun::init_from_previous_stage() {
     return name.find(".lora_") != std::string::npos || name.find(".adapter") != std::string::npos;
   });
   log_line("info", str::cat("stage ", cfg_.cell.stage, ": starting from ", path));
-}
-
-// The model a stage ends with, for the next stage: model tensors only, in the checkpoint format,
-// with LoRA merged into the weights it adapts (the next stage starts from a plain model).
-void CellRun::save_stage_model() {
-  if (cfg_.model.lora_rank > 0) model_->merge_lora();
-  train::CheckpointHeader h;
-  h.step = step_;
-  h.model_signature = json::serialize(json::object{{"model", model::to_json(cfg_.model)}, {"vocab_size", vocab_.size}});
-  train::save_checkpoint(dir_ + "/model.bin", h, train::model_tensors(model_));
 }
 
 // Token tensors of a batch of the batcher (example = language + index into its training rows).

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace longtail::model {
 
 namespace json = boost::json;
@@ -115,6 +117,11 @@ void resolve_peft(const json::object& given, const json::object& r, const std::s
 }
 
 }  // namespace
+
+int64_t dense_switch_step(const ModelConfig& c, int64_t steps) {
+  if (c.experts == 0 || c.dense_pretrain <= 0.0) return -1;
+  return static_cast<int64_t>(std::floor(c.dense_pretrain * static_cast<double>(steps)));
+}
 
 const std::vector<std::string>& lora_target_names() {
   static const std::vector<std::string> names = {"attn_q", "attn_k", "attn_v", "attn_out", "ffn_in", "ffn_out"};

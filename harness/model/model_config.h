@@ -43,6 +43,10 @@ struct ModelConfig {
 // ffn_in/ffn_out the FFN's two layers. Groups in a suite: "attention" (the four attn_*), "ffn".
 const std::vector<std::string>& lora_target_names();
 
+// Dense pre-training: the step at whose start the dense model becomes sparse,
+// ⌊dense_pretrain · steps⌋; −1 for a model without it (dense, or sparse from the start).
+int64_t dense_switch_step(const ModelConfig& c, int64_t steps);
+
 // Option table of the suite's "model" object: {"config": "tiny", <any field below to override>}.
 const OptionTable& model_options();
 // Named presets. base = fairseq transformer_iwslt_de_en (6+6, d 512, FFN 1024, 4 heads, dropout 0.3).

@@ -183,10 +183,8 @@ inline LoadedCheckpoint load_cell_checkpoint(const std::string& cell_dir) {
   LoadedCheckpoint c;
   const auto model_config = longtail::model::model_from_json(cfg.at("model").as_object());
   c.model = longtail::model::Transformer(model_config, kVocab, kPad);
-  const auto steps = static_cast<double>(cfg.at("train").at("steps").to_number<int64_t>());
-  if (c.model->dense_phase() &&
-      longtail::train::read_checkpoint_header(path).step > static_cast<int64_t>(std::floor(model_config.dense_pretrain * steps)))
-    c.model->upcycle();
+  const int64_t switch_step = longtail::model::dense_switch_step(model_config, cfg.at("train").at("steps").to_number<int64_t>());
+  if (switch_step >= 0 && longtail::train::read_checkpoint_header(path).step > switch_step) c.model->upcycle();
   longtail::train::NamedTensors params;
   for (const auto& item : c.model->named_parameters(true)) params.emplace_back(item.key(), item.value());
   c.adam = std::make_unique<longtail::train::Adam>(params, longtail::train::AdamOptions{});
