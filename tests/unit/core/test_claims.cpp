@@ -4,6 +4,7 @@
 // entries against the schema's $defs/claim; malformed claim files name the file and JSON path.
 #include <catch2/catch.hpp>
 
+#include "legacy_report.h"
 #include "example_report.h"
 #include <fmt/format.h>
 
@@ -388,20 +389,7 @@ TEST_CASE("stages: transitions by from_stage and to_stage, languages with signif
 
   // A report written before `stages` existed holds the transitions as forgetting.across_stages,
   // without the newer fields: the claims read them there.
-  json::object old = report;
-  json::array legacy;
-  for (const auto& v : report.at("stages").as_array()) {
-    json::object e;
-    for (const char* k : {"dataset", "imbalance", "method", "from_stage", "to_stage", "gains", "forgetting", "backward_transfer"})
-      e[k] = v.at(k);
-    json::object langs;
-    for (const auto& [code, l] : v.at("languages").as_object())
-      langs[code] = json::object{{"delta_bleu", l.at("delta_bleu")}, {"p_value", l.at("p_value")}, {"significant", l.at("significant")}};
-    e["languages"] = std::move(langs);
-    legacy.push_back(std::move(e));
-  }
-  old.erase("stages");
-  old["forgetting"].as_object()["across_stages"] = std::move(legacy);
+  const json::object old = test::with_legacy_stages(report);
   const std::string gains = R"({"section": "stages", "dataset": "gettext", "imbalance": "natural",
       "method": "temperature", "from_stage": 0, "to_stage": 1, "field": "gains"})";
   const auto old_gains = evaluate(old, spec("at_least", gains, R"(, "threshold": 0)"));

@@ -3,6 +3,7 @@
 // tests/reports/check_html.py renders the page in headless Chromium.
 #include <catch2/catch.hpp>
 
+#include "legacy_report.h"
 #include "example_report.h"
 
 #include <cmath>
@@ -347,20 +348,7 @@ TEST_CASE("report_html: a stage × language heatmap of Δ BLEU per method, with 
   CHECK(sec.find("the darkest is the largest |Δ| of this section, 3.00 BLEU") != std::string::npos);
 
   // A report written before `stages`: forgetting.across_stages, without before/after, trained or the counts.
-  json::object old = r;
-  json::array legacy;
-  for (const auto& v : r.at("stages").as_array()) {
-    json::object e;
-    for (const char* k : {"dataset", "imbalance", "method", "from_stage", "to_stage", "gains", "forgetting", "backward_transfer"})
-      e[k] = v.at(k);
-    json::object langs;
-    for (const auto& [code, l] : v.at("languages").as_object())
-      langs[code] = json::object{{"delta_bleu", l.at("delta_bleu")}, {"p_value", l.at("p_value")}, {"significant", l.at("significant")}};
-    e["languages"] = std::move(langs);
-    legacy.push_back(std::move(e));
-  }
-  old.erase("stages");
-  old["forgetting"].as_object()["across_stages"] = std::move(legacy);
+  json::object old = test::with_legacy_stages(r);
   const std::string old_html = reports::report_html(old);
   CHECK(count(old_html, "<table class=\"heatmap\">") == 2);
   CHECK(old_html.find("trained\"") == std::string::npos);
