@@ -69,6 +69,17 @@ struct TrainingContext {
   std::function<double(const std::vector<double>& p)> step_tokens;
   // Encoder + decoder layers of the model (the restricted updates size their budget by it); 0 where unknown.
   int64_t model_layers = 0;
+  // Update stages of continual learning: pairs per language of the previous stage and of every
+  // earlier stage (docs/continual.md); empty elsewhere.
+  std::vector<int64_t> previous_pairs, earlier_pairs;
+};
+
+// Replay (continual learning): every batch draws the share `share` of its examples from earlier
+// stages' pairs, their languages from `p`; the rest from this stage's pairs, from
+// sampling_distribution(). share = 0: no replay.
+struct Replay {
+  double share = 0;
+  std::vector<double> p;  // over TrainingContext::languages
 };
 
 // What the trainer tells a method after the update of step `step`.
@@ -107,6 +118,9 @@ class Method {
   // The parameters the optimiser updates, as a parameter set (harness/train/parameter_scope.h);
   // the rest stay bitwise as they are. The restricted updates of continual learning narrow it.
   virtual std::string trainable_parameters() const { return "all"; }
+  // What the method replays from earlier stages (continual learning). A method replays from its
+  // first step or never: the cell sets its batcher up for it when it is built (step 0).
+  virtual Replay replay(int64_t /*step*/) const { return {}; }
 
  private:
   friend std::unique_ptr<Method> make_method(const std::string&, const boost::json::object&, const TrainingContext&,

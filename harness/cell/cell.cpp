@@ -40,6 +40,21 @@ bool CellRun::run() {
   for (auto& kv : routing_json(routing_run_, cfg_.data.languages)) diagnostics[kv.key()] = std::move(kv.value());
   if (auto m = method_->metrics(); !m.empty()) diagnostics["method"] = std::move(m);  // its figures at the end of the run
   report["diagnostics"] = std::move(diagnostics);
+  if (replaying_) {  // what the batcher drew from this stage's pairs and from earlier stages' (pools included)
+    const std::vector<int64_t> drawn = batcher_->consumed();
+    const size_t n_langs = langs_.size();
+    int64_t stage = 0, earlier = 0;
+    json::object by_language;
+    for (size_t l = 0; l < n_langs; ++l) {
+      stage += drawn[l];
+      earlier += drawn[n_langs + l];
+      by_language[langs_[l].code] = drawn[n_langs + l];
+    }
+    report["replay"] = json::object{{"share", method_->replay(step_).share},
+                                    {"examples_stage", stage},
+                                    {"examples_earlier", earlier},
+                                    {"earlier_by_language", std::move(by_language)}};
+  }
   return true;
 }
 
@@ -57,13 +72,12 @@ bool CellRun::train() {
       log_line("info", str::cat("step ", step_, ": dense pre-training done, ", cfg_.model.experts, " experts upcycled per BASE layer"));
     }
     // 1. Sample a batch: languages from the method's p_t, examples from each language's stream.
-    const std::vector<double> p = method_->sampling_distribution(step_);
+    //    (With replay, a share of them from earlier stages' pairs: stream_distribution.)
+    const train::Batch batch = batcher_->next(stream_distribution(step_));
     const std::vector<double> w = method_->loss_weights(step_);  // empty = ones
-    if (p.size() != langs_.size() || (!w.empty() && w.size() != langs_.size()))
-      throw std::logic_error("method " + cfg_.method + " returned a distribution or weights of the wrong size");
-    const train::Batch batch = batcher_->next(p);
+    if (!w.empty() && w.size() != langs_.size()) throw std::logic_error("method " + cfg_.method + " returned weights of the wrong size");
     std::vector<int64_t> examples(langs_.size(), 0);
-    for (const train::Example& e : batch.examples) ++examples[static_cast<size_t>(e.lang)];
+    for (const train::Example& e : batch.examples) ++examples[static_cast<size_t>(e.lang) % langs_.size()];
     const train::TensorBatch tb = make_batch(batch);
 
     // 2. Step: per-language losses → the method's objective → backward → clip → update.
@@ -105,11 +119,12 @@ train::StepResult CellRun::step(const train::TensorBatch& batch, const std::vect
   inputs.step = step_;
   inputs.gradients = &gradients_;
   if (hook_) {
-    inputs.next_batch = [&] { return make_batch(batcher_->next(method_->sampling_distribution(step_))); };
+    inputs.next_batch = [&] { return make_batch(batcher_->next(stream_distribution(step_))); };
     inputs.losses_of = [&](const train::TensorBatch& b) { return train::language_losses(model_, b, sc); };
     inputs.dev_batches = [&](int64_t lang) { return static_cast<int64_t>(hook_dev_batches().at(static_cast<size_t>(lang)).size()); };
     inputs.dev_losses = [&](int64_t lang, int64_t b) { return dev_batch_losses(lang, b, sc); };
     inputs.total_steps = loop_.steps;
+    if (!cfg_.stage.init_from.empty()) inputs.previous_losses = [&](int64_t b) { return previous_batch_losses(b, sc); };
   }
   try {
     return train::train_step(model_, *adam_, batch, w_t, lr, sc, hook_.get(), inputs);

@@ -115,11 +115,21 @@ std::vector<LanguageData> load_languages(const records::CellConfig& cfg, const V
   return langs;
 }
 
-train::ExampleLengths example_lengths(const std::vector<LanguageData>& langs, const records::CellConfig& cfg, const Vocab& vocab) {
+const std::vector<int64_t>& rows_of(const LanguageData& d, RowSet set) {
+  switch (set) {
+    case RowSet::Previous: return d.previous_rows;
+    case RowSet::Earlier: return d.earlier_rows;
+    case RowSet::Stage: break;
+  }
+  return d.rows;
+}
+
+train::ExampleLengths example_lengths(const std::vector<LanguageData>& langs, const records::CellConfig& cfg, const Vocab& vocab,
+                                      RowSet set) {
   train::ExampleLengths lengths;
   for (const auto& d : langs) {
     std::vector<int32_t> s, t;
-    for (int64_t row : d.rows) {
+    for (int64_t row : rows_of(d, set)) {
       Pair p = training_pair(d, static_cast<size_t>(row), cfg, vocab);
       s.push_back(static_cast<int32_t>(p.src.size()));
       t.push_back(static_cast<int32_t>(p.tgt.size()));

@@ -35,13 +35,19 @@ struct LanguageData {
   std::vector<train::Pair> dev;  // first train.dev_max_pairs dev pairs that fit max_positions
 };
 
+// Which of a language's training rows: this stage's (every cell), the previous stage's or every
+// earlier stage's (update stages of continual learning).
+enum class RowSet { Stage, Previous, Earlier };
+const std::vector<int64_t>& rows_of(const LanguageData& d, RowSet set);
+
 // Reads and checks every language's shards (ids inside the vocabulary, enough pairs).
 std::vector<LanguageData> load_languages(const records::CellConfig& cfg, const Vocab& vocab);
 
 // The pair of training row `row` of a language.
 train::Pair training_pair(const LanguageData& d, size_t row, const records::CellConfig& cfg, const Vocab& vocab);
 
-// Source and target lengths of every training example, as the batcher sees them.
-train::ExampleLengths example_lengths(const std::vector<LanguageData>& langs, const records::CellConfig& cfg, const Vocab& vocab);
+// Source and target lengths of every example of `set`, one stream per language, as the batcher sees them.
+train::ExampleLengths example_lengths(const std::vector<LanguageData>& langs, const records::CellConfig& cfg, const Vocab& vocab,
+                                      RowSet set = RowSet::Stage);
 
 }  // namespace longtail::cell

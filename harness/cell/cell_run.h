@@ -44,7 +44,9 @@ class CellRun {
   void switch_to_sparse();
   train::NamedTensors trainable_parameters();
   void init_from_previous_stage();
-  train::TensorBatch make_batch(const train::Batch& batch) const;
+  train::TensorBatch make_batch(const train::Batch& batch, RowSet set = RowSet::Stage) const;
+  std::vector<double> stream_distribution(int64_t step) const;
+  train::LanguageLosses previous_batch_losses(int64_t batch, const train::StepConfig& sc);
   // cell.cpp
   bool train();
   train::StepResult step(const train::TensorBatch& batch, const std::vector<double>& weights, double lr);
@@ -75,6 +77,13 @@ class CellRun {
   model::Transformer model_{nullptr};
   std::unique_ptr<train::Adam> adam_;
   std::unique_ptr<train::Batcher> batcher_;
+  // A replaying method's batcher has two streams per language: this stage's pairs (0..L−1), then
+  // earlier stages' (L..2L−1). Without replay only the first L.
+  bool replaying_ = false;
+  // EWC's Fisher: a seeded batcher over the previous stage's pairs and its batches so far.
+  std::unique_ptr<train::Batcher> previous_batcher_;
+  std::vector<train::TensorBatch> previous_batches_;
+  std::vector<double> previous_p_;
   std::unique_ptr<methods::Method> method_;
   std::unique_ptr<train::StepHook> hook_;  // the method's LibTorch step, when it takes over the update
   train::NamedTensors hook_tensors_;       // the hook's checkpointed tensors (state_tensors())

@@ -1,6 +1,7 @@
 // Setting a cell up: the device and precision, its data, the method, the model, the optimiser and
 // the batcher, all from config.json; and turning the batcher's batches into tensors.
 #include <cmath>
+#include <numeric>
 #include <filesystem>
 
 #include "harness/cell/cell_run.h"
@@ -75,6 +76,11 @@ void CellRun::build() {
   ctx.high_resource = cfg_.high_resource_flags();
   ctx.seed = static_cast<uint64_t>(cfg_.cell.seed);
   ctx.model_layers = cfg_.model.encoder_layers + cfg_.model.decoder_layers;
+  if (!cfg_.stage.init_from.empty())
+    for (const auto& d : langs_) {
+      ctx.previous_pairs.push_back(static_cast<int64_t>(d.previous_rows.size()));
+      ctx.earlier_pairs.push_back(static_cast<int64_t>(d.earlier_rows.size()));
+    }
   method_ = methods::make_method(cfg_.method, cfg_.method_params, ctx, dir_ + "/config.json: $.method");
   hook_ = methods::make_step_hook(*method_);  // null unless the method takes over the step
   json::array high, low;
@@ -102,6 +108,18 @@ void CellRun::build() {
     throw train::TrainingFailure(str::cat(dir_, "/config.json: $.model.dense_pretrain: method ", cfg_.method,
                                           " keeps per-parameter state that the dense→sparse switch cannot carry over; use dense_pretrain 0"));
 
+  // Replay: earlier stages' pairs become a second stream per language (stream_distribution).
+  if (const methods::Replay r = method_->replay(0); r.share > 0) {
+    if (ctx.earlier_pairs.empty() || std::accumulate(ctx.earlier_pairs.begin(), ctx.earlier_pairs.end(), int64_t{0}) == 0)
+      throw train::TrainingFailure(str::cat("method ", cfg_.method, " replays earlier stages' pairs, but cell ", cfg_.cell.id,
+                                            " is not an update stage with earlier pairs"));
+    replaying_ = true;
+    train::ExampleLengths earlier = example_lengths(langs_, cfg_, vocab_, RowSet::Earlier);
+    for (size_t l = 0; l < n_langs; ++l) {
+      lengths.src_len.push_back(std::move(earlier.src_len[l]));
+      lengths.tgt_len.push_back(std::move(earlier.tgt_len[l]));
+    }
+  }
   batcher_ = std::make_unique<train::Batcher>(std::move(lengths), cfg_.train.get_int("batch_tokens"),
                                               cfg_.train.get_int("pool_batches"),
                                               mix64(static_cast<uint64_t>(cfg_.cell.seed) ^ 0x62617463686572ULL));
@@ -178,19 +196,61 @@ void CellRun::init_from_previous_stage() {
   log_line("info", str::cat("stage ", cfg_.cell.stage, ": starting from ", path));
 }
 
-// Token tensors of a batch of the batcher (example = language + index into its training rows).
-train::TensorBatch CellRun::make_batch(const train::Batch& batch) const {
+// Token tensors of a batch of a batcher whose streams are the languages' rows of `set` (example =
+// stream + index into its rows); a replaying batcher's streams L..2L−1 are the earlier stages' rows.
+train::TensorBatch CellRun::make_batch(const train::Batch& batch, RowSet set) const {
   std::vector<train::Pair> pairs;
   std::vector<const train::Pair*> rows;
   std::vector<int64_t> lang_of;
   pairs.reserve(batch.examples.size());
+  const size_t n_langs = langs_.size();
   for (const train::Example& e : batch.examples) {
-    const auto& d = langs_[static_cast<size_t>(e.lang)];
-    pairs.push_back(training_pair(d, static_cast<size_t>(d.rows[static_cast<size_t>(e.index)]), cfg_, vocab_));
-    lang_of.push_back(e.lang);
+    const auto stream = static_cast<size_t>(e.lang);
+    const auto& d = langs_[stream % n_langs];
+    const auto& rows_of_stream = rows_of(d, stream < n_langs ? set : RowSet::Earlier);
+    pairs.push_back(training_pair(d, static_cast<size_t>(rows_of_stream[static_cast<size_t>(e.index)]), cfg_, vocab_));
+    lang_of.push_back(static_cast<int64_t>(stream % n_langs));
   }
   for (const auto& pr : pairs) rows.push_back(&pr);
   return train::collate(rows, lang_of, vocab_.pad, vocab_.bos, device_);
+}
+
+// The batcher's distribution over its streams at `step`: the method's p_t, or with replay
+// (1 − ρ)·p_t over this stage's pairs followed by ρ·q_t over earlier stages' pairs.
+std::vector<double> CellRun::stream_distribution(int64_t step) const {
+  std::vector<double> p = method_->sampling_distribution(step);
+  if (p.size() != langs_.size()) throw std::logic_error("method " + cfg_.method + " returned a distribution of the wrong size");
+  if (!replaying_) return p;
+  const methods::Replay r = method_->replay(step);
+  if (r.p.size() != langs_.size() || !(r.share >= 0 && r.share < 1))
+    throw std::logic_error("method " + cfg_.method + " returned a replay share outside [0, 1) or a distribution of the wrong size");
+  auto normalised = [](std::vector<double> v, double mass) {
+    const double total = std::accumulate(v.begin(), v.end(), 0.0);
+    for (double& x : v) x = total > 0 ? mass * x / total : 0.0;
+    return v;
+  };
+  std::vector<double> streams = normalised(std::move(p), 1.0 - r.share);
+  for (double q : normalised(r.p, r.share)) streams.push_back(q);
+  return streams;
+}
+
+// Batch `batch` of a fixed sequence drawn from the previous stage's pairs (its own seeded batcher,
+// languages in proportion to their pairs); no dropout, no label smoothing. Built on first use.
+train::LanguageLosses CellRun::previous_batch_losses(int64_t batch, const train::StepConfig& sc) {
+  if (!previous_batcher_) {
+    std::vector<double> p;
+    for (const auto& d : langs_) p.push_back(static_cast<double>(d.previous_rows.size()));
+    if (std::accumulate(p.begin(), p.end(), 0.0) == 0)
+      throw train::TrainingFailure(str::cat("method ", cfg_.method, " needs the previous stage's pairs, but cell ", cfg_.cell.id,
+                                            " has none (it is not an update stage)"));
+    previous_batcher_ = std::make_unique<train::Batcher>(example_lengths(langs_, cfg_, vocab_, RowSet::Previous),
+                                                         cfg_.train.get_int("batch_tokens"), cfg_.train.get_int("pool_batches"),
+                                                         mix64(static_cast<uint64_t>(cfg_.cell.seed) ^ 0x70726576696f7573ULL));
+    previous_p_ = std::move(p);
+  }
+  while (static_cast<int64_t>(previous_batches_.size()) <= batch)
+    previous_batches_.push_back(make_batch(previous_batcher_->next(previous_p_), RowSet::Previous));
+  return train::held_out_language_losses(model_, previous_batches_[static_cast<size_t>(batch)], sc);
 }
 
 }  // namespace longtail::cell

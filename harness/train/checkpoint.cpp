@@ -41,6 +41,14 @@ class FileReader {
     return s;
   }
   const std::string& path() const { return path_; }
+  // Bytes left after the current position (a complete checkpoint has none).
+  int64_t remaining() {
+    const auto here = in_.tellg();
+    in_.seekg(0, std::ios::end);
+    const auto end = in_.tellg();
+    in_.seekg(here);
+    return static_cast<int64_t>(end - here);
+  }
 
  private:
   std::string path_;
@@ -194,6 +202,9 @@ CheckpointHeader load_checkpoint(const std::string& path, const NamedTensors& in
       throw CheckpointError(path + ": checksum mismatch (stored " + hex32(stored) + ", contents " + hex32(computed) +
                             "); the checkpoint is damaged");
   }
+  // Bytes after the end (an appended or concatenated file) are damage too: nothing checks them.
+  if (const int64_t extra = r.remaining(); extra > 0)
+    throw CheckpointError(path + ": " + std::to_string(extra) + " bytes after the end of the checkpoint; the file is damaged");
   return h;
 }
 

@@ -73,6 +73,10 @@ struct StepInputs {
   // b without dropout or label smoothing, graph attached, [L] totals with only `lang` non-zero.
   std::function<int64_t(int64_t lang)> dev_batches;
   std::function<LanguageLosses(int64_t lang, int64_t batch)> dev_losses;
+  // An update stage of continual learning: batch b (0, 1, …) of a fixed, seeded sequence drawn from
+  // the previous stage's training pairs (languages in proportion to their pairs), forward without
+  // dropout or label smoothing, graph attached (EWC's Fisher). Null where the cell has no previous stage.
+  std::function<LanguageLosses(int64_t batch)> previous_losses;
   int64_t total_steps = 0;  // the step budget (0 = unknown)
   // The step's batch and padding id (for per-language sub-batches). Set by train_step.
   const TensorBatch* batch = nullptr;

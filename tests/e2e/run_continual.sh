@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Continual learning end to end (docs/continual.md): a base stage on half of every language's
-# pairs, then two update stages on one language each, with the full update and the top-1-layer
-# update, through the real driver and cells. We check what the stages promise:
+# pairs, then two update stages (gl; de and gl) with every update method, through the real driver
+# and cells. We check what the stages promise:
 #   - one shared stage-0 cell, stages 1..2 per update method, every language scored after each;
 #   - a frozen parameter is bitwise the previous stage's, a trained one moved;
-#   - each stage trains on its own languages' new pairs only (train_examples);
+#   - each stage trains on its own languages' new pairs only (train_examples); replay draws its
+#     share from earlier stages' pairs of every language; EWC estimates its Fisher and pays a penalty;
 #   - a re-run whose stage 0 retrains to the same model keeps the later stages; a changed stage-0
-#     model makes them stale, and they are run again from it.
+#     model makes stage 1 stale, stage 1's new model makes stage 2 stale, and both run again.
 # Usage: run_continual.sh BUILD_DIR SOURCE_TESTS_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -26,7 +27,8 @@ cat > "$work/continual.json" <<JSON
                "stages": [{"languages": ["gl"], "steps": 20, "fraction": 0.5},
                           {"languages": ["de", "gl"], "steps": 20, "fraction": 0.5}]},
  "methods": [{"name": "full"}, {"name": "freeze", "params": {"trainable": "top:1"}}, {"name": "lora", "params": {"rank": 2}},
-             {"name": "adapter", "params": {"dim": 8}}, {"name": "laft_uriel"}],
+             {"name": "adapter", "params": {"dim": 8}}, {"name": "laft_uriel"},
+             {"name": "ewc", "params": {"lambda": 10, "fisher_batches": 4}}, {"name": "replay", "params": {"share": 0.25}}],
  "seeds": [1], "model": {"config": "tiny"},
  "train": {"steps": 40, "batch_tokens": 400, "lr": 5e-3, "warmup": 10, "log_every": 10, "dev_every": 10, "checkpoint_every": 10, "threads": 1},
  "eval": {"splits": ["test"], "beam": 1, "max_pairs": 5}, "vocab": {"size": 120, "sample_sentences": 2000}}
@@ -58,7 +60,7 @@ def model(path):  # harness/train/checkpoint.h: the tensors of a model.bin, by n
     return out
 
 cells = {}
-for m in ("full", "freeze", "lora", "adapter", "laft_uriel"):
+for m in ("full", "freeze", "lora", "adapter", "laft_uriel", "ewc", "replay"):
     for u in (1, 2):
         d = f"{run}/synthetic/natural/{m}/seed1/stage{u}"
         r = json.load(open(d + "/result.json"))
@@ -106,17 +108,47 @@ d = json.load(open(cells["laft_uriel", 1][0] + "/cell.json"))["diagnostics"]["me
 assert 0 < d["uriel_similarity"] < 1 and 1 <= d["trainable_layers"] <= 2, d
 u1 = model(cells["laft_uriel", 1][0] + "/model.bin")
 assert u1["model.embedding.weight"] == m0["model.embedding.weight"]
+# EWC: a Fisher estimate from stage 0's pairs, a penalty once the model left the anchor.
+d = json.load(open(cells["ewc", 1][0] + "/cell.json"))["diagnostics"]["method"]
+assert d["fisher_mean"] > 0 and d["ewc_penalty"] > 0, d
+e1 = model(cells["ewc", 1][0] + "/model.bin")
+assert e1["model.embedding.weight"] != m0["model.embedding.weight"]
+# Replay: a quarter of the examples from earlier stages' pairs, of languages this stage does not train.
+for u in (1, 2):
+    r = json.load(open(cells["replay", u][0] + "/cell.json"))["replay"]
+    total = r["examples_stage"] + r["examples_earlier"]
+    assert r["share"] == 0.25 and 0.15 < r["examples_earlier"] / total < 0.35, r
+    assert r["earlier_by_language"]["fr"] > 0, r
+assert "replay" not in json.load(open(cells["full", 1][0] + "/cell.json"))
 PY
 
 # A stage-0 retrained to the same model leaves the later stages complete.
 rm "$base/result.json"
 "$lt" run "$work/continual.json" --out "$work/run" --quiet > "$work/run2.txt" 2>&1 || fail "re-run: $(tail -30 "$work/run2.txt")"
-grep -q "10 already complete" "$work/run2.txt" || fail "the stages of an unchanged base should be kept: $(tail -5 "$work/run2.txt")"
+grep -q "14 already complete" "$work/run2.txt" || fail "the stages of an unchanged base should be kept: $(tail -5 "$work/run2.txt")"
 
-# A changed stage-0 model makes them stale: they run again from it.
-printf 'x' >> "$base/model.bin"
+# A changed stage-0 model makes them stale: they run again from it. (One weight's lowest mantissa
+# byte changes, and the checksum is rewritten: a valid checkpoint of another model.)
+python3 - "$base/model.bin" <<'PY'
+import struct, sys, zlib
+path = sys.argv[1]
+b = bytearray(open(path, "rb").read())
+pos = 8 + 4 + 4 + 8 + 8
+def skip_blob():
+    global pos
+    n, = struct.unpack_from("<Q", b, pos); pos += 8 + n
+for _ in range(6): skip_blob()
+pos += 8                        # tensor count
+skip_blob(); skip_blob()        # the first tensor's name and dtype
+nd, = struct.unpack_from("<I", b, pos); pos += 4 + 8 * nd
+pos += 8                        # its byte count; its first float starts here
+b[pos] ^= 1
+body = bytes(b[:-4])
+open(path, "wb").write(body + struct.pack("<I", zlib.crc32(body)))
+PY
 "$lt" run "$work/continual.json" --out "$work/run" --quiet > "$work/run3.txt" 2>&1 || fail "re-run after the change: $(tail -30 "$work/run3.txt")"
-grep -q "5 run, 6 already complete" "$work/run3.txt" || fail "the stage-1 cells should run again (stage 2 starts from an identical model then): $(grep already "$work/run3.txt")"
+grep -q "14 run, 1 already complete" "$work/run3.txt" || fail "every update stage should run again (stage 2 starts from a changed stage-1 model): $(grep already "$work/run3.txt")"
+grep -q "full/seed1/stage2: its result no longer answers the suite" "$work/run3.txt" || fail "stage 2 should be stale after stage 1 changed: $(grep -i stale "$work/run3.txt")"
 grep -q "full/seed1/stage1: its result no longer answers the suite" "$work/run3.txt" || fail "stage 1 should be stale: $(grep -i stale "$work/run3.txt")"
 
 # A damaged stage-0 model fails stage 1, naming the file, and stage 2 without a launch.

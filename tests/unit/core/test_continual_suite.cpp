@@ -65,6 +65,13 @@ TEST_CASE("continual suites: the stages' checks name the JSON path", "[continual
              Catch::Contains("$.methods[1].name: \"temperature\" is not an update method"));
   CHECK_THAT(error_of(suite_text(kStages, R"([{"name": "freeze", "params": {"trainable": "top:0"}}])")),
              Catch::Contains("$.methods[0].params.trainable"));
+  // Replay must leave the stage its own pairs; EWC's estimate needs at least one batch.
+  CHECK(error_of(suite_text(kStages, R"([{"name": "replay", "params": {"share": 0.5}}, {"name": "ewc"}])")).empty());
+  CHECK_THAT(error_of(suite_text(kStages, R"([{"name": "full"}, {"name": "replay", "params": {"share": 1}}])")),
+             Catch::Contains("$.methods[1].params.share: expected a share below 1"));
+  CHECK_THAT(error_of(suite_text(kStages, R"([{"name": "ewc", "params": {"fisher_batches": 0}}])")),
+             Catch::Contains("$.methods[0].params.fisher_batches"));
+  CHECK_THAT(error_of(suite_text("", R"([{"name": "ewc"}])")), Catch::Contains("usable only in a continual suite"));
 }
 
 TEST_CASE("continual suites: stage 0 is shared, each update stage depends on the one before", "[continual][grid]") {

@@ -116,5 +116,9 @@ TEST_CASE("checkpoint: wrong magic, version, shape or truncation fail clearly", 
   const std::string full = read_file(dir + "/c.bin");
   write_file_atomic(dir + "/short.bin", full.substr(0, full.size() / 2));
   CHECK_THROWS_WITH(train::load_checkpoint(dir + "/short.bin", all_tensors(a, adam)), Catch::Contains("truncated"));
+  // An appended byte is damage too, although the checksum covers only what precedes it.
+  write_file_atomic(dir + "/long.bin", full + "x");
+  CHECK_THROWS_WITH(train::load_checkpoint(dir + "/long.bin", all_tensors(a, adam)), Catch::Contains("1 bytes after the end"));
+  CHECK_NOTHROW(train::load_checkpoint(dir + "/c.bin", all_tensors(a, adam)));
   CHECK_THROWS_AS(train::load_checkpoint(dir + "/missing.bin", all_tensors(a, adam)), CheckpointError);
 }
