@@ -93,6 +93,12 @@ struct Aggregate {
     return s;
   }
   bool high(const std::string& code) const { return language(*cells.front(), code)->high; }
+  // Whether any of its cells trained on the language (the seeds of a stage train the same ones).
+  bool trained(const std::string& code) const {
+    for (const auto* c : cells)
+      if (const auto* l = language(*c, code); l && l->trained) return true;
+    return false;
+  }
   // Per seed: the language's BLEU / chrF, or the group mean of BLEU / chrF.
   std::vector<double> per_seed(const std::string& code, bool chrf) const {
     std::vector<double> v;
@@ -235,11 +241,11 @@ class Analyzer {
     for (const auto& base : baselines)
       for (const auto& a : aggregates_)
         if (const Aggregate* b = find(a.key.with_method(base))) out.convergence.push_back(convergence(a, *b));
-    json::array within, across;
+    json::array within;
     for (const auto& a : aggregates_) within.push_back(forgetting_within(a));
+    out.forgetting = {{"within_run", within}};
     for (const auto& a : aggregates_)
-      if (const Aggregate* next = next_stage(a)) across.push_back(forgetting_across(a, *next));
-    out.forgetting = {{"within_run", within}, {"across_stages", across}};
+      if (const Aggregate* next = next_stage(a)) out.stages.push_back(stage_transition(a, *next));
     for (const auto& a : aggregates_) out.cost.push_back(cost(a, find(a.key.with_method(baseline_))));
     for (const auto& a : aggregates_)
       if (auto e = experts(a)) out.experts.push_back(std::move(*e));
@@ -478,27 +484,44 @@ class Analyzer {
     return out;
   }
 
-  // Stage `a` → the next stage `b` of the same method: Δ BLEU per language with its p-value; gains =
-  // share of languages significantly better; forgetting = mean |Δ| over the languages that got
-  // worse; backward transfer (Lopez-Paz & Ranzato 2017) = mean over the languages first scored
-  // before `b` of (score after b − score at the stage where they were first scored).
-  json::object forgetting_across(const Aggregate& a, const Aggregate& b) const {
+  // Stage `a` → the next stage `b` of the same method (docs/report-schema.md, `stages`): per
+  // language the BLEU before and after, Δ with the paired bootstrap p-value, and whether `b`
+  // trained on it; improved / degraded = significantly better / worse; gains = the share
+  // improved; forgetting = mean |Δ| over the languages that got worse (significantly or not);
+  // both also over the trained and the untrained languages alone; backward transfer (Lopez-Paz &
+  // Ranzato 2017) = mean over the languages first scored before `b` of (score after b − score at
+  // the stage where they were first scored).
+  json::object stage_transition(const Aggregate& a, const Aggregate& b) const {
     json::object out{{"dataset", a.key.dataset}, {"imbalance", a.key.imbalance}, {"method", a.key.method},
                      {"from_stage", a.key.stage}, {"to_stage", b.key.stage}};
+    struct Tally {
+      int64_t scored = 0, improved = 0, degraded = 0;
+      std::vector<double> drops;  // |Δ| of the languages whose Δ < 0
+      json::value gains() const { return scored ? json::value(double(improved) / double(scored)) : json::value(nullptr); }
+      json::value forgetting() const {
+        if (!scored) return nullptr;
+        return drops.empty() ? 0.0 : mean(drops);
+      }
+    };
+    Tally all, trained, untrained;
     json::object langs;
-    int64_t n = 0, gains = 0;
-    std::vector<double> drops, transfer;
+    std::vector<double> transfer;
     for (const auto& code : b.languages) {
       const auto ia = a.boot.find(code), ib = b.boot.find(code);
       if (ia == a.boot.end() || ib == b.boot.end() || ia->second.resampled.size() != ib->second.resampled.size()) continue;
-      const double delta = mean(b.per_seed(code, false)) - mean(a.per_seed(code, false));
+      const double before = mean(a.per_seed(code, false)), after = mean(b.per_seed(code, false));
+      const double delta = after - before;
       const double p = eval::paired_bootstrap_p_value(ia->second.resampled, ib->second.resampled,
                                                       std::fabs(ia->second.score - ib->second.score));
       const bool significant = is_significant(p, delta);
-      langs[code] = {{"delta_bleu", delta}, {"p_value", p}, {"significant", significant}};
-      ++n;
-      if (significant && delta > 0) ++gains;
-      if (delta < 0) drops.push_back(-delta);
+      const bool is_trained = b.trained(code);
+      langs[code] = {{"bleu_before", before}, {"bleu_after", after}, {"delta_bleu", delta},
+                     {"p_value", p},          {"significant", significant}, {"trained", is_trained}};
+      for (Tally* t : {&all, is_trained ? &trained : &untrained}) {
+        ++t->scored;
+        if (significant) ++(delta > 0 ? t->improved : t->degraded);  // significant implies delta != 0
+        if (delta < 0) t->drops.push_back(-delta);
+      }
     }
     for (const auto& code : b.languages) {
       const Aggregate* first = nullptr;  // the earliest stage that scored the language
@@ -509,9 +532,16 @@ class Analyzer {
       if (first) transfer.push_back(mean(b.per_seed(code, false)) - mean(first->per_seed(code, false)));
     }
     out["languages"] = std::move(langs);
-    out["gains"] = n ? json::value(double(gains) / double(n)) : json::value(nullptr);
-    out["forgetting"] = drops.empty() ? json::value(n ? json::value(0.0) : json::value(nullptr)) : json::value(mean(drops));
+    out["languages_scored"] = all.scored;
+    out["improved"] = all.improved;
+    out["degraded"] = all.degraded;
+    out["gains"] = all.gains();
+    out["forgetting"] = all.forgetting();
     out["backward_transfer"] = transfer.empty() ? json::value(nullptr) : json::value(mean(transfer));
+    out["gains_trained"] = trained.gains();
+    out["gains_untrained"] = untrained.gains();
+    out["forgetting_trained"] = trained.forgetting();
+    out["forgetting_untrained"] = untrained.forgetting();
     return out;
   }
 

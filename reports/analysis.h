@@ -1,6 +1,6 @@
 // The answers a run gives, from its cells (run_data.h): per method × dataset × imbalance × stage,
 // the mean ± std and 95% CI over seeds; gains against a baseline with sacreBLEU's paired
-// bootstrap; convergence speed; forgetting; cost. docs/report-schema.md defines every key;
+// bootstrap; convergence speed; forgetting; what each continual stage did to every language; cost. docs/report-schema.md defines every key;
 // docs/report.schema.json is the JSON Schema the report validates against.
 #pragma once
 
@@ -30,7 +30,9 @@ struct Analysis {
   std::vector<std::string> extra_baselines;  // those compared with besides it, in the order given
   boost::json::array summary, comparisons, convergence, cost;
   boost::json::array experts;  // per aggregate whose cells routed through BASE layers: expert usage
-  boost::json::object forgetting;  // {within_run: [...], across_stages: [...]}
+  boost::json::object forgetting;  // {within_run: [...]}
+  // Per method, each stage against the stage before it (continual runs; empty otherwise).
+  boost::json::array stages;
 };
 
 // Throws ConfigError when the baseline label names no method of the run (listing the labels).

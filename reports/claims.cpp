@@ -47,7 +47,7 @@ const std::vector<SectionRule>& section_rules() {
       {"convergence", {"dataset", "imbalance", "method", "stage", "baseline"}, false, false, false},
       {"cells", {"dataset", "imbalance", "method", "stage", "seed"}, true, false, false},
       {"within_run", {"dataset", "imbalance", "method", "stage"}, true, false, false},
-      {"across_stages", {"dataset", "imbalance", "method", "from_stage", "to_stage"}, true, false, true},
+      {"stages", {"dataset", "imbalance", "method", "from_stage", "to_stage"}, true, false, true},
       {"cost", {"dataset", "imbalance", "method", "stage"}, false, false, false},
   };
   return rules;
@@ -115,6 +115,9 @@ class Reader {
     const json::object& o = object(v, path);
     ClaimSelection s;
     s.section = string(o, "section", path);
+    // Claim files written before the report's `stages` existed name its entries by their old place,
+    // forgetting.across_stages.
+    if (s.section == "across_stages") s.section = "stages";
     const SectionRule* rule = find_section(s.section);
     if (!rule) {
       std::vector<std::string> known;
@@ -211,7 +214,7 @@ class Reader {
       if (!rule->significance || (c.select.language.empty() && c.select.group.empty()))
         fail(path + ".significance",
              "significance needs a selection whose object has \"significant\": a language or group of comparisons, "
-             "or a language of across_stages");
+             "or a language of stages");
     }
     return c;
   }
@@ -239,8 +242,13 @@ std::string text(const json::value& v) {
 
 const json::array* section_of(const json::object& report, const std::string& section) {
   const json::value* v = nullptr;
-  if (section == "within_run" || section == "across_stages") {
-    if (const json::value* f = report.if_contains("forgetting"); f && f->is_object()) v = f->as_object().if_contains(section);
+  const json::value* f = report.if_contains("forgetting");
+  if (section == "within_run") {
+    if (f && f->is_object()) v = f->as_object().if_contains(section);
+  } else if (section == "stages") {
+    v = report.if_contains("stages");
+    // A report written before `stages` existed holds the same entries as forgetting.across_stages.
+    if (!v && f && f->is_object()) v = f->as_object().if_contains("across_stages");
   } else {
     v = report.if_contains(section);
   }
@@ -258,7 +266,7 @@ bool matches(const json::object& entry, const std::string& key, const json::valu
 std::string entry_name(const json::object& e, const std::string& section) {
   auto part = [&](const char* k) { return e.contains(k) ? text(e.at(k)) : std::string("?"); };
   std::string out = fmt::format("{}/{}/{}", part("dataset"), part("imbalance"), part("method"));
-  if (section == "across_stages") return out + fmt::format(" stage {}→{}", part("from_stage"), part("to_stage"));
+  if (section == "stages") return out + fmt::format(" stage {}→{}", part("from_stage"), part("to_stage"));
   if (const json::value* s = e.if_contains("stage"); s && s->is_number() && s->to_number<double>() != 0)
     out += " stage " + text(*s);
   if (section == "cells") out += " seed " + part("seed");

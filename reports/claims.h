@@ -14,7 +14,7 @@ namespace longtail::reports {
 // Where a claim reads one number in a report: one entry of a section, then a language or group
 // in it, then a (dotted) field. `cells` selections average over the ok cells that match (seeds).
 struct ClaimSelection {
-  std::string section;  // summary | comparisons | convergence | cells | within_run | across_stages | cost
+  std::string section;  // summary | comparisons | convergence | cells | within_run | stages | cost (across_stages: read as stages)
   // Keys an entry must have, in the order they are checked: dataset, imbalance, method, stage,
   // seed, baseline, from_stage, to_stage (which ones a section allows: docs/claims.md). A key left
   // out matches every entry.

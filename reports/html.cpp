@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "harness/common/options.h"
+#include "reports/report.h"
 #include "reports/svg_plot.h"
 
 namespace longtail::reports {
@@ -193,11 +194,35 @@ struct Section {
   }
 };
 
+// A continual run's stage transitions (the report's `stages`), per dataset × imbalance and method.
+struct StageLang {
+  std::string code;
+  double delta = 0;
+  std::optional<double> p, before, after;
+  bool significant = false;
+  bool trained = false;  // false too in a report written before `stages` (no `trained`)
+};
+struct StageRow {
+  int64_t from = 0, to = 0;
+  std::vector<StageLang> langs;
+  std::optional<int64_t> scored, improved, degraded;
+  std::optional<double> gains, forgetting, bwt, gains_trained, forgetting_untrained;
+};
+struct StageMethod {
+  std::string method;
+  std::vector<StageRow> rows;  // by stage
+};
+struct StageSection {
+  std::string dataset, imbalance;
+  std::vector<StageMethod> methods;
+};
+
 struct Page {
   std::optional<std::string> baseline;
   std::vector<std::string> extra_baselines;
   double alpha = 0.05;
   std::vector<Section> sections;
+  std::vector<StageSection> stages;
   std::map<std::tuple<std::string, std::string, int64_t>, size_t> index;
   std::map<std::string, std::string> colours;
 
@@ -346,6 +371,42 @@ Page read_page(const Node& r) {
                                      n.num_or_null("step_time_ratio")});
   }
 
+  std::string stages_path;
+  if (const json::array* stages = stage_transitions(r.o, &stages_path)) {
+    for (size_t i = 0; i < stages->size(); ++i) {
+      const Node n = element(*stages, i, stages_path);
+      auto opt_int = [&](std::string_view k) { return n.has(k) ? std::optional<int64_t>(n.integer(k)) : std::nullopt; };
+      StageRow row;
+      row.from = n.integer("from_stage");
+      row.to = n.integer("to_stage");
+      const Node langs = n.object("languages");
+      for (const auto& kv : langs.o) {
+        const Node l = langs.object(kv.key());
+        row.langs.push_back({std::string(kv.key()), l.num("delta_bleu"), l.num_or_null("p_value"), l.num_or_null("bleu_before"),
+                             l.num_or_null("bleu_after"), l.boolean("significant"), l.has("trained") && l.boolean("trained")});
+      }
+      row.scored = opt_int("languages_scored");
+      row.improved = opt_int("improved");
+      row.degraded = opt_int("degraded");
+      row.gains = n.num_or_null("gains");
+      row.forgetting = n.num_or_null("forgetting");
+      row.bwt = n.num_or_null("backward_transfer");
+      row.gains_trained = n.num_or_null("gains_trained");
+      row.forgetting_untrained = n.num_or_null("forgetting_untrained");
+      const std::string dataset = n.str("dataset"), imbalance = n.str("imbalance"), method = n.str("method");
+      auto st = std::find_if(page.stages.begin(), page.stages.end(),
+                             [&](const StageSection& x) { return x.dataset == dataset && x.imbalance == imbalance; });
+      if (st == page.stages.end()) st = page.stages.insert(page.stages.end(), StageSection{dataset, imbalance, {}});
+      auto m = std::find_if(st->methods.begin(), st->methods.end(), [&](const StageMethod& x) { return x.method == method; });
+      if (m == st->methods.end()) m = st->methods.insert(st->methods.end(), StageMethod{method, {}});
+      m->rows.push_back(std::move(row));
+    }
+    for (auto& st : page.stages)
+      for (auto& m : st.methods)
+        std::stable_sort(m.rows.begin(), m.rows.end(),
+                         [](const StageRow& a, const StageRow& b) { return std::tie(a.from, a.to) < std::tie(b.from, b.to); });
+  }
+
   // Method order: the baseline, then as the report lists them; one colour per method on every plot.
   std::vector<std::string> all;
   auto note = [&](const std::string& m) {
@@ -368,6 +429,8 @@ Page read_page(const Node& r) {
       sec.methods.erase(sec.methods.begin());  // the baseline is not part of this section
     for (const auto& m : sec.methods) note(m);
   }
+  for (const StageSection& st : page.stages)
+    for (const StageMethod& m : st.methods) note(m.method);
   size_t next = 0;
   for (const auto& m : all)
     page.colours[m] = page.baseline && m == *page.baseline ? "#000000" : kPalette[next++ % std::size(kPalette)];
@@ -413,6 +476,11 @@ h3 { font-size: 1.05em; margin: 1.4em 0 0.4em; }
 table.experts { margin-bottom: 0.8em; }
 table.experts caption { text-align: left; font-weight: 600; padding-bottom: 0.2em; }
 table.experts tr.load td { border-top: 1px solid #999; }
+table.heatmap { margin-bottom: 0.8em; }
+table.heatmap caption { text-align: left; font-weight: 600; padding-bottom: 0.2em; }
+table.heatmap td.trained { box-shadow: inset 0 0 0 2px #222; }
+table.heatmap th.agg, table.heatmap td.agg { border-left: 1px solid #ccc; }
+table.heatmap th { white-space: normal; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.9em; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 0.15em 1em; }
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; word-break: break-all; }
@@ -789,6 +857,14 @@ std::string cost_table(const Section& sec, const Page& page) {
   return o;
 }
 
+// A shaded table cell's style: colour `rgb` ("r,g,b") at `fraction` (0..1) of the strongest shade,
+// with white text on the darker ones (the experts table and the stage heatmap).
+std::string shade_style(double fraction, const char* rgb) {
+  return fmt::format("background:rgba({},{:.2f});color:{}", rgb, 0.85 * fraction, fraction > 0.55 ? "#fff" : "#222");
+}
+constexpr const char* kBlue = "0,114,178";       // Okabe–Ito blue: better
+constexpr const char* kVermillion = "213,94,0";  // Okabe–Ito vermillion: worse
+
 // Per system and BASE layer: languages × experts (the canonical order of docs/report-schema.md),
 // each cell shaded by its share of the language's tokens relative to the table's largest share.
 std::string experts_html(const Section& sec, const Page& page) {
@@ -804,9 +880,7 @@ std::string experts_html(const Section& sec, const Page& page) {
       for (size_t e = 0; e < l.load.size(); ++e) o += fmt::format("<th>{}</th>", e + 1);
       o += "<th>specialisation</th></tr></thead>\n<tbody>\n";
       auto shaded = [&](double x) {
-        const double alpha = top > 0 ? x / top : 0;
-        return fmt::format("<td style=\"background:rgba(0,114,178,{:.2f});color:{}\">{:.0f}%</td>", 0.85 * alpha,
-                           alpha > 0.55 ? "#fff" : "#222", 100 * x);
+        return fmt::format("<td style=\"{}\">{:.0f}%</td>", shade_style(top > 0 ? x / top : 0, kBlue), 100 * x);
       };
       for (const ExpertRow& r : l.rows) {
         o += "<tr><td class=\"l\">" + escape(r.language) + "</td>";
@@ -826,6 +900,73 @@ std::string experts_html(const Section& sec, const Page& page) {
        "expert numbers mean nothing across seeds. Load: every expert's share of all tokens. Specialisation: total-"
        "variation distance of the language's row from the load (0: routed like every language; up to 1: experts of "
        "its own), mean over seeds.</p>\n";
+  return o;
+}
+
+// Per dataset × imbalance of a continual run: for each method a stage × language heatmap of Δ BLEU
+// (rows: the transitions, columns: the languages), then the transition's aggregate figures. One
+// colour scale for the whole section (its largest |Δ|), so methods compare at a glance.
+std::string stages_html(const StageSection& st, const Page& page, size_t id) {
+  std::string o = fmt::format("<section id=\"t{}\">\n<h2>{} · {} · stages</h2>\n", id, escape(st.dataset), escape(st.imbalance));
+  double top = 0;
+  for (const StageMethod& m : st.methods)
+    for (const StageRow& r : m.rows)
+      for (const StageLang& l : r.langs) top = std::max(top, std::fabs(l.delta));
+  auto opt = [&](const std::optional<double>& v, const char* spec) {
+    return v && std::isfinite(*v) ? fmt::format(fmt::runtime(spec), *v) : kDash;
+  };
+  auto share = [&](const std::optional<double>& v) { return v && std::isfinite(*v) ? fmt::format("{:.0f}%", 100 * *v) : kDash; };
+  for (const StageMethod& m : st.methods) {
+    std::vector<std::string> langs;  // in the order the transitions list them
+    for (const StageRow& r : m.rows)
+      for (const StageLang& l : r.langs)
+        if (std::find(langs.begin(), langs.end(), l.code) == langs.end()) langs.push_back(l.code);
+    o += fmt::format("<table class=\"heatmap\">\n<caption>{}{}</caption>\n<thead><tr><th class=\"l\">stage</th>",
+                     swatch(page.colour(m.method)), escape(m.method));
+    for (const std::string& l : langs) o += "<th>" + escape(l) + "</th>";
+    o += "<th class=\"agg\">improved</th><th>worse</th><th>gains</th><th>forgetting</th><th>BWT</th>"
+         "<th>gains (trained)</th><th>forgetting (untrained)</th></tr></thead>\n<tbody>\n";
+    for (const StageRow& r : m.rows) {
+      o += fmt::format("<tr><td class=\"l\">{} → {}</td>", r.from, r.to);
+      for (const std::string& code : langs) {
+        const auto l = std::find_if(r.langs.begin(), r.langs.end(), [&](const StageLang& x) { return x.code == code; });
+        if (l == r.langs.end()) {
+          o += "<td>" + kDash + "</td>";
+          continue;
+        }
+        std::string cls;
+        if (l->significant) cls += "sig";
+        if (l->trained) cls += cls.empty() ? "trained" : " trained";
+        std::string title = fmt::format("{}, stage {} → {}: ", code, r.from, r.to);
+        if (l->before && l->after) title += fmt::format("{} → {} BLEU, ", f2(*l->before), f2(*l->after));
+        title += "Δ " + signed2(l->delta);
+        if (l->p) title += ", " + p_text(*l->p);
+        if (l->trained) title += fmt::format("; stage {} trained on it", r.to);
+        const double fraction = top > 0 ? std::fabs(l->delta) / top : 0;
+        o += fmt::format("<td{} style=\"{}\" title=\"{}\">{}{}</td>", cls.empty() ? "" : " class=\"" + cls + "\"",
+                         shade_style(fraction, l->delta < 0 ? kVermillion : kBlue), escape(title), signed2(l->delta),
+                         l->significant ? "*" : "");
+      }
+      o += "<td class=\"agg\">" + (r.improved ? std::to_string(*r.improved) + (r.scored ? fmt::format(" of {}", *r.scored) : "") : kDash) +
+           "</td>";
+      o += "<td>" + (r.degraded ? std::to_string(*r.degraded) : kDash) + "</td>";
+      o += "<td>" + share(r.gains) + "</td><td>" + opt(r.forgetting, "{:.2f}") + "</td><td>" +
+           (r.bwt && std::isfinite(*r.bwt) ? signed2(*r.bwt) : kDash) + "</td><td>" + share(r.gains_trained) + "</td><td>" +
+           opt(r.forgetting_untrained, "{:.2f}") + "</td></tr>\n";
+    }
+    o += "</tbody></table>\n";
+  }
+  o += fmt::format(
+      "<p class=\"note\">Δ BLEU of each language (columns) from one stage to the next (rows), means over seeds: "
+      "blue better, vermillion worse, the deeper the larger (the darkest is the largest |Δ| of this section, {} "
+      "BLEU). <b>*</b>: significant at α = {:g} (paired bootstrap); a framed cell: a language the later stage "
+      "trained on. Hover a cell for the BLEU before and after and the p-value. Improved / worse: languages "
+      "significantly better / worse, of those scored; gains: the share improved; forgetting: the mean BLEU lost by "
+      "the languages that got worse; BWT: backward transfer, the mean over the languages of their BLEU after the "
+      "stage minus their BLEU at the stage where they were first scored; (trained) / (untrained): over the "
+      "languages the stage trained on / did not.</p>\n",
+      f2(top), page.alpha);
+  o += "</section>\n";
   return o;
 }
 
@@ -891,16 +1032,20 @@ std::string report_html(const json::object& report) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>longtail report" +
       (suite.empty() ? "" : ": " + escape(suite)) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
   o += header(r, page);
-  if (page.sections.size() > 1 || r.has("claims")) {
+  if (page.sections.size() + page.stages.size() > 1 || r.has("claims")) {
     o += "<nav>\n<h3>Contents</h3>\n<ul>\n";
     for (size_t i = 0; i < page.sections.size(); ++i) {
       const Section& s = page.sections[i];
       o += fmt::format("<li><a href=\"#s{}\">{} · {}{}</a></li>\n", i, escape(s.dataset), escape(s.imbalance),
                        s.stage > 0 ? fmt::format(" · stage {}", s.stage) : "");
     }
+    for (size_t i = 0; i < page.stages.size(); ++i)
+      o += fmt::format("<li><a href=\"#t{}\">{} · {} · stages</a></li>\n", i, escape(page.stages[i].dataset),
+                       escape(page.stages[i].imbalance));
     o += "</ul>\n</nav>\n";
   }
   for (size_t i = 0; i < page.sections.size(); ++i) o += section_html(page.sections[i], page, i);
+  for (size_t i = 0; i < page.stages.size(); ++i) o += stages_html(page.stages[i], page, i);
   if (page.sections.empty()) o += "<p class=\"skipped\">The report has no cells.</p>\n";
   o += claims_html(r);
   o += "<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <array>
 #include <map>
 #include <optional>
@@ -13,6 +14,7 @@
 
 #include "harness/common/json_fields.h"
 #include "harness/common/options.h"
+#include "reports/report.h"
 
 namespace longtail::reports {
 
@@ -55,11 +57,27 @@ struct Block {
   Table languages, groups;
 };
 
+// Continual runs: per dataset × imbalance, each method's stage transitions (the report's `stages`).
+struct StageValue {
+  bool present = false;
+  std::optional<double> gains, forgetting, bwt;
+  std::optional<int64_t> improved, scored;  // absent in reports written before `stages`
+  std::array<bool, 3> bold{};               // gains, forgetting, BWT
+};
+
+struct StageTable {
+  std::string dataset, imbalance;
+  std::vector<std::pair<int64_t, int64_t>> transitions;  // (from, to), in stage order
+  std::vector<std::string> methods;                      // the baseline first, then as listed
+  std::vector<std::vector<StageValue>> values;           // [method][transition]
+};
+
 struct Leaderboard {
   std::string suite, generated_by, baseline, split, signature;
   double alpha = 0.05;
   int64_t resamples = 0;
   std::vector<Block> blocks;
+  std::vector<StageTable> stages;
 };
 
 std::optional<double> number_or_null(const json::object& o, const char* key, const std::string& where) {
@@ -174,6 +192,88 @@ void build_tables(Block& b, const std::string& baseline, int precision) {
   mark_best(gt, precision);
 }
 
+std::optional<int64_t> int_if_present(const json::object& o, const char* key, const std::string& where) {
+  if (!o.contains(key)) return std::nullopt;
+  return need_int(o, key, where);
+}
+
+// Bold per transition and figure: every method whose printed value is the best printed one (the
+// most gains, the least forgetting, the highest backward transfer), when two or more have one.
+void mark_best_stages(StageTable& t, int precision) {
+  for (std::size_t c = 0; c < t.transitions.size(); ++c)
+    for (int k = 0; k < 3; ++k) {
+      auto shown = [&](const StageValue& v) -> std::optional<double> {
+        const auto& x = k == 0 ? v.gains : k == 1 ? v.forgetting : v.bwt;
+        if (!v.present || !x) return std::nullopt;
+        return k == 0 ? std::round(100 * *x) : std::stod(fixed(*x, precision));
+      };
+      std::optional<double> best;
+      int present = 0;
+      for (const auto& row : t.values)
+        if (const auto x = shown(row[c])) {
+          ++present;
+          best = !best ? *x : k == 1 ? std::min(*best, *x) : std::max(*best, *x);
+        }
+      if (present < 2) continue;
+      for (auto& row : t.values)
+        if (const auto x = shown(row[c]); x && *x == *best) row[c].bold[k] = true;
+    }
+}
+
+void read_stage_tables(const json::object& report, Leaderboard& lb, int precision) {
+  std::string path;
+  const json::array* entries = stage_transitions(report, &path);
+  if (!entries) return;
+  using Key = std::pair<std::string, std::string>;
+  std::map<Key, std::size_t> table_of;
+  struct Read {
+    std::size_t table;
+    std::string method, where;
+    std::pair<int64_t, int64_t> transition;
+    StageValue value;
+  };
+  std::vector<Read> reads;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const std::string where = fmt::format("report.json: {}[{}]", path, i);
+    const auto& e = as_object((*entries)[i], where);
+    const Key key{need_string(e, "dataset", where), need_string(e, "imbalance", where)};
+    auto [it, added] = table_of.emplace(key, lb.stages.size());
+    if (added) {
+      lb.stages.emplace_back();
+      std::tie(lb.stages.back().dataset, lb.stages.back().imbalance) = key;
+    }
+    Read r{it->second, need_string(e, "method", where), where,
+           {need_int(e, "from_stage", where), need_int(e, "to_stage", where)}, {}};
+    r.value.present = true;
+    r.value.gains = number_or_null(e, "gains", where);
+    r.value.forgetting = number_or_null(e, "forgetting", where);
+    r.value.bwt = number_or_null(e, "backward_transfer", where);
+    r.value.improved = int_if_present(e, "improved", where);
+    r.value.scored = int_if_present(e, "languages_scored", where);
+    StageTable& t = lb.stages[r.table];
+    if (std::find(t.transitions.begin(), t.transitions.end(), r.transition) == t.transitions.end())
+      t.transitions.push_back(r.transition);
+    // The baseline leads; the others keep the order they are listed in.
+    if (std::find(t.methods.begin(), t.methods.end(), r.method) == t.methods.end())
+      t.methods.insert(r.method == lb.baseline ? t.methods.begin() : t.methods.end(), r.method);
+    reads.push_back(std::move(r));
+  }
+  for (auto& t : lb.stages) {
+    std::sort(t.transitions.begin(), t.transitions.end());
+    t.values.assign(t.methods.size(), std::vector<StageValue>(t.transitions.size()));
+  }
+  for (auto& r : reads) {
+    StageTable& t = lb.stages[r.table];
+    const auto m = std::find(t.methods.begin(), t.methods.end(), r.method) - t.methods.begin();
+    const auto c = std::find(t.transitions.begin(), t.transitions.end(), r.transition) - t.transitions.begin();
+    if (t.values[m][c].present)
+      throw ConfigError(r.where, fmt::format("a second entry for method \"{}\", stage {} to {}", r.method,
+                                             r.transition.first, r.transition.second));
+    t.values[m][c] = r.value;
+  }
+  for (auto& t : lb.stages) mark_best_stages(t, precision);
+}
+
 Leaderboard read_leaderboard(const json::object& report, int precision) {
   if (precision < 0 || precision > 6) throw ConfigError("leaderboard", fmt::format("precision {} is outside 0..6", precision));
   Leaderboard lb;
@@ -241,6 +341,7 @@ Leaderboard read_leaderboard(const json::object& report, int precision) {
     b.comparison_where[m] = where;
   }
   for (auto& b : lb.blocks) build_tables(b, lb.baseline, precision);
+  read_stage_tables(report, lb, precision);
   return lb;
 }
 
@@ -252,6 +353,7 @@ struct Symbols {
   std::string counts;  // where the header shows each group's number of languages
   std::string (*escape)(const std::string&);
   std::string (*code)(const std::string&);
+  std::string arrow, percent;
 };
 
 std::string seeds_phrase(const Block& b, const Symbols& sym) {
@@ -293,6 +395,45 @@ std::string group_caption(const Leaderboard& lb, const Block& b, const Symbols& 
   return t;
 }
 
+std::string stage_title(const StageTable& t, const Symbols& sym) {
+  return sym.escape(t.dataset) + ", imbalance " + sym.escape(t.imbalance) + ": continual stages";
+}
+
+std::string stage_caption(const Leaderboard& lb, const StageTable& t, const Symbols& sym) {
+  return fmt::format(
+      "{}: what each update stage did to the languages, per method: every language's {} BLEU after the stage "
+      "against the stage before (means over seeds; paired bootstrap test, {} resamples, {}). Gains: the share of "
+      "the languages significantly better (improved / scored). Forgetting: the mean BLEU lost by the languages that "
+      "got worse. BWT: backward transfer, the mean over the languages of their BLEU after the stage minus their BLEU "
+      "at the stage where they were first scored. Bold: best in the column (most gains, least forgetting, highest "
+      "BWT).",
+      sym.escape(t.dataset) + ", imbalance " + sym.escape(t.imbalance), sym.escape(lb.split), lb.resamples,
+      fmt::format(fmt::runtime(sym.alpha), lb.alpha));
+}
+
+std::string stage_name(const std::pair<int64_t, int64_t>& tr, const Symbols& sym) {
+  return fmt::format("{}{}{}", tr.first, sym.arrow, tr.second);
+}
+
+// The three figures of one transition as text (a dash for a missing one), bold as marked.
+std::array<std::string, 3> stage_texts(const StageValue& v, int precision, const Symbols& sym, const std::string& dash,
+                                       std::string (*bold)(const std::string&)) {
+  std::array<std::string, 3> out{dash, dash, dash};
+  if (!v.present) return out;
+  if (v.gains) {
+    out[0] = fmt::format("{:.0f}{}", 100 * *v.gains, sym.percent);
+    if (v.improved && v.scored) out[0] += fmt::format(" ({}/{})", *v.improved, *v.scored);
+  }
+  if (v.forgetting) out[1] = fixed(*v.forgetting, precision);
+  if (v.bwt) {
+    out[2] = fmt::format("{:+.{}f}", *v.bwt, precision);
+    if (out[2].find_first_not_of("-0.") == std::string::npos) out[2][0] = '+';  // no "-0.0"
+  }
+  for (int k = 0; k < 3; ++k)
+    if (v.bold[k]) out[k] = bold(out[k]);
+  return out;
+}
+
 // ---------------------------------------------------------------- Markdown
 
 std::string md_escape(const std::string& text) {
@@ -313,7 +454,9 @@ std::string md_code(const std::string& text) {
   return "`" + text + "`";
 }
 
-const Symbols kMarkdown{"±", "†", "α = {}", "–", "in parentheses", "in parentheses", md_escape, md_code};
+std::string md_bold(const std::string& t) { return "**" + t + "**"; }
+
+const Symbols kMarkdown{"±", "†", "α = {}", "–", "in parentheses", "in parentheses", md_escape, md_code, "→", "%"};
 
 std::string md_value(const Value& v, int precision) {
   if (!v.present) return "–";
@@ -349,10 +492,27 @@ std::string md_table(const Block& b, const Table& t, int precision) {
   return out;
 }
 
+std::string md_stage_table(const StageTable& t, int precision) {
+  std::string head = "| Method |", rule = "|:---|";
+  for (const auto& tr : t.transitions) {
+    const std::string name = stage_name(tr, kMarkdown);
+    head += fmt::format(" {} gains | {} forgetting | {} BWT |", name, name, name);
+    rule += "---:|---:|---:|";
+  }
+  std::string out = head + "\n" + rule + "\n";
+  for (std::size_t m = 0; m < t.methods.size(); ++m) {
+    out += "| " + md_escape(t.methods[m]) + " |";
+    for (const auto& v : t.values[m])
+      for (const auto& x : stage_texts(v, precision, kMarkdown, "–", md_bold)) out += " " + x + " |";
+    out += "\n";
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- LaTeX
 
 const Symbols kLatex{"$\\pm$", "$^\\dagger$", "$\\alpha = {}$", "--", "in the second header row", "in the second header row",
-                     latex_escape, latex_escape};
+                     latex_escape, latex_escape, "$\\to$", "\\%"};
 
 std::string latex_value(const Value& v, int precision) {
   if (!v.present) return "--";
@@ -361,6 +521,32 @@ std::string latex_value(const Value& v, int precision) {
   if (v.bold) t = "\\textbf{\\boldmath " + t + "}";
   if (v.dagger) t += "$^\\dagger$";
   return t;
+}
+
+std::string latex_bold(const std::string& t) { return "\\textbf{\\boldmath " + t + "}"; }
+
+// A transition per column group: its name over three columns, the figures' names beneath.
+std::string latex_stage_table(const StageTable& t, const Leaderboard& lb, const std::string& label, int precision) {
+  std::string spec = "l", head = "Method", names;
+  for (std::size_t c = 0; c < t.transitions.size(); ++c) {
+    spec += "ccc";
+    head += fmt::format(" & \\multicolumn{{3}}{{c}}{{Stage {}}}", stage_name(t.transitions[c], kLatex));
+    names += fmt::format("\\cmidrule(lr){{{}-{}}}", 2 + 3 * c, 4 + 3 * c);
+  }
+  for (std::size_t c = 0; c < t.transitions.size(); ++c)
+    names += " & {\\footnotesize Gains} & {\\footnotesize Forgetting} & {\\footnotesize BWT}";
+  std::string out = "\\begin{table}[htbp]\n\\centering\n";
+  out += "\\caption{" + stage_caption(lb, t, kLatex) + "}\n\\label{" + label + "}\n";
+  out += "\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n";
+  out += "\\begin{tabular}{" + spec + "}\n\\toprule\n" + head + " \\\\\n" + names + " \\\\\n\\midrule\n";
+  for (std::size_t m = 0; m < t.methods.size(); ++m) {
+    out += latex_escape(t.methods[m]);
+    for (const auto& v : t.values[m])
+      for (const auto& x : stage_texts(v, precision, kLatex, "--", latex_bold)) out += " & " + x;
+    out += " \\\\\n";
+  }
+  out += "\\bottomrule\n\\end{tabular}%\n}\n\\end{table}\n";
+  return out;
 }
 
 // A \label key: letters and digits, everything else a hyphen; unique within the fragment.
@@ -449,6 +635,8 @@ std::string leaderboard_markdown(const json::object& report, int precision) {
     out += "### Per language\n\n" + language_caption(lb, b, kMarkdown) + "\n\n" + md_table(b, b.languages, precision) + "\n";
     out += "### Per resource group\n\n" + group_caption(lb, b, kMarkdown) + "\n\n" + md_table(b, b.groups, precision) + "\n";
   }
+  for (const auto& t : lb.stages)
+    out += "## " + stage_title(t, kMarkdown) + "\n\n" + stage_caption(lb, t, kMarkdown) + "\n\n" + md_stage_table(t, precision) + "\n";
   return out;
 }
 
@@ -465,6 +653,8 @@ std::string leaderboard_latex(const json::object& report, int precision) {
     out += "\n" + latex_table(b, b.languages, language_caption(lb, b, kLatex), key + "-languages", "training pairs", precision);
     out += "\n" + latex_table(b, b.groups, group_caption(lb, b, kLatex), key + "-groups", "languages", precision);
   }
+  for (const auto& t : lb.stages)
+    out += "\n" + latex_stage_table(t, lb, "tab:longtail-" + latex_label(t.dataset + "-" + t.imbalance + "-stages", used), precision);
   return out;
 }
 

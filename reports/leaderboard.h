@@ -1,7 +1,9 @@
 // Leaderboards: the tables a paper pastes, from a report v2 (docs/report.schema.json). For each
 // dataset × imbalance (× stage when > 0) two tables: BLEU per language (methods × languages, the
 // languages by natural training size, largest first) and per resource group (All / High / Low
-// and wins/ties/losses against the baseline). docs/reports.md describes them.
+// and wins/ties/losses against the baseline). A continual run's report (`stages`) adds, per dataset ×
+// imbalance, one table of its methods' stage transitions: the share of languages improved, the
+// forgetting and the backward transfer. docs/reports.md describes them.
 #pragma once
 
 #include <boost/json.hpp>

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "harness/common/json_util.h"
+#include "harness/common/options.h"
 #include "harness/common/version.h"
 
 namespace longtail::reports {
@@ -113,8 +114,23 @@ json::object build_report(const std::string& run_dir, const std::vector<CellData
       {"comparisons", std::move(a.comparisons)},
       {"convergence", std::move(a.convergence)},
       {"forgetting", std::move(a.forgetting)},
+      {"stages", std::move(a.stages)},
       {"cost", std::move(a.cost)},
       {"experts", std::move(a.experts)}};
+}
+
+const json::array* stage_transitions(const json::object& report, std::string* path) {
+  if (const json::value* v = report.if_contains("stages")) {
+    if (!v->is_array()) throw ConfigError("report.json: $.stages", "expected an array");
+    if (path) *path = "$.stages";
+    return &v->get_array();
+  }
+  const json::value* f = report.if_contains("forgetting");
+  const json::value* v = f && f->is_object() ? f->get_object().if_contains("across_stages") : nullptr;
+  if (!v) return nullptr;
+  if (!v->is_array()) throw ConfigError("report.json: $.forgetting.across_stages", "expected an array");
+  if (path) *path = "$.forgetting.across_stages";
+  return &v->get_array();
 }
 
 void write_report(const std::string& run_dir, const json::object& report) {

@@ -20,6 +20,13 @@ boost::json::object build_report(const std::string& run_dir, const AnalysisOptio
 boost::json::object build_report(const std::string& run_dir, const std::vector<CellData>& cells,
                                  const AnalysisOptions& options);
 
+// The stage transitions of a report (docs/report-schema.md, `stages`): its `stages`, or in a
+// report written before that key existed, forgetting.across_stages (the same entries without the
+// languages' bleu_before, bleu_after and trained, the counts and the trained/untrained split);
+// null when it has neither. `path` receives the JSON path read ("$.stages"). Throws ConfigError
+// when the key holds something else than an array.
+const boost::json::array* stage_transitions(const boost::json::object& report, std::string* path = nullptr);
+
 // Writes <run_dir>/report.json atomically.
 void write_report(const std::string& run_dir, const boost::json::object& report);
 

@@ -380,6 +380,8 @@ void read_cell(const std::string& f, const LoadOptions& options, CellData& c, st
   if (!r.config) throw ConfigError(f + ": $", "missing key \"config\" (the cell's configuration names its resource groups)");
   const auto high = r.config->high_resource_languages();
   const std::set<std::string> high_set(high.begin(), high.end());
+  const auto trained = r.config->trained_languages();
+  const std::set<std::string> trained_set(trained.begin(), trained.end());
   const std::string run = records::run_dir_of(dir, r.config->cell.id);
   for (const auto& [code, l] : r.languages) {
     step = 2 * int64_t(c.languages.size());
@@ -388,6 +390,7 @@ void read_cell(const std::string& f, const LoadOptions& options, CellData& c, st
     d.dev_loss = l.dev_loss;
     d.train_pairs = l.train_pairs, d.natural_pairs = l.natural_pairs;
     d.high = high_set.count(code) > 0;
+    d.trained = trained_set.count(code) > 0;
     const auto split = std::find_if(l.splits.begin(), l.splits.end(), [&](const auto& s) { return s.first == options.split; });
     if (split == l.splits.end())
       throw ConfigError(fmt::format("{}: $.languages.{}", f, code),
@@ -464,7 +467,7 @@ std::vector<CellData> load_run(const std::string& run_dir, const LoadOptions& op
 
 // A continual run trains stage 0 once and every update method starts from it: the stage-0 cell
 // stands for stage 0 of each of them (config.stage.update_methods), so each method's stages
-// compare with the same base (forgetting.across_stages, from_stage 0).
+// compare with the same base (the report's `stages`, from_stage 0).
 std::vector<CellData> share_base_stages(std::vector<CellData> cells) {
   std::vector<CellData> out;
   for (auto& c : cells) {

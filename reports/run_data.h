@@ -28,6 +28,9 @@ struct LanguageData {
   std::optional<double> dev_loss;           // at the end of training
   int64_t train_pairs = 0, natural_pairs = 0;
   bool high = false;
+  // The cell trained on it: every language of a plain cell, a continual stage's own languages
+  // (config.json's stage.train) — what the report's `stages` split its gains and forgetting by.
+  bool trained = false;
   eval::SegmentStats bleu_segments;         // BLEU statistics per segment of the split
 };
 

@@ -6,6 +6,8 @@
 #   - a frozen parameter is bitwise the previous stage's, a trained one moved;
 #   - each stage trains on its own languages' new pairs only (train_examples); replay draws its
 #     share from earlier stages' pairs of every language; EWC estimates its Fisher and pays a penalty;
+#   - the report's stages: Δ, gains, forgetting and backward transfer from the summary's means, the
+#     languages each stage trained marked, the stage table and heatmaps in leaderboard.md and report.html;
 #   - a re-run whose stage 0 retrains to the same model keeps the later stages; a changed stage-0
 #     model makes stage 1 stale, stage 1's new model makes stage 2 stale, and both run again.
 # Usage: run_continual.sh BUILD_DIR SOURCE_TESTS_DIR
@@ -120,6 +122,50 @@ for u in (1, 2):
     assert r["share"] == 0.25 and 0.15 < r["examples_earlier"] / total < 0.35, r
     assert r["earlier_by_language"]["fr"] > 0, r
 assert "replay" not in json.load(open(cells["full", 1][0] + "/cell.json"))
+PY
+
+# The report `longtail run` wrote: its stages (docs/report-schema.md), per update method stage 0 → 1
+# and 1 → 2 over every language, the languages each stage trained marked; the leaderboards and the
+# page show them.
+python3 - "$work/run" <<'PY' || fail "the report's stages"
+import json, sys
+run = sys.argv[1]
+r = json.load(open(f"{run}/report.json"))
+assert "across_stages" not in r["forgetting"], list(r["forgetting"])
+st = {(e["method"], e["from_stage"], e["to_stage"]): e for e in r["stages"]}
+methods = ("full", "freeze", "lora", "adapter", "laft_uriel", "ewc", "replay")
+assert set(st) == {(m, u - 1, u) for m in methods for u in (1, 2)}, sorted(st)
+trained = {1: {"gl"}, 2: {"de", "gl"}}
+summary = {(s["method"], s["stage"]): s["languages"] for s in r["summary"]}
+close = lambda x, y: abs(x - y) < 1e-9
+def share(xs):
+    return sum(x["significant"] and x["delta_bleu"] > 0 for x in xs) / len(xs) if xs else None
+def lost(xs):
+    drops = [-x["delta_bleu"] for x in xs if x["delta_bleu"] < 0]
+    return (sum(drops) / len(drops) if drops else 0.0) if xs else None
+for (m, a, b), e in st.items():
+    assert e["dataset"] == "synthetic" and e["imbalance"] == "natural", e
+    langs = e["languages"]
+    assert sorted(langs) == ["de", "fr", "gl"], langs
+    assert {l for l, x in langs.items() if x["trained"]} == trained[b], (m, b, langs)
+    for l, x in langs.items():
+        assert close(x["bleu_before"], summary[m, a][l]["bleu_mean"]) and close(x["bleu_after"], summary[m, b][l]["bleu_mean"]), (m, b, l)
+        assert close(x["delta_bleu"], x["bleu_after"] - x["bleu_before"]), x
+        assert x["significant"] == (x["p_value"] <= r["settings"]["alpha"] and x["delta_bleu"] != 0), x
+    xs = list(langs.values())
+    tr = [x for x in xs if x["trained"]]
+    un = [x for x in xs if not x["trained"]]
+    assert e["languages_scored"] == 3, e
+    assert e["improved"] == sum(x["significant"] and x["delta_bleu"] > 0 for x in xs), e
+    assert e["degraded"] == sum(x["significant"] and x["delta_bleu"] < 0 for x in xs), e
+    assert e["gains"] == share(xs) and e["gains_trained"] == share(tr) and e["gains_untrained"] == share(un), e
+    assert close(e["forgetting"], lost(xs)) and close(e["forgetting_trained"], lost(tr)) and close(e["forgetting_untrained"], lost(un)), e
+    # Backward transfer: after this stage against the base, every language first scored at stage 0.
+    assert close(e["backward_transfer"], sum(x["bleu_after"] - summary[m, 0][l]["bleu_mean"] for l, x in langs.items()) / 3), e
+md = open(f"{run}/leaderboard.md", encoding="utf-8").read()
+assert "## synthetic, imbalance natural: continual stages" in md and "| 0→1 gains |" in md, md[-2000:]
+html = open(f"{run}/report.html", encoding="utf-8").read()
+assert html.count('<table class="heatmap">') == len(methods), html.count('<table class="heatmap">')
 PY
 
 # A stage-0 retrained to the same model leaves the later stages complete.

@@ -9,6 +9,7 @@ the dump against what the report says the page must show:
   - each plot's mark count: a circle per (method, language) in the Δ plot, a circle per method (+ the
     front's polyline) in the trade-off plot, a polyline and a circle per curve point in the dev plot;
   - no mark outside its plot; the Pareto front named under the trade-off plot is the one computed here;
+  - one stage heatmap (a table) per dataset × imbalance × method of the report's continual stages;
   - the page is self-contained: no http(s) URL, no src= attribute, no href but in-page anchors, no CSS url().
 
 It renders the example report and a one-method cut of it (Δ plot skipped, with the reason said).
@@ -61,6 +62,7 @@ class Dom(html.parser.HTMLParser):
         self.section, self.in_h2, self.in_front = None, False, False
         self.plots, self.front, self.body, self.hrefs = [], {}, {}, []
         self.src = 0
+        self.heatmaps = 0
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -74,6 +76,8 @@ class Dom(html.parser.HTMLParser):
             self.in_h2, self.section = True, ""
         elif tag == "svg" and "plot" in (a.get("class") or "").split():
             self.plots.append((self.section, a))
+        elif tag == "table" and a.get("class") == "heatmap":
+            self.heatmaps += 1
         elif tag == "span" and a.get("class") == "front-method":
             self.in_front = True
             self.front.setdefault(self.section, []).append("")
@@ -180,6 +184,9 @@ def check(render, report, work, name, browser):
         fail(f"{name}: plots and their drawn marks, per section:\n  page:     {got}\n  expected: {want}")
     if dom.front != fronts:
         fail(f"{name}: Pareto fronts named on the page {dom.front} != computed {fronts}")
+    heatmaps = len({(s["dataset"], s["imbalance"], s["method"]) for s in report.get("stages", [])})
+    if dom.heatmaps != heatmaps:
+        fail(f"{name}: {dom.heatmaps} stage heatmaps on the page, expected {heatmaps}")
     print(f"{name}: {len(dom.plots)} plots, marks per section {got}; fronts {fronts}")
     return text
 
@@ -191,11 +198,13 @@ def main(render, report_path, work):
     check(render, report, work, "example", browser)
     if len([s for s in report["summary"] if s["imbalance"] == "natural"]) < 2:
         fail("the example report should have several methods")
+    if not report.get("stages"):
+        fail("the example report should have continual stages")
 
     # One method only: no comparisons, so no Δ plot, and the page says why.
     keep = report["settings"]["baseline"]
     one = dict(report)
-    for k in ("summary", "comparisons", "convergence", "cost", "cells"):
+    for k in ("summary", "comparisons", "convergence", "cost", "cells", "stages"):
         one[k] = [e for e in report[k] if e["method"] == keep and k != "comparisons"]
     one["settings"] = dict(report["settings"], baseline=None)
     text = check(render, one, work, "one-method", browser)

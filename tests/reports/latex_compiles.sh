@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ctest leaderboard_latex: the LaTeX leaderboard must compile as it is. Renders, with render_report,
 # the example report and a variant whose dataset, imbalance, method, language and signature labels
-# hold every LaTeX special character (12 blocks, 24 tables),
+# hold every LaTeX special character (12 blocks, 24 tables, and the continual stages' table),
 # wraps each in latex_document and runs pdflatex on it.
 #   latex_compiles.sh RENDER_REPORT EXAMPLE_REPORT_JSON
 set -euo pipefail
@@ -33,7 +33,7 @@ def rename(e, imb_suffix=""):
     if isinstance(e.get("languages"), dict):
         e["languages"] = {langs[k]: v for k, v in e["languages"].items()}
     return e
-for c in r["cells"]:
+for c in r["cells"] + r["stages"]:
     rename(c)
 for key in ("summary", "comparisons"):
     r[key] = [rename(copy.deepcopy(e), f" <{k}>") for k in range(6) for e in r[key]]
@@ -42,8 +42,8 @@ r["scorer"]["bleu"] = "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.
 json.dump(r, open(sys.argv[2], "w"))
 PY
 
-compile() {  # name: renders $tmp/name.json into name.tex and compiles it
-  local name=$1 blocks=$2
+compile() {  # name blocks stage_tables: renders $tmp/name.json into name.tex and compiles it
+  local name=$1 blocks=$2 stage_tables=$3
   "$render" latex "$tmp/$name.json" "$tmp/$name.tex" || fail "render_report failed on $name.json"
   if ! (cd "$tmp" && pdflatex -interaction=nonstopmode -halt-on-error "$name.tex" >"$name.out" 2>&1); then
     tail -n 40 "$tmp/$name.log" >&2 || cat "$tmp/$name.out" >&2
@@ -57,12 +57,15 @@ compile() {  # name: renders $tmp/name.json into name.tex and compiles it
   fi
   local tables
   tables=$(grep -c '^\\begin{table}' "$tmp/$name.tex")
-  [ "$tables" -eq $((2 * blocks)) ] || fail "$name.tex has $tables tables, expected $((2 * blocks))"
+  [ "$tables" -eq $((2 * blocks + stage_tables)) ] || fail "$name.tex has $tables tables, expected $((2 * blocks + stage_tables))"
   grep -q "Output written on $name.pdf" "$tmp/$name.log" || fail "$name.log does not report the PDF"
   echo "ok: $name.tex ($tables tables) compiles"
 }
 
 cp "$example" "$tmp/example.json"
 blocks=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len({(s["dataset"], s["imbalance"], s["stage"]) for s in r["summary"]}))' "$example")
-compile example "$blocks"
-compile special 12
+# One stage table per dataset × imbalance with stage transitions.
+stage_tables=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len({(s["dataset"], s["imbalance"]) for s in r.get("stages", [])}))' "$example")
+[ "$stage_tables" -gt 0 ] || fail "the example report should have continual stages"
+compile example "$blocks" "$stage_tables"
+compile special 12 "$stage_tables"

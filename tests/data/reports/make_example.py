@@ -1,5 +1,5 @@
 # Writes example-v2.json: a hand-made longtail-report-v2 (3 methods x 2 imbalance profiles x 3 seeds, one
-# failed cell) that the renderers' tests read. Its numbers are invented; docs/report.schema.json validates it.
+# failed cell, two continual stage transitions per method of one profile) that the renderers' tests read. Its numbers are invented; docs/report.schema.json validates it.
 import json, random, math
 random.seed(7)
 langs = [("fr", 25090, "high"), ("de", 20000, "high"), ("es", 15000, "high"), ("gl", 4000, "low"), ("kk", 3200, "low"), ("az", 2900, "low")]
@@ -76,10 +76,37 @@ for imb in imbs:
                           "ties": sum(1 for x in sel if not c["languages"][x]["significant"])}
     c.update(wins=int(w), ties=int(t), losses=int(l))
     comps.append(c)
+# Continual stages, invented like every number here (the summary keeps stage 0 only): for each method
+# of the natural profile, stage 0 -> 1 trains gl and kk, stage 1 -> 2 trains kk; the rest drift down.
+rs = random.Random(11)
+stages = []
+def share(v):
+  return sum(1 for x in v if x["significant"] and x["delta_bleu"] > 0) / len(v) if v else None
+def lost(v):
+  return (sum(-x["delta_bleu"] for x in v if x["delta_bleu"] < 0) / sum(1 for x in v if x["delta_bleu"] < 0)
+          if any(x["delta_bleu"] < 0 for x in v) else 0.0) if v else None
+for m in methods:
+  s0 = next(s for s in summary if s["imbalance"] == "natural" and s["method"] == m)
+  first = {code: s0["languages"][code]["bleu_mean"] for code, n, g in langs}
+  before = dict(first)
+  for frm, to, trained in [(0, 1, {"gl", "kk"}), (1, 2, {"kk"})]:
+    L = {}
+    for code, n, g in langs:
+      d = (1.6 if code in trained else -0.7) * (0.3 + rs.random())
+      p = 0.001 if abs(d) > 0.5 else 0.4
+      L[code] = {"bleu_before": before[code], "bleu_after": before[code] + d, "delta_bleu": d, "p_value": p,
+                 "significant": p <= 0.05, "trained": code in trained}
+    v = list(L.values()); tr = [x for x in v if x["trained"]]; un = [x for x in v if not x["trained"]]
+    stages.append({"dataset": "gettext", "imbalance": "natural", "method": m, "from_stage": frm, "to_stage": to, "languages": L,
+                   "languages_scored": len(v), "improved": sum(1 for x in v if x["significant"] and x["delta_bleu"] > 0),
+                   "degraded": sum(1 for x in v if x["significant"] and x["delta_bleu"] < 0), "gains": share(v), "forgetting": lost(v),
+                   "backward_transfer": sum(L[c]["bleu_after"] - first[c] for c in L) / len(L),
+                   "gains_trained": share(tr), "gains_untrained": share(un), "forgetting_trained": lost(tr), "forgetting_untrained": lost(un)})
+    before = {c: L[c]["bleu_after"] for c in L}
 rep = {"schema": "longtail-report-v2", "suite": "example", "run_dir": "/runs/example", "generated_by": "longtail 0.1.0 (dea5794063cb)",
   "scorer": {"bleu": "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0", "chrf": "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0"},
   "corpus_fingerprints": ["ab" * 32], "git_commits": ["dea5794063cb"], "torch_versions": ["1.13.0"], "devices": ["cpu"], "wall_time_s": 4420.0,
   "settings": {"baseline": "proportional", "alpha": 0.05, "split": "test", "bootstrap_resamples": 1000, "bootstrap_seed": 12345},
   "cells": cells, "summary": summary, "comparisons": comps, "convergence": conv,
-  "forgetting": {"within_run": within, "across_stages": []}, "cost": cost}
+  "forgetting": {"within_run": within}, "stages": stages, "cost": cost}
 json.dump(rep, open("example-v2.json", "w"), indent=1)

@@ -1,5 +1,6 @@
 // tests/data/reports/example-v2.json: a hand-made longtail-report-v2 (3 methods × 2 imbalance
-// profiles × 3 seeds, one failed cell; make_example.py beside it) that the reports' tests read.
+// profiles × 3 seeds, one failed cell, two continual stage transitions per method of the natural
+// profile; make_example.py beside it) that the reports' tests read.
 #pragma once
 
 #include <boost/json.hpp>

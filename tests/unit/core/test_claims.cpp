@@ -314,8 +314,10 @@ TEST_CASE("not testable: what the run lacks, ambiguous selections, pending claim
   const auto null_field = evaluate(edited, spec(R"({"section": "convergence", "dataset": "gettext", "imbalance": "natural",
       "method": "uniform", "field": "speedup"})"));
   CHECK(why(null_field).find("speedup = null") != std::string::npos);
-  const auto no_stages = evaluate(report, spec(R"({"section": "across_stages", "method": "uniform", "field": "gains"})"));
-  CHECK(why(no_stages).find("across_stages is empty") != std::string::npos);
+  json::object plain = report;  // a run without continual stages
+  plain["stages"] = json::array{};
+  const auto no_stages = evaluate(plain, spec(R"({"section": "stages", "method": "uniform", "field": "gains"})"));
+  CHECK(why(no_stages).find("the report's stages is empty") != std::string::npos);
   // Pending: not testable whatever the run holds.
   const auto pending = evaluate(report, spec(R"({"section": "summary", "dataset": "gettext", "imbalance": "natural",
       "method": "uniform", "group": "high", "field": "bleu_mean"})", R"(, "pending": "the method does not exist yet")"));
@@ -344,6 +346,81 @@ TEST_CASE("not testable: what the run lacks, ambiguous selections, pending claim
   CHECK(table.find("\nsupported  t-tested ") != std::string::npos);
   CHECK(table.find("the run has no summary for dataset opus100 (it has: gettext); the claim is tested by "
                    "suites/other.json\n    t-absent-1, t-absent-2\n") != std::string::npos);
+}
+
+TEST_CASE("stages: transitions by from_stage and to_stage, languages with significance, the old section name and "
+          "the old report layout", "[claims][stages]") {
+  const json::object report = example();
+  const json::object* entry = nullptr;
+  for (const auto& v : report.at("stages").as_array())
+    if (v.at("method") == "temperature" && v.at("from_stage") == 0) entry = &v.as_object();
+  REQUIRE(entry);
+  auto spec = [&](const std::string& kind, const std::string& select, const std::string& extra = "") {
+    return claim(R"({"id": "t", "paper": "p", "statement": "s", "suite": "example", "kind": ")" + kind + "\"" + extra +
+                 R"(, "select": )" + select + "}");
+  };
+  // An aggregate of one transition, and the "languages not in the update" split.
+  const std::string untrained = R"({"section": "stages", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "from_stage": 0, "to_stage": 1, "field": "forgetting_untrained"})";
+  const auto forgetting = evaluate(report, spec("at_most", untrained, R"(, "threshold": 100)"));
+  CHECK(verdict(forgetting) == "supported");
+  CHECK(forgetting.at("measured").to_number<double>() == entry->at("forgetting_untrained").to_number<double>());
+  CHECK(why(forgetting).find("gettext/natural/temperature stage 0→1") != std::string::npos);
+  // A language's Δ with its significance: gl was trained and improved significantly.
+  REQUIRE(entry->at("languages").at("gl").at("significant").as_bool());
+  const auto gl = evaluate(report, spec("at_least", R"({"section": "stages", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "from_stage": 0, "to_stage": 1, "language": "gl", "field": "delta_bleu"})",
+                                         R"(, "threshold": 0, "significance": "required")"));
+  CHECK(verdict(gl) == "supported");
+  CHECK(gl.at("measured").to_number<double>() == entry->at("languages").at("gl").at("delta_bleu").to_number<double>());
+  // Without to_stage the selection matches both transitions of the method.
+  const auto both = evaluate(report, spec("at_least", R"({"section": "stages", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "field": "gains"})", R"(, "threshold": 0)"));
+  CHECK(verdict(both) == "not testable");
+  CHECK(why(both).find("matches 2 stages entries") != std::string::npos);
+
+  // Claim files written before `stages` existed call the section across_stages: the same reading.
+  std::string old_name = untrained;
+  old_name.replace(old_name.find("\"stages\""), 8, "\"across_stages\"");
+  const ClaimSpec aliased = spec("at_most", old_name, R"(, "threshold": 100)");
+  CHECK(aliased.select.section == "stages");
+  CHECK(evaluate(report, aliased) == forgetting);
+
+  // A report written before `stages` existed holds the transitions as forgetting.across_stages,
+  // without the newer fields: the claims read them there.
+  json::object old = report;
+  json::array legacy;
+  for (const auto& v : report.at("stages").as_array()) {
+    json::object e;
+    for (const char* k : {"dataset", "imbalance", "method", "from_stage", "to_stage", "gains", "forgetting", "backward_transfer"})
+      e[k] = v.at(k);
+    json::object langs;
+    for (const auto& [code, l] : v.at("languages").as_object())
+      langs[code] = json::object{{"delta_bleu", l.at("delta_bleu")}, {"p_value", l.at("p_value")}, {"significant", l.at("significant")}};
+    e["languages"] = std::move(langs);
+    legacy.push_back(std::move(e));
+  }
+  old.erase("stages");
+  old["forgetting"].as_object()["across_stages"] = std::move(legacy);
+  const std::string gains = R"({"section": "stages", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "from_stage": 0, "to_stage": 1, "field": "gains"})";
+  const auto old_gains = evaluate(old, spec("at_least", gains, R"(, "threshold": 0)"));
+  CHECK(verdict(old_gains) == "supported");
+  CHECK(old_gains.at("measured").to_number<double>() == entry->at("gains").to_number<double>());
+  CHECK(evaluate(old, spec("at_least", R"({"section": "stages", "dataset": "gettext", "imbalance": "natural",
+      "method": "temperature", "from_stage": 0, "to_stage": 1, "language": "gl", "field": "delta_bleu"})",
+                           R"(, "threshold": 0, "significance": "required")")) == gl);
+  // What the old layout lacks is named.
+  const auto missing = evaluate(old, spec("at_most", untrained, R"(, "threshold": 100)"));
+  CHECK(verdict(missing) == "not testable");
+  CHECK(why(missing).find("no field \"forgetting_untrained\"") != std::string::npos);
+  check_schema({forgetting, gl, both, old_gains, missing});
+
+  // The shipped claims of paper 004 read the new section.
+  for (const auto& c : load_claims_file(kSource + "/claims/004-laft-uriel.json")) {
+    CHECK(c.select.section == "stages");
+    CHECK(c.right.section == "stages");
+  }
 }
 
 TEST_CASE("a claim may name another baseline than the report's; without one it reads the report's", "[claims][baselines]") {

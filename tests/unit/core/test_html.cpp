@@ -101,7 +101,7 @@ json::object make_report(const std::vector<M>& methods, bool no_low = false, boo
                                     {"alpha", 0.05}, {"split", "test"}, {"bootstrap_resamples", 1000},
                                     {"bootstrap_seed", 1}}},
           {"cells", cells}, {"summary", summary}, {"comparisons", comparisons}, {"convergence", convergence},
-          {"forgetting", json::object{{"within_run", json::array{}}, {"across_stages", json::array{}}}},
+          {"forgetting", json::object{{"within_run", json::array{}}}}, {"stages", json::array{}},
           {"cost", cost}};
 }
 
@@ -247,6 +247,19 @@ TEST_CASE("report_html of the example report: self-contained, six plots, the tab
   CHECK(html.find("tok:13a") != std::string::npos);
   CHECK(html.find("<b>uniform</b>, seed 4: loss is NaN at step 812") != std::string::npos);
   CHECK(html.find("18 ok, 1 failed") != std::string::npos);
+  // The continual stages: one heatmap per method of the natural profile, a framed cell per trained language.
+  CHECK(count(html, "<table class=\"heatmap\">") == 3);
+  size_t trained = 0, significant = 0;
+  for (const auto& v : r.at("stages").as_array())
+    for (const auto& l : v.at("languages").as_object()) {
+      trained += l.value().at("trained").as_bool();
+      significant += l.value().at("significant").as_bool();
+    }
+  CHECK(trained > 0);
+  CHECK(count(html, "trained\" style=") == trained);
+  const size_t stages_at = html.find("· stages</h2>");
+  REQUIRE(stages_at != std::string::npos);
+  CHECK(count(html.substr(stages_at), "*</td>") == significant);
 }
 
 TEST_CASE("report_html leaves out what it cannot draw and says why", "[html]") {
@@ -281,6 +294,87 @@ TEST_CASE("report_html leaves out what it cannot draw and says why", "[html]") {
       for (auto& e : r[k].as_array()) e.as_object()["stage"] = 2;
     CHECK(reports::report_html(r).find("<h2>ds · natural · stage 2</h2>") != std::string::npos);
   }
+}
+
+namespace {
+
+// One language of a stages entry.
+json::object stage_lang(double before, double after, bool significant, bool trained) {
+  return {{"bleu_before", before}, {"bleu_after", after}, {"delta_bleu", after - before},
+          {"p_value", significant ? 0.001 : 0.4}, {"significant", significant}, {"trained", trained}};
+}
+
+json::object stage(const std::string& method, int64_t from, json::object langs) {
+  return {{"dataset", "ds"}, {"imbalance", "natural"}, {"method", method}, {"from_stage", from}, {"to_stage", from + 1},
+          {"languages", std::move(langs)}, {"languages_scored", 2}, {"improved", 1}, {"degraded", 1}, {"gains", 0.5},
+          {"forgetting", 1.5}, {"backward_transfer", -0.25}, {"gains_trained", 1.0}, {"gains_untrained", 0.0},
+          {"forgetting_trained", 0.0}, {"forgetting_untrained", 1.5}};
+}
+
+}  // namespace
+
+TEST_CASE("report_html: a stage × language heatmap of Δ BLEU per method, with the transitions' figures", "[html][stages]") {
+  json::object r = make_report({{"base", 12, 7}, {"lora", 12, 7}});
+  // base: stage 1 trains gl (+2, significant), fr loses 1.5 (significant); stage 2 trains fr
+  // (+0.5, not significant), gl is unchanged. lora: one stage, fr +3 (the section's largest |Δ|).
+  r["stages"] = json::array{stage("base", 1, {{"fr", stage_lang(12.5, 13.0, false, true)}, {"gl", stage_lang(9, 9, false, false)}}),
+                            stage("base", 0, {{"fr", stage_lang(14, 12.5, true, false)}, {"gl", stage_lang(7, 9, true, true)}}),
+                            stage("lora", 0, {{"fr", stage_lang(14, 17, true, true)}, {"gl", stage_lang(7, 6.5, false, false)}})};
+  const std::string html = reports::report_html(r);
+  INFO(html);
+  const size_t at = html.find("<h2>ds · natural · stages</h2>");
+  REQUIRE(at != std::string::npos);
+  CHECK(html.find("<a href=\"#t0\">ds · natural · stages</a>") != std::string::npos);  // in the contents
+  const std::string sec = html.substr(at, html.find("</section>", at) - at);
+  CHECK(count(sec, "<table class=\"heatmap\">") == 2);
+  // Rows in stage order, whatever the report's order.
+  CHECK(sec.find("<td class=\"l\">0 → 1</td>") < sec.find("<td class=\"l\">1 → 2</td>"));
+  // Shading by sign, scaled to the largest |Δ| (3): +2 at 2/3 of the full blue, −1.5 at half vermillion.
+  CHECK(sec.find("<td class=\"sig trained\" style=\"background:rgba(0,114,178,0.57);color:#fff\" "
+                 "title=\"gl, stage 0 → 1: 7.00 → 9.00 BLEU, Δ +2.00, p = 0.001; stage 1 trained on it\">+2.00*</td>") !=
+        std::string::npos);
+  CHECK(sec.find("<td class=\"sig\" style=\"background:rgba(213,94,0,0.42);color:#222\" "
+                 "title=\"fr, stage 0 → 1: 14.00 → 12.50 BLEU, Δ -1.50, p = 0.001\">-1.50*</td>") != std::string::npos);
+  CHECK(sec.find("style=\"background:rgba(0,114,178,0.85);color:#fff\"") != std::string::npos);  // lora's fr, the largest
+  CHECK(sec.find("<td style=\"background:rgba(0,114,178,0.00);color:#222\" title=\"gl, stage 1 → 2: 9.00 → 9.00 BLEU, "
+                 "Δ +0.00, p = 0.400\">+0.00</td>") != std::string::npos);
+  // Significant cells: 3 with a *, trained ones framed: 3.
+  CHECK(count(sec, "*</td>") == 3);
+  CHECK(count(sec, "trained\" style=") == 3);
+  // The figures of each transition.
+  CHECK(sec.find("<td class=\"agg\">1 of 2</td><td>1</td><td>50%</td><td>1.50</td><td>-0.25</td><td>100%</td><td>1.50</td>") !=
+        std::string::npos);
+  CHECK(sec.find("the darkest is the largest |Δ| of this section, 3.00 BLEU") != std::string::npos);
+
+  // A report written before `stages`: forgetting.across_stages, without before/after, trained or the counts.
+  json::object old = r;
+  json::array legacy;
+  for (const auto& v : r.at("stages").as_array()) {
+    json::object e;
+    for (const char* k : {"dataset", "imbalance", "method", "from_stage", "to_stage", "gains", "forgetting", "backward_transfer"})
+      e[k] = v.at(k);
+    json::object langs;
+    for (const auto& [code, l] : v.at("languages").as_object())
+      langs[code] = json::object{{"delta_bleu", l.at("delta_bleu")}, {"p_value", l.at("p_value")}, {"significant", l.at("significant")}};
+    e["languages"] = std::move(langs);
+    legacy.push_back(std::move(e));
+  }
+  old.erase("stages");
+  old["forgetting"].as_object()["across_stages"] = std::move(legacy);
+  const std::string old_html = reports::report_html(old);
+  CHECK(count(old_html, "<table class=\"heatmap\">") == 2);
+  CHECK(old_html.find("trained\"") == std::string::npos);
+  CHECK(old_html.find("title=\"gl, stage 0 → 1: Δ +2.00, p = 0.001\">+2.00*</td>") != std::string::npos);
+  CHECK(old_html.find("<td class=\"agg\">—</td><td>—</td><td>50%</td><td>1.50</td><td>-0.25</td><td>—</td><td>—</td>") !=
+        std::string::npos);
+
+  // No transitions (a plain run): no stages section.
+  CHECK(reports::report_html(make_report({{"base", 12, 7}})).find("· stages</h2>") == std::string::npos);
+  // Errors name the JSON path.
+  r["stages"].as_array()[2].as_object()["languages"].as_object()["fr"].as_object().erase("significant");
+  CHECK_THROWS_WITH(reports::report_html(r), Catch::Contains("$.stages[2].languages.fr") && Catch::Contains("significant"));
+  old["forgetting"].as_object()["across_stages"].as_array()[0].as_object()["to_stage"] = "two";
+  CHECK_THROWS_WITH(reports::report_html(old), Catch::Contains("$.forgetting.across_stages[0].to_stage"));
 }
 
 TEST_CASE("report_html names the JSON path of what is missing or mistyped", "[html]") {

@@ -162,7 +162,8 @@ std::vector<MdTable> md_tables(const std::string& md) {
   return out;
 }
 
-// A LaTeX tabular: rows between \midrule and \bottomrule, split on unescaped &; the header line.
+// A LaTeX tabular: rows between \midrule and \bottomrule, split on unescaped &; the header line
+// (a \multicolumn{n} cell in it counted n times).
 struct TexTable {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
@@ -179,7 +180,11 @@ std::vector<TexTable> tex_tables(const std::string& tex) {
       REQUIRE(s.substr(s.size() - 3) == " \\\\");
       return s.substr(0, s.size() - 3);
     };
-    for (auto& c : split_unescaped(strip_end(lines[i + 1]), '&')) t.header.push_back(trim(c));
+    for (auto& c : split_unescaped(strip_end(lines[i + 1]), '&')) {
+      const std::string cell = trim(c);
+      const std::size_t span = cell.rfind("\\multicolumn{", 0) == 0 ? std::stoul(cell.substr(13)) : 1;
+      for (std::size_t k = 0; k < span; ++k) t.header.push_back(cell);
+    }
     REQUIRE(lines[i + 3] == "\\midrule");
     for (i += 4; lines[i] != "\\bottomrule"; ++i) {
       std::vector<std::string> row;
@@ -270,11 +275,11 @@ TEST_CASE("the example report's leaderboards: layout, values, daggers and W/T/L 
   const std::string tex = reports::leaderboard_latex(r);
   const auto mds = md_tables(md);
   const auto texs = tex_tables(tex);
-  REQUIRE(mds.size() == 4);  // natural and exponential, per language and per group
-  REQUIRE(texs.size() == 4);
-  CHECK(count(tex, "\\begin{table}") == 4);
-  CHECK(count(tex, "\\toprule") == 4);
-  CHECK(count(tex, "\\bottomrule") == 4);
+  REQUIRE(mds.size() == 5);  // natural and exponential, per language and per group; natural's stages
+  REQUIRE(texs.size() == 5);
+  CHECK(count(tex, "\\begin{table}") == 5);
+  CHECK(count(tex, "\\toprule") == 5);
+  CHECK(count(tex, "\\bottomrule") == 5);
   check_latex_structure(tex);
   CHECK(md.find("## gettext, imbalance natural") < md.find("## gettext, imbalance exponential"));
 
@@ -347,6 +352,83 @@ TEST_CASE("the example report's leaderboards: layout, values, daggers and W/T/L 
   CHECK(md.find("`nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0`") != std::string::npos);
   CHECK(tex.find("nrefs:1\\textbar{}case:mixed\\textbar{}eff:no") != std::string::npos);
   CHECK(tex.find("\\usepackage{booktabs}") != std::string::npos);  // the preamble comment
+}
+
+namespace {
+
+// A stages entry: gains, forgetting and backward transfer of one method's transition.
+json::object stage_entry(const std::string& imbalance, const std::string& method, int64_t from, int64_t to,
+                         json::value gains, json::value forgetting, json::value bwt, int64_t improved = 1,
+                         int64_t scored = 4) {
+  return {{"dataset", "ds"}, {"imbalance", imbalance}, {"method", method}, {"from_stage", from}, {"to_stage", to},
+          {"languages", json::object{}}, {"languages_scored", scored}, {"improved", improved}, {"degraded", 0},
+          {"gains", gains}, {"forgetting", forgetting}, {"backward_transfer", bwt}};
+}
+
+}  // namespace
+
+TEST_CASE("the stage table: a row per method, gains, forgetting and BWT per transition, best in bold", "[leaderboard][stages]") {
+  json::array s{summary("one", "base", kLangs, {{"fr", 1}, {"de", 1}, {"gl", 1}, {"kk", 1}}, 0.5)};
+  json::object r = report(s, {});
+  // Listed out of order: the table puts the transitions in stage order and the baseline first.
+  r["stages"] = json::array{stage_entry("one", "lora", 1, 2, 0.5, 0.3, -0.04, 2),
+                            stage_entry("one", "lora", 0, 1, 0.25, 1.0, 0.61),
+                            stage_entry("one", "base", 0, 1, 0.25, 0.5, 0.44),
+                            stage_entry("one", "base", 1, 2, 0.0, 2.0, nullptr, 0),
+                            stage_entry("two", "base", 0, 1, nullptr, nullptr, nullptr, 0, 0)};
+  const std::string md = reports::leaderboard_markdown(r);
+  const std::string tex = reports::leaderboard_latex(r);
+  INFO(md);
+  const auto mds = md_tables(md);
+  REQUIRE(mds.size() == 4);  // the block's two, then a stage table per dataset × imbalance
+  const MdTable& t = mds[2];
+  CHECK(md.find("## ds, imbalance one: continual stages") < md.find("## ds, imbalance two: continual stages"));
+  CHECK(t.header == std::vector<std::string>{"Method", "0→1 gains", "0→1 forgetting", "0→1 BWT", "1→2 gains",
+                                             "1→2 forgetting", "1→2 BWT"});
+  REQUIRE(t.rows.size() == 2);
+  // Gains as a share with improved / scored; bold: most gains, least forgetting, highest BWT (ties all bold).
+  CHECK(t.rows[0] == std::vector<std::string>{"base", "**25% (1/4)**", "**0.5**", "+0.4", "0% (0/4)", "2.0", "–"});
+  CHECK(t.rows[1] == std::vector<std::string>{"lora", "**25% (1/4)**", "1.0", "**+0.6**", "**50% (2/4)**", "**0.3**",
+                                              "+0.0"});  // −0.04 rounds to 0: no "-0.0"
+  // One method in a column: nothing bold; nulls are dashes.
+  CHECK(mds[3].rows[0] == std::vector<std::string>{"base", "–", "–", "–"});
+  CHECK(md.find("Gains: the share of the languages significantly better") != std::string::npos);
+
+  const auto texs = tex_tables(tex);
+  REQUIRE(texs.size() == 4);
+  CHECK(texs[2].header[1] == "\\multicolumn{3}{c}{Stage 0$\\to$1}");
+  CHECK(texs[2].header[4] == "\\multicolumn{3}{c}{Stage 1$\\to$2}");
+  CHECK(texs[2].rows[1] == std::vector<std::string>{"lora", "\\textbf{\\boldmath 25\\% (1/4)}", "1.0",
+                                                    "\\textbf{\\boldmath +0.6}", "\\textbf{\\boldmath 50\\% (2/4)}",
+                                                    "\\textbf{\\boldmath 0.3}", "+0.0"});
+  CHECK(tex.find("\\cmidrule(lr){2-4}\\cmidrule(lr){5-7}") != std::string::npos);
+  CHECK(tex.find("\\label{tab:longtail-ds-one-stages}") != std::string::npos);
+  check_latex_structure(tex);
+
+  // A report written before `stages` existed: its forgetting.across_stages, without the counts.
+  json::object old = report(s, {});
+  json::array legacy;
+  for (auto e : r.at("stages").as_array()) {
+    e.as_object().erase("improved");
+    e.as_object().erase("languages_scored");
+    legacy.push_back(e);
+  }
+  old["forgetting"] = json::object{{"within_run", json::array{}}, {"across_stages", legacy}};
+  const auto old_tables = md_tables(reports::leaderboard_markdown(old));
+  REQUIRE(old_tables.size() == 4);
+  CHECK(old_tables[2].rows[1][1] == "**25%**");
+  // None at all: no stage table.
+  CHECK(md_tables(reports::leaderboard_markdown(report(s, {}))).size() == 2);
+
+  // Errors name the JSON path; one transition twice is an error.
+  json::object bad = r;
+  bad["stages"].as_array()[1].as_object()["gains"] = "most";
+  CHECK_THROWS_WITH(reports::leaderboard_markdown(bad), Catch::Contains("report.json: $.stages[1]") && Catch::Contains("gains"));
+  json::object twice = r;
+  twice["stages"].as_array().push_back(stage_entry("one", "lora", 0, 1, 0.5, 0.5, 0.5));
+  CHECK_THROWS_WITH(reports::leaderboard_markdown(twice), Catch::Contains("$.stages[5]") && Catch::Contains("a second entry"));
+  old["forgetting"].as_object()["across_stages"].as_array()[0].as_object().erase("method");
+  CHECK_THROWS_WITH(reports::leaderboard_latex(old), Catch::Contains("$.forgetting.across_stages[0]") && Catch::Contains("method"));
 }
 
 TEST_CASE("bold goes to the best printed value of each column only", "[leaderboard]") {

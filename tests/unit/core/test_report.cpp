@@ -1,11 +1,12 @@
 // Reports: a run directory read back (cells, groups, failures, bad input), and the analysis on
-// hand-made cells — seed statistics, wins/ties/losses, convergence, forgetting, cost.
+// hand-made cells — seed statistics, wins/ties/losses, convergence, forgetting, continual stages, cost.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "eval/scorer/bleu.h"
 #include "harness/common/fs_util.h"
@@ -445,15 +446,13 @@ TEST_CASE("experts: per layer the language × expert shares, load and specialisa
   CHECK_THROWS_WITH(reports::analyze(cells), Catch::Contains("$.diagnostics.expert_load.decoder_base.0"));
 }
 
-TEST_CASE("forgetting within a run and across stages", "[report][forgetting]") {
+TEST_CASE("forgetting within a run", "[report][forgetting]") {
   // fr's dev loss dips at step 200 then rises: it forgets 0.5; de only improves.
   auto c = cell("m", 1, {2, 2, 2, 2}, 0, curve({3, 2, 2.5}));
   c.dev_curve[2].lang_loss = {{"fr", 2.5 - 0.5 + 0.5}, {"de", 2.5}};
   c.dev_curve[1].lang_loss = {{"fr", 1.5}, {"de", 2.5}};
   c.dev_curve[0].lang_loss = {{"fr", 2.5}, {"de", 3.5}};
-  // Stage 1 (a continual update): fr better, gl worse; stage 2: gl recovers.
-  std::vector<reports::CellData> cells{c, cell("m", 1, {4, 2, 0, 2}, 1), cell("m", 1, {4, 2, 2, 2}, 2)};
-  const auto a = reports::analyze(cells);
+  const auto a = reports::analyze({c});
   const auto& within = a.forgetting.at("within_run").as_array();
   const auto& w = entry(within, "m", 0);
   CHECK(w.at("languages").at("fr").at("best").as_double() == 1.5);
@@ -461,22 +460,162 @@ TEST_CASE("forgetting within a run and across stages", "[report][forgetting]") {
   CHECK(w.at("languages").at("fr").at("forgetting").as_double() == Approx(1.0));
   CHECK(w.at("languages").at("de").at("forgetting").as_double() == 0);
   CHECK(w.at("mean_forgetting").as_double() == Approx(0.5));
+  CHECK_FALSE(a.forgetting.contains("across_stages"));  // the transitions are `stages` now
+  CHECK(a.stages.empty());                              // one stage: nothing to compare
+}
 
-  const auto& across = a.forgetting.at("across_stages").as_array();
-  REQUIRE(across.size() == 2);
-  const auto& s01 = across[0].as_object();
-  CHECK(s01.at("from_stage").as_int64() == 0);
-  CHECK(s01.at("to_stage").as_int64() == 1);
-  const double d_fr = cells[1].languages[0].bleu - cells[0].languages[0].bleu;
+namespace {
+
+// A continual stage cell: `correct` as cell() takes it, trained on the languages of `trained`.
+reports::CellData stage_cell(const std::string& method, int seed, const std::vector<int>& correct, int64_t stage,
+                             const std::set<std::string>& trained) {
+  auto c = cell(method, seed, correct, stage);
+  for (auto& l : c.languages) l.trained = trained.count(l.code) > 0;
+  return c;
+}
+
+const json::object& transition(const json::array& stages, const std::string& method, int64_t from) {
+  for (const auto& v : stages)
+    if (v.at("method") == method.c_str() && v.at("from_stage").to_number<int64_t>() == from) return v.as_object();
+  FAIL("no stages entry " << method << " from stage " << from);
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE("stages: per language Δ, before/after and trained; gains, forgetting, backward transfer and their split",
+          "[report][stages]") {
+  // Stage 0 (the base) trains every language. Stage 1 trains fr: fr better, gl (not trained)
+  // worse. Stage 2 trains gl: it recovers, the others stay.
+  std::vector<reports::CellData> cells{stage_cell("m", 1, {2, 2, 2, 2}, 0, {"fr", "de", "gl", "kk"}),
+                                       stage_cell("m", 1, {4, 2, 0, 2}, 1, {"fr"}),
+                                       stage_cell("m", 1, {4, 2, 2, 2}, 2, {"gl"}),
+                                       // Another method whose one update trains every language.
+                                       stage_cell("all", 1, {2, 2, 2, 2}, 0, {"fr", "de", "gl", "kk"}),
+                                       stage_cell("all", 1, {3, 1, 2, 2}, 1, {"fr", "de", "gl", "kk"})};
+  const auto a = reports::analyze(cells);
+  REQUIRE(a.stages.size() == 3);
+  const double bleu0_fr = cells[0].languages[0].bleu, bleu1_fr = cells[1].languages[0].bleu;
+  const double d_fr = bleu1_fr - bleu0_fr;
   const double d_gl = cells[1].languages[2].bleu - cells[0].languages[2].bleu;
-  CHECK(s01.at("languages").at("fr").at("delta_bleu").as_double() == Approx(d_fr));
+  const double d_gl2 = cells[2].languages[2].bleu - cells[1].languages[2].bleu;
+  REQUIRE(d_fr > 0);
+  REQUIRE(d_gl < 0);
+  REQUIRE(d_gl2 > 0);
+
+  const auto& s01 = transition(a.stages, "m", 0);
+  CHECK(s01.at("dataset") == "d");
+  CHECK(s01.at("imbalance") == "natural");
+  CHECK(s01.at("to_stage").as_int64() == 1);
+  const auto& fr = s01.at("languages").at("fr").as_object();
+  CHECK(fr.at("bleu_before").as_double() == Approx(bleu0_fr));
+  CHECK(fr.at("bleu_after").as_double() == Approx(bleu1_fr));
+  CHECK(fr.at("delta_bleu").as_double() == Approx(d_fr));
+  CHECK(fr.at("significant").as_bool());
+  CHECK(fr.at("p_value").as_double() <= 0.05);
+  CHECK(fr.at("trained").as_bool());
+  CHECK_FALSE(s01.at("languages").at("gl").at("trained").as_bool());
+  CHECK(s01.at("languages").at("gl").at("significant").as_bool());
+  // de and kk decode the same in both stages: Δ 0, not significant.
+  CHECK(s01.at("languages").at("de").at("delta_bleu").as_double() == 0);
+  CHECK_FALSE(s01.at("languages").at("de").at("significant").as_bool());
+  CHECK(s01.at("languages_scored").as_int64() == 4);
+  CHECK(s01.at("improved").as_int64() == 1);                      // fr
+  CHECK(s01.at("degraded").as_int64() == 1);                      // gl
   CHECK(s01.at("gains").as_double() == 0.25);                     // fr of 4 languages
   CHECK(s01.at("forgetting").as_double() == Approx(-d_gl));        // mean |Δ| over those that got worse
   CHECK(s01.at("backward_transfer").as_double() == Approx((d_fr + d_gl) / 4));
-  const auto& s12 = across[1].as_object();
-  CHECK(s12.at("languages").at("gl").at("delta_bleu").as_double() > 0);
+  // The split: the trained fr improved and lost nothing; of the three others none improved, gl lost.
+  CHECK(s01.at("gains_trained").as_double() == 1.0);
+  CHECK(s01.at("gains_untrained").as_double() == 0.0);
+  CHECK(s01.at("forgetting_trained").as_double() == 0.0);
+  CHECK(s01.at("forgetting_untrained").as_double() == Approx(-d_gl));
+
+  const auto& s12 = transition(a.stages, "m", 1);
+  CHECK(s12.at("to_stage").as_int64() == 2);
+  CHECK(s12.at("languages").at("gl").at("bleu_before").as_double() == Approx(cells[1].languages[2].bleu));
+  CHECK(s12.at("languages").at("gl").at("delta_bleu").as_double() == Approx(d_gl2));
+  CHECK(s12.at("languages").at("gl").at("trained").as_bool());
+  CHECK_FALSE(s12.at("languages").at("fr").at("trained").as_bool());
+  CHECK(s12.at("improved").as_int64() == 1);
+  CHECK(s12.at("degraded").as_int64() == 0);
+  CHECK(s12.at("gains").as_double() == 0.25);
+  CHECK(s12.at("forgetting").as_double() == 0.0);  // nothing got worse
+  CHECK(s12.at("gains_trained").as_double() == 1.0);
+  CHECK(s12.at("forgetting_untrained").as_double() == 0.0);
   // Stage 2 against where each language was first scored (stage 0): gl is back, fr kept its gain.
   CHECK(s12.at("backward_transfer").as_double() == Approx(d_fr / 4));
+
+  // Every language trained: nothing to split off, so the untrained figures are null.
+  const auto& all = transition(a.stages, "all", 0);
+  CHECK(all.at("gains_untrained").is_null());
+  CHECK(all.at("forgetting_untrained").is_null());
+  CHECK(all.at("gains_trained") == all.at("gains"));
+  CHECK(all.at("forgetting_trained") == all.at("forgetting"));
+  CHECK(all.at("forgetting").as_double() == Approx(cells[3].languages[1].bleu - cells[4].languages[1].bleu));
+}
+
+TEST_CASE("stages of a continual run read from disk: the shared base, the languages each stage trained",
+          "[report][stages]") {
+  const fs::path root = fresh_dir("longtail-test-report-stages");
+  // Stage 0 of `proportional` (the base method) is stage 0 of the update method `full`.
+  auto write_stage = [&](const std::string& label, int64_t stage, const std::vector<std::string>& trained) {
+    const std::string id = "gettext/natural/" + label + "/seed1/stage" + std::to_string(stage);
+    const fs::path dir = root / id;
+    records::CellResult r;
+    r.dataset = "gettext", r.imbalance = "natural", r.method = label, r.seed = 1, r.ok = true;
+    r.config = config(label, 1);
+    r.config->cell.id = id;
+    r.config->cell.stage = stage;
+    r.config->cell.grid_index = stage;
+    r.config->stage.enabled = true;
+    for (const auto& l : trained) r.config->stage.train[l] = {{0, 10}};
+    if (stage == 0) r.config->stage.update_methods = {"full"};
+    else r.config->stage.init_from = "gettext/natural/proportional/seed1/stage0";
+    r.corpus_fingerprint = "abc", r.git_commit = "123";
+    r.scorer = {{"bleu", "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"}, {"chrf", "nrefs:1"}};
+    int i = 0;
+    for (const auto& l : kLangs) {
+      const double b = 30 - 5 * i++ + (stage > 0 && l == "gl" ? 2 : 0);
+      records::LanguageResult lr;
+      lr.bleu = b, lr.chrf = b + 10, lr.dev_loss = 3.0, lr.train_pairs = 100, lr.natural_pairs = 100;
+      lr.splits.emplace_back("test", records::SplitScores{b, b + 10, 40});
+      r.languages.emplace_back(l, lr);
+      write_lines(records::hyps_file(dir.string(), l, "test"), output(40, stage > 0 && l == "gl" ? 3 : 2, 1));
+      write_lines(records::refs_file(root.string(), "gettext", l, "test"), references(40));
+    }
+    r.training = records::TrainingFigures{};
+    r.training->device = "cpu";
+    fs::create_directories(dir);
+    records::write_cell_result((dir / "result.json").string(), r);
+  };
+  write_stage("proportional", 0, kLangs);
+  write_stage("full", 1, {"gl"});
+  const auto cells = reports::load_run(root.string());
+  REQUIRE(cells.size() == 2);
+  CHECK(cells[0].method == "full");  // the base, labelled as the update method that starts from it
+  CHECK(cells[0].stage == 0);
+  for (const auto& l : cells[0].languages) CHECK(l.trained);
+  for (const auto& l : cells[1].languages) CHECK(l.trained == (l.code == "gl"));
+
+  const auto report = reports::build_report(root.string(), cells, {});
+  CHECK_FALSE(report.at("forgetting").as_object().contains("across_stages"));
+  const auto& stages = report.at("stages").as_array();
+  REQUIRE(stages.size() == 1);
+  const auto& s = stages[0].as_object();
+  CHECK(s.at("method") == "full");
+  CHECK(s.at("from_stage").as_int64() == 0);
+  CHECK(s.at("to_stage").as_int64() == 1);
+  CHECK(s.at("languages").at("gl").at("trained").as_bool());
+  CHECK(s.at("languages").at("gl").at("delta_bleu").as_double() == Approx(2.0));
+  CHECK(s.at("languages").at("gl").at("bleu_before").as_double() == Approx(20.0));
+  CHECK_FALSE(s.at("languages").at("fr").at("trained").as_bool());
+  CHECK(s.at("languages").at("fr").at("delta_bleu").as_double() == 0);
+  CHECK(s.at("gains_trained") == s.at("improved").to_number<double>());  // gl alone: 0 or 1
+  CHECK(s.at("forgetting_untrained").as_double() == 0.0);
+  // The report's other renderers show it: the leaderboards' stage table, the HTML heatmap.
+  CHECK(reports::leaderboard_markdown(report).find("## gettext, imbalance natural: continual stages") != std::string::npos);
+  CHECK(reports::report_html(report).find("<h2>gettext · natural · stages</h2>") != std::string::npos);
 }
 
 TEST_CASE("cost: tokens, time and the step-time ratio against the baseline", "[report][cost]") {
