@@ -82,6 +82,17 @@ void claim_run_dir(const std::string& out, const Suite& suite, bool write) {
   if (write) write_json_file(path, boost::json::object{{"schema", "longtail-run-v1"}, {"suite", suite.name}, {"suite_file", file}});
 }
 
+// The slot's environment for this cell. A cell that fixes train.threads keeps the thread
+// variables it would have with --jobs 1: OpenBLAS reads OMP_NUM_THREADS, and its thread count
+// changes the last bits of the matrix products (the results would no longer equal --jobs 1's).
+Environment cell_environment(const Environment& slot, const records::CellConfig& config) {
+  if (config.train.get_int("threads") <= 0) return slot;
+  Environment env;
+  for (const auto& kv : slot)
+    if (kv.first != "OMP_NUM_THREADS" && kv.first != "MKL_NUM_THREADS") env.push_back(kv);
+  return env;
+}
+
 // Plans, launches and collects one cell; returns true when it succeeded. A stage whose previous
 // stage has no successful result is recorded as failed without being launched. Runs in a worker
 // thread when cells run at once: it touches only its own cell directory (and the shared
@@ -99,8 +110,8 @@ bool run_one(const Suite& suite, const PlannedCell& c, const PreparedData& p, co
     spdlog::error("{}: {}", c.id(), failed.reason);
     return false;
   }
-  const ProcessResult launched =
-      launcher.run({dir, file_exists(dir + "/ckpt/checkpoint.bin"), dir + "/log.txt", echo, env, echo_prefix});
+  const ProcessResult launched = launcher.run(
+      {dir, file_exists(dir + "/ckpt/checkpoint.bin"), dir + "/log.txt", echo, cell_environment(env, config), echo_prefix});
   records::CellResult result = collect_result(config, p, dir, launched, echo, echo_prefix);
   result.wall_time_s = std::chrono::duration<double>(Clock::now() - t0).count();
   records::write_cell_result(dir + "/result.json", result);

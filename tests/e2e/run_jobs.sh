@@ -44,7 +44,7 @@ results = sorted(os.path.relpath(p, one) for p in glob.glob(one + "/**/result.js
 assert results and results == sorted(os.path.relpath(p, two) for p in glob.glob(two + "/**/result.json", recursive=True)), results
 for rel in results:
     a, b = (json.load(open(os.path.join(d, rel))) for d in (one, two))
-    assert a["ok"] and b["ok"], (rel, a.get("reason"), b.get("reason"))
+    assert a["status"] == b["status"] == "ok", (rel, a.get("reason"), b.get("reason"))
     assert a["languages"] == b["languages"], (rel, a["languages"], b["languages"])  # BLEU, chrF, dev loss, pairs
     cell = os.path.dirname(rel)
     for hyp in sorted(os.listdir(os.path.join(one, cell, "hyps"))):

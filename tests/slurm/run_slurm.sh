@@ -49,7 +49,7 @@ rels = sorted(os.path.relpath(p, one) for p in glob.glob(one + "/**/result.json"
 assert rels and rels == sorted(os.path.relpath(p, two) for p in glob.glob(two + "/**/result.json", recursive=True)), rels
 for rel in rels:
     a, b = (json.load(open(os.path.join(d, rel))) for d in (one, two))
-    assert a["ok"] and b["ok"], (rel, a.get("reason"), b.get("reason"))
+    assert a["status"] == b["status"] == "ok", (rel, a.get("reason"), b.get("reason"))
     assert a["languages"] == b["languages"], (rel, a["languages"], b["languages"])
     if "stage" in a["config"]:  # the model each stage started from, by content
         assert a["config"]["stage"] == b["config"]["stage"], (rel, a["config"]["stage"], b["config"]["stage"])
@@ -82,7 +82,7 @@ grep -q "submitted" "$work/follow.txt" && fail "the follow-up run submitted cell
 python3 - "$cancelled/result.json" "$job" <<'PY' || fail "the cancelled cell's result"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert not r["ok"], r
+assert r["status"] == "failed", r
 assert f"Slurm task {sys.argv[2]}_3 ended CANCELLED" in r["reason"], r["reason"]
 print("cancelled:", r["reason"])
 PY
