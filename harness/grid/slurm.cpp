@@ -180,6 +180,15 @@ std::string cell_status(const std::string& dir) {
   return "";
 }
 
+// Whether the task began: task.sh's first line in the cell's log ("slurm task 123_4 on ...").
+bool task_started(const std::string& dir, const std::string& task) {
+  try {
+    return read_file(dir + "/log.txt").find("slurm task " + task + " on ") != std::string::npos;
+  } catch (const std::exception&) {
+    return false;  // no log: it never ran
+  }
+}
+
 // Collects the cell of an ended task into result.json; returns whether it succeeded.
 bool collect_task(const std::string& out, const SubmittedArray& a, const SubmittedCell& sc) {
   const auto t0 = Clock::now();
@@ -201,7 +210,8 @@ bool collect_task(const std::string& out, const SubmittedArray& a, const Submitt
     } else if (!status.empty()) {
       launched.exit_code = 1;  // the cell says why in cell.json
     } else {
-      launched.ended = describe_task_end(task, task_end(task)) + "; its log: " + dir + "/log.txt";
+      const bool started = task_started(dir, task);
+      launched.ended = describe_task_end(task, task_end(task), started) + (started ? "; its log: " + dir + "/log.txt" : "");
     }
     r = collect_result(config, p, dir, launched, false);
   }
@@ -315,7 +325,9 @@ std::optional<JobEnd> parse_scontrol_job(const std::string& out) {
   return e;
 }
 
-std::string describe_task_end(const std::string& task, const std::optional<JobEnd>& end) {
+std::string describe_task_end(const std::string& task, const std::optional<JobEnd>& end, bool started) {
+  if (!end && !started)
+    return fmt::format("Slurm task {} left the queue before it started: cancelled while pending (scancel; Slurm keeps no record of that)", task);
   if (!end) return fmt::format("Slurm task {} ended without a result, and Slurm no longer knows how", task);
   std::vector<std::string> why;
   if (!end->reason.empty() && end->reason != "None") why.push_back(end->reason);

@@ -58,8 +58,10 @@ struct JobEnd {
 std::optional<JobEnd> parse_scontrol_job(const std::string& out);
 
 // The failure reason of a task that ended without the cell saying why: "Slurm task 123_4 ended
-// TIMEOUT (TimeLimit; exit code 0:15)".
-std::string describe_task_end(const std::string& task, const std::optional<JobEnd>& end);
+// TIMEOUT (TimeLimit; exit code 0:15)". Without Slurm's record (`end` none), whether the task had
+// started (`started`: its line in the cell's log) tells a task cancelled while pending (Slurm
+// keeps no record of those) from one Slurm has forgotten since (MinJobAge).
+std::string describe_task_end(const std::string& task, const std::optional<JobEnd>& end, bool started = true);
 
 // The shell script every array task runs (task.sh): line SLURM_ARRAY_TASK_ID + 1 of its list file
 // names the cell directory; longtail-cell runs there, with --resume when a checkpoint exists.

@@ -4,9 +4,10 @@
 #   - a small grid gives through Slurm the result.json scores, dev losses and hypotheses it gives
 #     locally, bit for bit (CPU; the suite fixes train.threads);
 #   - --no-wait returns once submitted (slurm.json); `longtail report` collects what has ended;
-#     `longtail run` follows the rest without submitting them again;
-#   - a task cancelled with scancel is recorded as a failed cell with Slurm's reason;
-#   - the next run submits only the cell that is missing;
+#   - a task cancelled with scancel, running or still pending, is recorded as a failed cell with
+#     Slurm's reason;
+#   - the next run follows the tasks still in Slurm without submitting them again and submits only
+#     the cells that are missing (the cancelled ones);
 #   - continual stages become job dependencies; each stage records the model it started from,
 #     so a local re-run finds the stages complete.
 # Usage: run_slurm.sh BUILD_DIR SOURCE_TESTS_DIR
@@ -64,37 +65,52 @@ tasks_of() { squeue -h -r -j "$1" -o %i 2>/dev/null || true; }
 # 1. The grid locally: the reference.
 "$lt" run "$work/grid.json" --out "$work/local" --quiet --no-store > "$work/local.txt" 2>&1 || fail "local run: $(tail -20 "$work/local.txt")"
 
-# 2. Through Slurm without waiting; cancel one task; report what ended, follow the rest.
+# 2. Through Slurm without waiting, one task at a time. Cancel the running task 0 (once its cell
+#    has started) and the pending task 3; `longtail report` collects them (with Slurm's reason) and
+#    says what is still in Slurm.
 run=$work/run
 "$lt" run "$work/grid.json" --out "$run" --executor slurm --no-wait --max-parallel 1 > "$work/submit.txt" 2>&1 \
   || fail "submission: $(tail -20 "$work/submit.txt")"
 grep -q "submitted 4 cells to Slurm" "$work/submit.txt" || fail "4 cells should be submitted: $(tail -5 "$work/submit.txt")"
 job=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['arrays'][0]['job_id'])" "$run/slurm.json")
-cancelled=$(sed -n 4p "$run"/slurm/submit-*-level0-0.cells)
-scancel "${job}_3"
-"$lt" report "$run" --no-store > "$work/report1.txt" 2>&1 || true  # fails when no cell has ended yet
-grep -q "still queued or running in Slurm" "$work/report1.txt" || fail "the report should say what is still in Slurm: $(tail -5 "$work/report1.txt")"
+running=$(sed -n 1p "$run"/slurm/submit-*-level0-0.cells)
+pending=$(sed -n 4p "$run"/slurm/submit-*-level0-0.cells)
+for _ in $(seq 1 300); do  # task.sh's first line in the cell's log: the cell is starting
+  grep -q "slurm task ${job}_0 on" "$running/log.txt" 2>/dev/null && break
+  sleep 0.1
+done
+scancel "${job}_0" "${job}_3"
+for _ in $(seq 1 300); do
+  tasks_of "$job" | grep -q "^${job}_[03]$" || break
+  sleep 0.1
+done
+"$lt" report "$run" --no-store > "$work/report1.txt" 2>&1 || true  # fails when no cell has succeeded yet
+if [ -n "$(tasks_of "$job")" ]; then
+  grep -q "still queued or running in Slurm" "$work/report1.txt" || fail "the report should say what is still in Slurm: $(tail -5 "$work/report1.txt")"
+fi
+python3 - "$running/result.json" "$pending/result.json" "$job" <<'PY' || fail "the cancelled cells' results"
+import json, sys
+running, pending = (json.load(open(p)) for p in sys.argv[1:3])
+job = sys.argv[3]
+assert running["status"] == "failed" and f"Slurm task {job}_0 ended CANCELLED" in running["reason"], running.get("reason")
+assert pending["status"] == "failed" and f"Slurm task {job}_3 left the queue before it started: cancelled" in pending["reason"], pending.get("reason")
+print("cancelled:", running["reason"], "|", pending["reason"])
+PY
+
+# 3. The next run follows the tasks still in Slurm without submitting them again and submits only
+#    the two cancelled cells; then everything equals the local run, and a further run has nothing to do.
 "$lt" run "$work/grid.json" --out "$run" --executor slurm --poll 0.5 --quiet --no-store > "$work/follow.txt" 2>&1 \
-  && fail "the run with a cancelled cell should fail: $(tail -5 "$work/follow.txt")"
-grep -q "submitted" "$work/follow.txt" && fail "the follow-up run submitted cells again: $(grep submitted "$work/follow.txt")"
+  || fail "the follow-up run: $(tail -20 "$work/follow.txt")"
+[ "$(grep -c "submitted [0-9]* cells as Slurm job array" "$work/follow.txt")" = 1 ] && grep -q "submitted 2 cells as Slurm job array" "$work/follow.txt" \
+  || fail "only the two cancelled cells should be submitted again: $(grep -i submitted "$work/follow.txt")"
+grep -q "[34] run, [01] already complete, 0 failed" "$work/follow.txt" || fail "summary of the follow-up: $(tail -3 "$work/follow.txt")"
 [ -z "$(tasks_of "$job")" ] || fail "tasks of job $job still queued"
 [ ! -f "$run/slurm.json" ] || fail "slurm.json should be gone once everything is collected: $(cat "$run/slurm.json")"
-python3 - "$cancelled/result.json" "$job" <<'PY' || fail "the cancelled cell's result"
-import json, sys
-r = json.load(open(sys.argv[1]))
-assert r["status"] == "failed", r
-assert f"Slurm task {sys.argv[2]}_3 ended CANCELLED" in r["reason"], r["reason"]
-print("cancelled:", r["reason"])
-PY
-grep -q "3 run, 0 already complete, 1 failed\|4 run, 0 already complete, 1 failed" "$work/follow.txt" \
-  || fail "summary of the follow-up: $(tail -3 "$work/follow.txt")"
-
-# 3. Again: only the cancelled cell is submitted; then everything equals the local run.
-"$lt" run "$work/grid.json" --out "$run" --executor slurm --poll 0.5 --quiet --no-store > "$work/again.txt" 2>&1 \
-  || fail "the resubmission: $(tail -20 "$work/again.txt")"
-grep -q "submitted 1 cells as Slurm job array" "$work/again.txt" || fail "only the missing cell should go: $(grep -i submitted "$work/again.txt")"
-grep -q "1 run, 3 already complete, 0 failed" "$work/again.txt" || fail "summary: $(tail -3 "$work/again.txt")"
 same "$work/local" "$run" || fail "Slurm results differ from local ones"
+"$lt" run "$work/grid.json" --out "$run" --executor slurm --poll 0.5 --quiet --no-store > "$work/again.txt" 2>&1 \
+  || fail "the run after: $(tail -20 "$work/again.txt")"
+grep -q "submitted" "$work/again.txt" && fail "nothing is missing, yet cells were submitted: $(grep submitted "$work/again.txt")"
+grep -q "0 run, 4 already complete, 0 failed" "$work/again.txt" || fail "summary: $(tail -3 "$work/again.txt")"
 
 # 4. Continual stages: one array per level, each after the one before; a local re-run keeps them.
 "$lt" run "$work/continual.json" --out "$work/clocal" --quiet --no-store > "$work/clocal.txt" 2>&1 || fail "local continual: $(tail -20 "$work/clocal.txt")"

@@ -141,6 +141,8 @@ TEST_CASE("what sbatch, squeue and scontrol answer", "[grid][slurm]") {
   CHECK(grid::describe_task_end("7_0", grid::JobEnd{"CANCELLED", "None", "0:15"}) == "Slurm task 7_0 ended CANCELLED (exit code 0:15)");
   CHECK_FALSE(grid::parse_scontrol_job("slurm_load_jobs error: Invalid job id specified"));
   CHECK_THAT(grid::describe_task_end("7_1", std::nullopt), Catch::Contains("no longer knows"));
+  // A pending task that scancel removed leaves no record at all: it never started.
+  CHECK_THAT(grid::describe_task_end("7_3", std::nullopt, false), Catch::Contains("7_3 left the queue before it started: cancelled"));
 }
 
 TEST_CASE("the array task script runs the cell of its line, resuming from a checkpoint", "[grid][slurm]") {
