@@ -10,6 +10,8 @@
 #     the cells that are missing (the cancelled ones);
 #   - continual stages become job dependencies; each stage records the model it started from,
 #     so a local re-run finds the stages complete.
+#   - a requeued task (scontrol requeue) resumes from its checkpoint and ends bit for bit where an
+#     uninterrupted run ends.
 # Usage: run_slurm.sh BUILD_DIR SOURCE_TESTS_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -122,4 +124,36 @@ grep -q "(level 2, after [0-9]*)" "$work/cslurm.txt" || fail "level 2 should wai
 same "$work/clocal" "$work/cslurm" || fail "continual results through Slurm differ from local ones"
 "$lt" run "$work/continual.json" --out "$work/cslurm" --quiet --no-store > "$work/crerun.txt" 2>&1 || fail "local re-run: $(tail -10 "$work/crerun.txt")"
 grep -q "0 run, 3 already complete, 0 failed" "$work/crerun.txt" || fail "the stages should be complete: $(grep -i "stale\|complete" "$work/crerun.txt" | tail -5)"
+
+# 5. A requeued task resumes from its checkpoint: once the cell (300 steps) has written one,
+#    `scontrol requeue` kills its task and queues it again (Slurm holds it a while; StartTime=now
+#    releases it); the restarted task resumes, the driver follows it throughout, and the result
+#    equals an uninterrupted local run's bit for bit.
+cat > "$work/requeue.json" <<JSON
+{"name": "slurm-requeue", $common,
+ "methods": [{"name": "proportional"}], "seeds": [1],
+ "train": {"steps": 300, "batch_tokens": 400, "lr": 5e-3, "warmup": 10, "log_every": 50, "dev_every": 100, "checkpoint_every": 20, "threads": 1}}
+JSON
+"$lt" run "$work/requeue.json" --out "$work/rlocal" --quiet --no-store > "$work/rlocal.txt" 2>&1 || fail "local requeue suite: $(tail -20 "$work/rlocal.txt")"
+"$lt" run "$work/requeue.json" --out "$work/rslurm" --executor slurm --poll 0.5 --quiet --no-store > "$work/rslurm.txt" 2>&1 &
+driver=$!
+cell=$work/rslurm/synthetic/natural/proportional/seed1
+for _ in $(seq 1 600); do
+  [ -f "$cell/ckpt/checkpoint.bin" ] && break
+  sleep 0.1
+done
+[ -f "$cell/ckpt/checkpoint.bin" ] || { kill "$driver"; fail "the cell wrote no checkpoint: $(tail -5 "$cell/log.txt")"; }
+rjob=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['arrays'][0]['job_id'])" "$work/rslurm/slurm.json")
+scontrol requeue "${rjob}_0" || { kill "$driver"; fail "scontrol requeue ${rjob}_0"; }
+for _ in $(seq 1 100); do
+  [ "$(squeue -h -r -j "$rjob" -o %T 2>/dev/null)" = PENDING ] && break
+  sleep 0.1
+done
+# slurmd refuses a job credential issued in the second its earlier one was revoked ("Job credential
+# revoked"): Slurm itself holds a requeued job back; released at once, it would fail.
+sleep 2
+scontrol update JobId="${rjob}_0" StartTime=now || { kill "$driver"; fail "scontrol update ${rjob}_0 StartTime=now"; }
+wait "$driver" || fail "the run with a requeued task: $(tail -20 "$work/rslurm.txt")"
+grep -q "slurm task ${rjob}_0 on .*, restart 1, resuming" "$cell/log.txt" || fail "the requeued task did not resume: $(grep "slurm task" "$cell/log.txt")"
+same "$work/rlocal" "$work/rslurm" || fail "the requeued cell differs from the uninterrupted one"
 echo "slurm: OK"
