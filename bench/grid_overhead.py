@@ -66,7 +66,7 @@ def figures(label, out, wall):
             m = json.loads(line)
             if m.get("kind") == "train":
                 train_s = max(train_s, m.get("elapsed_s", 0.0))
-        assert r["ok"], (path, r.get("reason"))
+        assert r["status"] == "ok", (path, r.get("reason"))
         cells.append((r["wall_time_s"], c["wall_s"], train_s))
     n = len(cells)
     result_s = sum(c[0] for c in cells)
