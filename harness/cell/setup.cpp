@@ -190,6 +190,9 @@ void CellRun::init_from_previous_stage() {
   train::load_checkpoint(path, train::model_tensors(model_), [](const std::string& name) {
     return name.find(".lora_") != std::string::npos || name.find(".adapter") != std::string::npos;
   });
+  // What it started from, by content: the driver records this as the stage's init_sha256 when it
+  // could not know it at planning time (a Slurm stage submitted before its previous stage ran).
+  report["init_sha256"] = sha256_file_hex(path);
   log_line("info", str::cat("stage ", cfg_.cell.stage, ": starting from ", path));
 }
 

@@ -11,6 +11,7 @@
 #include "harness/grid/executor.h"
 #include "harness/grid/planner.h"
 #include "harness/grid/process.h"
+#include "harness/grid/slurm.h"
 #include "harness/grid/suite.h"
 #include "methods/method.h"
 #include "reports/claims.h"
@@ -121,6 +122,37 @@ void add_run_command(CLI::App& app) {
                 "keep results that no longer answer the suite instead of re-running them; the report marks them stale");
   auto quiet = std::make_shared<bool>(false);
   run->add_flag("--quiet", *quiet, "do not copy the cells' logs to the terminal");
+  run->add_option("-j,--jobs", opt->jobs,
+                  "run N cells at once on this machine: one per GPU when there are GPUs (CUDA_VISIBLE_DEVICES or "
+                  "nvidia-smi -L), else each with max(1, cores / N) LibTorch threads; a stage starts once the stage "
+                  "it continues has finished")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  run->add_option("--executor", opt->executor,
+                  "where the cells run: local (child processes of this driver) or slurm (job arrays on a Slurm "
+                  "cluster; docs/grid.md)")
+      ->check(CLI::IsMember({"local", "slurm"}))
+      ->capture_default_str();
+  auto* slurm = &opt->slurm;
+  const std::string group = "Slurm (--executor slurm)";
+  run->add_option("--partition", slurm->partition, "Slurm partition (default: the cluster's)")->group(group);
+  run->add_option("--gpus-per-cell", slurm->gpus_per_cell, "GPUs per array task (--gres=gpu:N)")
+      ->check(CLI::NonNegativeNumber)->group(group);
+  run->add_option("--cpus-per-cell", slurm->cpus_per_cell,
+                  "CPUs per array task (--cpus-per-task); the cell's LibTorch gets that many threads")
+      ->check(CLI::NonNegativeNumber)->group(group);
+  run->add_option("--mem", slurm->mem, "memory per array task (sbatch --mem, e.g. 8G)")->group(group);
+  run->add_option("--time", slurm->time, "time limit per array task (sbatch --time, e.g. 2:00:00)")->group(group);
+  run->add_option("--max-parallel", slurm->max_parallel, "at most K tasks of an array at once (--array=0-N%K)")
+      ->check(CLI::NonNegativeNumber)->group(group);
+  run->add_option("--sbatch-arg", slurm->sbatch_args, "one more sbatch argument (--sbatch-arg=--qos=long); repeatable")
+      ->allow_extra_args(false)->group(group);
+  run->add_flag("--no-wait", slurm->no_wait,
+                "return once the cells are submitted (recorded in <out>/slurm.json); a later `longtail run` follows "
+                "them and `longtail report` collects those that have finished")
+      ->group(group);
+  run->add_option("--poll", slurm->poll_s, "seconds between the driver's squeue queries")
+      ->check(CLI::PositiveNumber)->capture_default_str()->group(group);
   auto request = std::make_shared<ReportRequest>();
   add_report_options(run, *request);
   run->footer("\nSuite file reference (every key, type, default):\n\n" + grid::suite_reference());
@@ -128,7 +160,7 @@ void add_run_command(CLI::App& app) {
     opt->echo = !*quiet;
     grid::Suite suite = grid::load_suite(*suite_path);
     const int code = grid::run_suite(suite, *opt);
-    if (!opt->dry_run) print_report(grid::run_dir(suite, *opt), *request);
+    if (!opt->dry_run && !(opt->executor == "slurm" && opt->slurm.no_wait)) print_report(grid::run_dir(suite, *opt), *request);
     if (code != 0) throw CLI::RuntimeError(code);
   });
 }
@@ -148,6 +180,9 @@ void add_report_command(CLI::App& app) {
         throw ConfigError(*target, "no such file or directory; expected a run directory or a suite file");
       dir = std::filesystem::is_directory(*target) ? *target : grid::default_run_dir(grid::load_suite(*target));
     }
+    // A run submitted to Slurm with --no-wait: first collect the cells whose tasks have ended.
+    if (const int64_t running = grid::collect_slurm_cells(dir))
+      fmt::print("{} cells are still queued or running in Slurm ({}/slurm.json); this report leaves them out\n", running, dir);
     print_report(dir, *request);
   });
 }

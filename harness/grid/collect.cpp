@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <mutex>
 
 #include "eval/scorer/scorer.h"
 #include "harness/common/fs_util.h"
@@ -19,6 +20,7 @@ namespace json = boost::json;
 namespace {
 
 std::string failure_reason(const std::string& cell_dir, const ProcessResult& r) {
+  if (!r.ended.empty()) return r.ended;  // ended elsewhere (Slurm) without the cell saying why
   try {
     auto v = read_json_file(cell_dir + "/cell.json").as_object();
     if (const auto* reason = v.if_contains("reason"); reason && reason->is_string() && !reason->as_string().empty())
@@ -37,6 +39,9 @@ void keep_references(const records::CellConfig& config, const std::string& cell_
   const std::string run = records::run_dir_of(cell_dir, config.cell.id);
   if (run.empty()) return;  // a cell run outside a grid layout
   const std::string path = records::refs_file(run, config.cell.dataset, lang, split);
+  // Cells collected at once (--jobs) share these files and the process's temporary name.
+  static std::mutex mutex;
+  const std::lock_guard<std::mutex> lock(mutex);
   std::string text;
   for (const auto& r : refs) text += r + "\n";
   std::error_code ec;
@@ -81,7 +86,7 @@ void score(const records::CellConfig& config, const json::object& cell, const st
 }  // namespace
 
 records::CellResult collect_result(const records::CellConfig& config, const PreparedData& p, const std::string& dir,
-                                   const ProcessResult& launched, bool echo) {
+                                   const ProcessResult& launched, bool echo, const std::string& echo_prefix) {
   records::CellResult r;
   r.dataset = config.cell.dataset;
   r.imbalance = config.cell.imbalance;
@@ -101,9 +106,11 @@ records::CellResult collect_result(const records::CellConfig& config, const Prep
     if (!launched.ok()) throw std::runtime_error(failure_reason(dir, launched));
     auto d = run_process({self_dir() + "/longtail-text", "decode-dir", "--vocab", p.vocab_dir, "--in", dir + "/hyp_ids", "--out",
                           dir + "/hyps"},
-                         dir + "/log.txt", echo);
+                         dir + "/log.txt", echo, {}, echo_prefix);
     if (!d.ok()) throw std::runtime_error("detokenisation failed: longtail-text " + d.describe());
     const json::object cell = read_json_file(dir + "/cell.json").as_object();
+    if (const auto* sha = cell.if_contains("init_sha256"); sha && sha->is_string() && r.config)
+      r.config->stage.init_sha256 = std::string(sha->as_string());
     score(config, cell, dir, p, r);
     r.training = records::training_figures_from_json(cell, dir + "/cell.json: $", "wall_s");
     r.ok = true;

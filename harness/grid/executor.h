@@ -2,11 +2,14 @@
 // pending cell: plan its configuration (config.json), launch it (launcher.h), collect its result
 // (collect.h, result.json). A cell with a result is complete only while that result answers what
 // the suite asks now (completeness.h); a run directory belongs to one suite (<out>/run.json).
+// Locally up to --jobs cells run at once, a stage once the stage it starts from has finished;
+// with --executor slurm the cells go to a Slurm cluster as job arrays (slurm.h).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "harness/grid/slurm.h"
 #include "harness/grid/suite.h"
 
 namespace longtail::grid {
@@ -21,6 +24,9 @@ struct SuiteRunOptions {
   bool rerun_failed = true;          // failed cells are retried on a re-run
   bool allow_other_version = false;  // a result from other code still counts as complete
   bool keep_stale = false;           // keep results that no longer answer the suite (marked stale) instead of re-running
+  int64_t jobs = 1;                  // local executor: cells at once (one per GPU when there are GPUs)
+  std::string executor = "local";    // "local" or "slurm"
+  SlurmOptions slurm;                // --executor slurm
 };
 
 // Returns the process exit code: 0 when every selected cell is complete, 1 when some failed.
