@@ -48,6 +48,9 @@ void BM_TrainStep(benchmark::State& state, const std::string& preset, const std:
   for (auto _ : state) train::train_step(m, adam, batch, weights, 1e-4, sc);  // syncs (loss to host)
   state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(batch.tokens), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["batch_tokens"] = static_cast<double>(batch.tokens);
+  int64_t params_count = 0;
+  for (const auto& p : params) params_count += p.second.numel();
+  state.counters["params"] = static_cast<double>(params_count);  // checked against bench/reference/train_step.py
   state.SetLabel(device_name + (bf16 ? " bf16" : " fp32"));
 }
 
