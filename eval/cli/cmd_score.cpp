@@ -409,7 +409,7 @@ void parallel_for(std::size_t n, std::size_t threads, F&& fn) {
 }
 
 // Consecutive segments [begin, end) of every system and reference stream: the pieces a multi-system
-// run is scored in, one thread each.
+// run is scored in, each by one thread.
 struct SegmentPiece {
   std::vector<std::vector<std::string>> systems;  // systems[k]: system k's segments of the piece
   std::vector<std::vector<std::string>> refs;     // refs[r]: reference stream r's segments
