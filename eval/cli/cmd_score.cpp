@@ -6,14 +6,19 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <istream>
 #include <iterator>
 #include <memory>
 #include <ostream>
 #include <sstream>
+#include <thread>
+#include <type_traits>
+#include <utility>
 
 #include "eval/scorer/bleu.h"
 #include "eval/scorer/chrf.h"
@@ -118,7 +123,8 @@ ArgParser make_parser() {
   flag("paired_bs", {"--paired-bs", "-pbs"}, "paired bootstrap resampling test (several systems)", 0);
   value("paired_ar_n", {"--paired-ar-n", "-parn"}, "approximate randomization trials (default: 10000)", T::kInt);
   value("paired_bs_n", {"--paired-bs-n", "-pbsn"}, "paired bootstrap resamples (default: 1000)", T::kInt);
-  value("paired_jobs", {"--paired-jobs", "-j"}, "accepted for compatibility; tests run in this process (default: 1)",
+  value("paired_jobs", {"--paired-jobs", "-j", "--jobs"},
+        "threads scoring the systems and metrics (default, 0 or negative: one per core; --jobs is longtail's)",
         T::kInt);
   flag("quiet", {"--quiet", "-q"}, "no messages on standard error except errors");
   flag("short", {"--short", "-sh"}, "short signatures");
@@ -178,7 +184,8 @@ struct Args {
   bool confidence = false;
   long long confidence_n = 1000;
   bool paired_ar = false, paired_bs = false;
-  long long paired_ar_n = 10000, paired_bs_n = 1000, paired_jobs = 1;
+  long long paired_ar_n = 10000, paired_bs_n = 1000;
+  std::optional<long long> paired_jobs;  // sacreBLEU's -j; longtail's threads
   bool short_sig = false, score_only = false, detail = false, no_color = false;
   long long width = 1;
   std::string format = "json";
@@ -231,7 +238,7 @@ Args to_args(const ParsedArgs& parsed) {
   a.paired_bs = flag("paired_bs");
   num("paired_ar_n", a.paired_ar_n);
   num("paired_bs_n", a.paired_bs_n);
-  num("paired_jobs", a.paired_jobs);
+  if (const auto* v = parsed.get("paired_jobs"); v && !v->empty()) a.paired_jobs = *parse_python_int(v->back());
   a.short_sig = flag("short");
   a.score_only = flag("score_only");
   num("width", a.width);
@@ -368,6 +375,64 @@ std::optional<std::string> target_language(const std::string& langpair) {
   return langpair.substr(dash + 1, next == std::string::npos ? std::string::npos : next - dash - 1);
 }
 
+// ---- threads ----
+
+// -j/--jobs: N > 0 threads (at most 256), otherwise one per core. sacreBLEU's -j only sizes the
+// worker pool of its paired tests; scores never depend on the count here.
+std::size_t thread_count(const Args& a) {
+  if (a.paired_jobs && *a.paired_jobs > 0) return static_cast<std::size_t>(std::min<long long>(*a.paired_jobs, 256));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// fn(i) for every i < n on up to `threads` threads; each call writes only its own slots, so results
+// do not depend on the thread count. Rethrows the exception of the lowest i that threw (the one a
+// plain loop meets first; no call of a higher i changes what the run prints).
+template <typename F>
+void parallel_for(std::size_t n, std::size_t threads, F&& fn) {
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        fn(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < std::min(threads, n); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+// Consecutive segments [begin, end) of every system and reference stream: the pieces a multi-system
+// run is scored in, each by one thread.
+struct SegmentPiece {
+  std::vector<std::vector<std::string>> systems;  // systems[k]: system k's segments of the piece
+  std::vector<std::vector<std::string>> refs;     // refs[r]: reference stream r's segments
+};
+
+// Moves the (equally long) streams into `pieces` consecutive pieces of about equal segment counts.
+std::vector<SegmentPiece> cut_into_pieces(std::vector<std::vector<std::string>>& systems,
+                                          std::vector<std::vector<std::string>>& refs, std::size_t pieces) {
+  const std::size_t segments = refs.empty() ? 0 : refs[0].size();
+  pieces = std::max<std::size_t>(1, std::min(pieces, segments));
+  const auto take = [](std::vector<std::string>& stream, std::size_t begin, std::size_t end) {
+    return std::vector<std::string>(std::make_move_iterator(stream.begin() + begin),
+                                    std::make_move_iterator(stream.begin() + end));
+  };
+  std::vector<SegmentPiece> out(pieces);
+  for (std::size_t p = 0; p < pieces; ++p) {
+    const std::size_t begin = segments * p / pieces, end = segments * (p + 1) / pieces;
+    for (auto& system : systems) out[p].systems.push_back(take(system, begin, end));
+    for (auto& stream : refs) out[p].refs.push_back(take(stream, begin, end));
+  }
+  return out;
+}
+
 // ---- metrics ----
 
 ev::ScoreSummary summary(const ev::BleuScore& s) { return {"BLEU", s.score, s.verbose(), -1.0, -1.0}; }
@@ -381,10 +446,24 @@ class MetricRun {
   // Corpus score and the per-segment statistics table (for resampling).
   virtual ev::ScoreSummary corpus(const std::vector<std::string>& hyps, const std::vector<std::vector<std::string>>& refs,
                                   ev::SegmentStats* table) const = 0;
+  // The corpus score of every system of a multi-system run, each equal to corpus() of that system
+  // alone; on up to `threads` threads.
+  virtual std::vector<ev::ScoreSummary> corpus_systems(const std::vector<SegmentPiece>& pieces, std::size_t num_sys,
+                                                       std::size_t threads) const = 0;
   virtual ev::ScoreSummary sentence(std::string_view hyp, const std::vector<std::string_view>& refs) const = 0;
   virtual ev::ResamplingMetric resampling() const = 0;
   virtual ev::Signature signature(int num_refs) const = 0;
 };
+
+// Whether Metric scores several systems with each segment's references processed once
+// (Metric::corpus_stats_systems: BLEU and chrF).
+template <typename Metric, typename = void>
+struct HasCorpusStatsSystems : std::false_type {};
+template <typename Metric>
+struct HasCorpusStatsSystems<Metric, std::void_t<decltype(std::declval<const Metric&>().corpus_stats_systems(
+                                         std::declval<const std::vector<std::vector<std::string>>&>(),
+                                         std::declval<const std::vector<std::vector<std::string>>&>()))>>
+    : std::true_type {};
 
 template <typename Metric, typename Stats>
 class MetricRunOf final : public MetricRun {
@@ -397,6 +476,31 @@ class MetricRunOf final : public MetricRun {
     for (const auto& s : stats) total += s;
     if (table) *table = ev::segment_stats_table(stats);
     return summary(metric_.score_from_stats(total));
+  }
+  std::vector<ev::ScoreSummary> corpus_systems(const std::vector<SegmentPiece>& pieces, std::size_t num_sys,
+                                               std::size_t threads) const override {
+    std::vector<Stats> totals(num_sys, zero_);
+    if constexpr (HasCorpusStatsSystems<Metric>::value) {
+      // One piece per thread, all systems at once (references counted once per segment). The
+      // statistics are integer counts, so adding up the pieces' totals gives exactly the
+      // segment-by-segment sums of corpus().
+      static_assert(std::is_same_v<Stats, ev::BleuStats> || std::is_same_v<Stats, ev::ChrfStats>,
+                    "piece totals are exact only for integer statistics");
+      std::vector<std::vector<Stats>> parts(pieces.size());
+      parallel_for(pieces.size(), threads,
+                   [&](std::size_t p) { parts[p] = metric_.corpus_stats_systems(pieces[p].systems, pieces[p].refs); });
+      for (const auto& part : parts)
+        for (std::size_t k = 0; k < num_sys; ++k) totals[k] += part[k];
+    } else {
+      // TER sums float reference lengths: one system per thread, segment by segment in order.
+      parallel_for(num_sys, threads, [&](std::size_t k) {
+        for (const auto& piece : pieces)
+          for (const auto& st : metric_.segment_stats(piece.systems[k], piece.refs)) totals[k] += st;
+      });
+    }
+    std::vector<ev::ScoreSummary> scores;
+    for (const auto& total : totals) scores.push_back(summary(metric_.score_from_stats(total)));
+    return scores;
   }
   ev::ScoreSummary sentence(std::string_view hyp, const std::vector<std::string_view>& refs) const override {
     return summary(metric_.sentence_score(hyp, refs));
@@ -627,20 +731,24 @@ std::string run(const Args& a, std::istream& in, const ScoreEnvironment& env) {
   if (!paired_mode) {
     if (table.format != ev::ReportFormat::kJson && num_sys == 0)
       fail(1, "no system output to score (-i was given without files)");
-    if (num_sys > 0) check_width();
-    for (const std::size_t idx : sorted_idx) {
-      const MetricRun& metric = *metrics[idx];
-      ev::MetricColumn col;
-      for (std::size_t k = 0; k < num_sys; ++k) {
-        const ev::ScoreSummary s = metric.corpus(systems[k], refs, nullptr);
-        col.name = s.name;
-        col.cells.push_back(ev::format_score(s, width, true, "", false));
+    if (num_sys > 0) {
+      check_width();
+      // A few pieces per thread even out segments of different lengths.
+      const std::size_t threads = thread_count(a);
+      const std::vector<SegmentPiece> pieces = cut_into_pieces(systems, refs, threads == 1 ? 1 : 4 * threads);
+      for (const std::size_t idx : sorted_idx) {
+        const MetricRun& metric = *metrics[idx];
+        ev::MetricColumn col;
+        for (const ev::ScoreSummary& s : metric.corpus_systems(pieces, num_sys, threads)) {
+          col.name = s.name;
+          col.cells.push_back(ev::format_score(s, width, true, "", false));
+        }
+        col.signature = metric.signature(num_refs).format(a.short_sig);
+        columns.push_back(std::move(col));
       }
-      col.signature = metric.signature(num_refs).format(a.short_sig);
-      if (num_sys > 0) columns.push_back(std::move(col));
     }
   } else {
-    if (a.paired_jobs < 0) fail(1, "-j/--paired-jobs must not be negative (sacreBLEU: 'Number of processes must be at least 1')");
+    if (a.paired_jobs && *a.paired_jobs < 0) fail(1, "-j/--paired-jobs must not be negative (sacreBLEU: 'Number of processes must be at least 1')");
     if (table.format != ev::ReportFormat::kJson) check_width();
     ev::PairedTestOptions po;
     po.type = a.paired_bs ? ev::PairedTestType::kBootstrap : ev::PairedTestType::kApproximateRandomization;
@@ -652,7 +760,10 @@ std::string run(const Args& a, std::istream& in, const ScoreEnvironment& env) {
     for (const auto& metric : metrics) {  // PairedTest keeps the -m order
       std::vector<ev::SegmentStats> tables(num_sys);
       ev::MetricColumn col;
-      for (std::size_t k = 0; k < num_sys; ++k) col.name = metric->corpus(systems[k], refs, &tables[k]).name;
+      std::vector<std::string> col_names(num_sys);
+      parallel_for(num_sys, thread_count(a),
+                   [&](std::size_t k) { col_names[k] = metric->corpus(systems[k], refs, &tables[k]).name; });
+      if (num_sys > 0) col.name = col_names.back();
       const ev::PairedTestResult r = ev::paired_test(metric->resampling(), tables, po);
       col.paired = r.results;
       col.signature = ev::paired_test_signature(metric->signature(num_refs), po, a.short_sig);

@@ -289,3 +289,96 @@ TEST_CASE("argparse_compat follows argparse's spellings", "[score_cli]") {
   CHECK(parse_python_float_arg("1e-2") == 0.01);
   CHECK_FALSE(parse_python_float_arg("0x1p3"));
 }
+
+namespace {
+
+// A reproducible corpus for the multi-system tests: two reference files and `systems` system files
+// of `segments` lines, words drawn from a small vocabulary (so that n-grams match), lengths 0-24.
+std::vector<std::string> write_corpus(const Scratch& t, std::size_t systems, std::size_t segments) {
+  const std::vector<std::string> words = {"the", "cat", "sat", "on", "a", "mat", ".", "Die", "Katze", "saß",
+                                          "auf", "der", "Matte", "!", "über", "große", "Straßen", "und", "es", "regnet"};
+  std::uint64_t state = 12345;
+  const auto next = [&state] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  const auto file = [&](const std::string& name) {
+    std::string text;
+    for (std::size_t i = 0; i < segments; ++i) {
+      const std::size_t len = next() % 25;
+      for (std::size_t w = 0; w < len; ++w) text += (w ? " " : "") + words[next() % words.size()];
+      text += "\n";
+    }
+    t.write(name, text);
+    return t.path(name);
+  };
+  std::vector<std::string> paths = {file("ref1.txt"), file("ref2.txt")};
+  for (std::size_t k = 0; k < systems; ++k) paths.push_back(file("sys" + std::to_string(k) + ".txt"));
+  return paths;
+}
+
+// The values of `key` in a multi-system JSON report, system by system ("BLEU": "12.3456").
+std::vector<std::string> json_strings(const std::string& json, const std::string& key) {
+  std::vector<std::string> out;
+  const std::string pattern = "\"" + key + "\": \"";
+  for (std::size_t at = json.find(pattern); at != std::string::npos; at = json.find(pattern, at + 1)) {
+    const std::size_t begin = at + pattern.size();
+    out.push_back(json.substr(begin, json.find('"', begin) - begin));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("longtail score -j: the same output on any number of threads", "[score_cli]") {
+  Scratch t;
+  const std::vector<std::string> files = write_corpus(t, 5, 61);
+  const auto args = [&files](const std::vector<std::string>& opts, const std::string& jobs_flag, const std::string& jobs) {
+    std::vector<std::string> out = {files[0], files[1], "-i"};
+    out.insert(out.end(), files.begin() + 2, files.end());
+    out.insert(out.end(), opts.begin(), opts.end());
+    out.insert(out.end(), {jobs_flag, jobs});
+    return out;
+  };
+  for (const std::vector<std::string>& opts :
+       {std::vector<std::string>{"-m", "bleu", "chrf", "ter", "-w", "8"},
+        std::vector<std::string>{"-m", "chrf", "bleu", "-f", "text", "-cw", "2", "-lc"},
+        std::vector<std::string>{"-m", "bleu", "chrf", "-pbs", "-pbsn", "30", "-f", "text"},
+        std::vector<std::string>{"-m", "ter", "bleu", "-par", "-parn", "40"}}) {
+    const Run one = score(args(opts, "-j", "1"));
+    INFO(one.err);
+    REQUIRE(one.code == 0);
+    for (const std::string jobs : {"2", "3", "16", "0"}) {
+      INFO("--jobs " << jobs);
+      const Run many = score(args(opts, "--jobs", jobs));
+      CHECK(many.code == 0);
+      CHECK(many.out == one.out);
+    }
+  }
+}
+
+TEST_CASE("longtail score: several systems score as each system alone", "[score_cli]") {
+  Scratch t;
+  const std::vector<std::string> files = write_corpus(t, 4, 37);
+  const std::vector<std::string> metrics = {"-m", "bleu", "chrf", "ter", "-w", "10"};
+  std::vector<std::string> all = {files[0], files[1], "-i"};
+  all.insert(all.end(), files.begin() + 2, files.end());
+  all.insert(all.end(), metrics.begin(), metrics.end());
+  all.insert(all.end(), {"-j", "2"});
+  const Run multi = score(all);
+  INFO(multi.err);
+  REQUIRE(multi.code == 0);
+  const std::size_t systems = files.size() - 2;
+  const std::vector<std::string> bleu = json_strings(multi.out, "BLEU"), chrf = json_strings(multi.out, "chrF2"),
+                                 ter = json_strings(multi.out, "TER");
+  REQUIRE(bleu.size() == systems);
+  REQUIRE(chrf.size() == systems);
+  REQUIRE(ter.size() == systems);
+  for (std::size_t k = 0; k < systems; ++k) {
+    std::vector<std::string> one = {files[0], files[1], "-i", files[k + 2], "-b", "-f", "text"};
+    one.insert(one.end(), metrics.begin(), metrics.end());
+    const Run alone = score(one);
+    REQUIRE(alone.code == 0);
+    CHECK(alone.out == bleu[k] + "\n" + chrf[k] + "\n" + ter[k] + "\n");
+  }
+}
