@@ -16,21 +16,7 @@ export LONGTAIL_CACHE=$work/cache
 lt=$build/longtail
 fail() { echo "JOBS FAILED: $*" >&2; exit 1; }
 
-python3 "$tests/e2e/make_corpus.py" "$work/corpus"
-common='"datasets": [{"source": "plain", "path": "'$work'/corpus", "label": "synthetic", "corpus": {"min_pairs": 10}}],
- "model": {"config": "tiny"}, "eval": {"splits": ["test"], "beam": 1, "max_pairs": 5}, "vocab": {"size": 120, "sample_sentences": 2000}'
-cat > "$work/grid.json" <<JSON
-{"name": "jobs-grid", $common,
- "methods": [{"name": "proportional"}, {"name": "temperature", "params": {"tau": 5}}], "seeds": [1, 2],
- "train": {"steps": 30, "batch_tokens": 400, "lr": 5e-3, "warmup": 10, "log_every": 10, "dev_every": 10, "checkpoint_every": 10, "threads": 1}}
-JSON
-cat > "$work/continual.json" <<JSON
-{"name": "jobs-continual", $common,
- "continual": {"base_fraction": 0.5, "update_train": {"lr": 1e-3, "warmup": 0},
-               "stages": [{"languages": ["gl"], "steps": 10, "fraction": 0.5}, {"languages": ["de", "gl"], "steps": 10, "fraction": 0.5}]},
- "methods": [{"name": "full"}, {"name": "freeze", "params": {"trainable": "top:1"}}], "seeds": [1],
- "train": {"steps": 20, "batch_tokens": 400, "lr": 5e-3, "warmup": 10, "log_every": 10, "dev_every": 10, "checkpoint_every": 10, "threads": 1}}
-JSON
+"$tests/e2e/small_suites.sh" "$tests" "$work" jobs '[{"name": "full"}, {"name": "freeze", "params": {"trainable": "top:1"}}]'
 
 for suite in grid continual; do
   "$lt" run "$work/$suite.json" --out "$work/$suite-1" --quiet --no-store > "$work/$suite-1.txt" 2>&1 \

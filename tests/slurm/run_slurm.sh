@@ -29,21 +29,8 @@ fail() { echo "SLURM FAILED: $*" >&2; exit 1; }
 SLURM_CONF=$("$tests/slurm/start-slurm.sh" "$work/slurm") || fail "could not start Slurm"
 export SLURM_CONF
 
-python3 "$tests/e2e/make_corpus.py" "$work/corpus"
-common='"datasets": [{"source": "plain", "path": "'$work'/corpus", "label": "synthetic", "corpus": {"min_pairs": 10}}],
- "model": {"config": "tiny"}, "eval": {"splits": ["test"], "beam": 1, "max_pairs": 5}, "vocab": {"size": 120, "sample_sentences": 2000}'
-cat > "$work/grid.json" <<JSON
-{"name": "slurm-grid", $common,
- "methods": [{"name": "proportional"}, {"name": "temperature", "params": {"tau": 5}}], "seeds": [1, 2],
- "train": {"steps": 30, "batch_tokens": 400, "lr": 5e-3, "warmup": 10, "log_every": 10, "dev_every": 10, "checkpoint_every": 10, "threads": 1}}
-JSON
-cat > "$work/continual.json" <<JSON
-{"name": "slurm-continual", $common,
- "continual": {"base_fraction": 0.5, "update_train": {"lr": 1e-3, "warmup": 0},
-               "stages": [{"languages": ["gl"], "steps": 10, "fraction": 0.5}, {"languages": ["de", "gl"], "steps": 10, "fraction": 0.5}]},
- "methods": [{"name": "full"}], "seeds": [1],
- "train": {"steps": 20, "batch_tokens": 400, "lr": 5e-3, "warmup": 10, "log_every": 10, "dev_every": 10, "checkpoint_every": 10, "threads": 1}}
-JSON
+"$tests/e2e/small_suites.sh" "$tests" "$work" slurm '[{"name": "full"}]'
+common=$(cat "$work/suite-common.txt")
 same() {  # same LOCAL_RUN SLURM_RUN: every result.json equal in what the cells computed
   python3 - "$1" "$2" <<'PY'
 import glob, json, os, sys
